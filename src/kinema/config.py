@@ -1,0 +1,144 @@
+"""Settings, read once from the environment (prefix ``KINEMA_``) and ``$KINEMA_HOME/kinema.env``.
+
+Everything has an embedded default so ``kinema serve`` runs on a bare machine: SQLite and local
+files under ``KINEMA_HOME`` (default ``~/.kinema``), in-process workers, offline engines.
+Scale-out is the same code with other URLs: ``KINEMA_DATABASE_URL=postgresql+psycopg://...``,
+``KINEMA_STORAGE_URL=s3://bucket/prefix``, ``KINEMA_EXECUTOR=ray``.
+
+Each area keeps its settings in its own section below; add fields there, with a default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("KINEMA_HOME", "~/.kinema")).expanduser()
+
+
+# Runway's published prices (credits; 1 credit = $0.01). Video models: per second of output.
+# Image models: per image; gen4_image has a 1080p-class surcharge handled by the pricing code.
+DEFAULT_PRICES: dict[str, float] = {
+    "gen4.5": 12,
+    "gen4": 12,
+    "gen4_turbo": 5,
+    "gen3a_turbo": 5,
+    "gen4_aleph": 15,
+    "aleph2": 15,
+    "act_two": 5,
+    "gen4_image": 5,
+    "gen4_image_1080p": 8,
+    "gen4_image_turbo": 2,
+    "gwm1_avatars": 1,  # avatar videos: per second of speech
+    "upscale_v1": 2,
+}
+
+# Runway model name -> "engine:preset". Only models listed here are accepted; anything else is a
+# 400 that names these. The embedded compositor serves the Gen-4 family.
+DEFAULT_MODELS: dict[str, str] = {
+    "gen4_turbo": "compositor:fast",
+    "gen4.5": "compositor:quality",
+    "gen4": "compositor:quality",
+    "gen4_image": "compositor:still",
+    "gen4_image_turbo": "compositor:still_fast",
+    "gen4_aleph": "compositor:edit",
+    "act_two": "face:performance",
+    "gwm1_avatars": "face:avatar",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KINEMA_", env_file=None, extra="ignore", protected_namespaces=()
+    )
+
+    # -- where things live ------------------------------------------------------------------
+    home: Path = Field(default_factory=_default_home)
+    database_url: str = ""  # default: sqlite:///$home/kinema.db
+    storage_url: str = ""  # default: $home/files (any fsspec URL: s3://bucket/prefix, memory://x)
+    public_url: str = ""  # how clients reach this server; default http://{host}:{port}
+    secret_key: str = ""  # signs output URLs; default: generated once into $home/secret.key
+
+    # -- server -------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # -- platform -----------------------------------------------------------------------------
+    executor: str = "local"  # local (worker processes) | ray
+    workers: int = 2  # render processes of the local executor
+    ray_address: str = ""  # "" = start/attach a local Ray; "ray://host:10001" for a cluster
+    initial_credits: int = 1000  # grant for a new organization
+    max_concurrent_tasks: int = 2  # per organization; more are THROTTLED (FIFO)
+    max_daily_tasks: int = 1000  # per organization, rolling 24 h; more get 429
+    task_max_attempts: int = 2  # a task interrupted this many times fails with INTERNAL
+    output_url_ttl: int = 24 * 3600  # seconds a signed output URL stays valid
+    prices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    models: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MODELS))
+
+    # -- media inputs -------------------------------------------------------------------------
+    fetch_timeout: float = 10.0
+    max_image_bytes: int = 16 * 1024 * 1024
+    max_video_bytes: int = 32 * 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024
+    allow_private_urls: bool = False  # tests may serve media on loopback; never in production
+    allow_http_urls: bool = False
+
+    # -- voice / brain / knowledge -------------------------------------------------------------
+    tts: str = "espeak"  # espeak | piper
+    piper_voice: str = ""  # path to a .onnx Piper voice
+    asr: str = "pocketsphinx"  # pocketsphinx | openai | whisper
+    brain: str = "embedded"  # embedded | openai
+    llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama)
+    llm_model: str = ""
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 20.0
+    asr_base_url: str = ""
+    asr_model: str = "whisper-1"
+    max_document_bytes: int = 20 * 1024 * 1024
+
+    # -- live -----------------------------------------------------------------------------------
+    live_fps: int = 24
+    live_size: int = 512
+    live_idle_timeout: float = 120.0
+    live_max_duration: int = 300
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'kinema.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str(self.home / "files")
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_secret_key(self) -> str:
+        """The URL-signing secret; generated on first use and kept in ``$home/secret.key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret.key"
+        if not path.exists():
+            import secrets
+
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings. Tests call ``get_settings.cache_clear()`` after changing env."""
+    home = _default_home()
+    env_file = home / "kinema.env"
+    if env_file.exists():
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings()

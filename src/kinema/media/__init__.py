@@ -1,0 +1,1 @@
+"""Media primitives shared by every engine: images, audio, video files, safe fetching."""
