@@ -1,0 +1,28 @@
+"""What a session emits: timestamped video frames, audio chunks and JSON-ready events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Event = dict[str, Any]  # {"type": ..., ...}: sent as-is as JSON by every transport
+
+
+@dataclass(frozen=True)
+class VideoOut:
+    index: int  # frame number on the session clock; pts = index / fps seconds
+    t: float  # media time in seconds
+    image: np.ndarray  # HxWx3 uint8 RGB, owned by the receiver
+    speaking: bool  # the avatar is voicing a reply in this frame
+    state: str
+
+
+@dataclass(frozen=True)
+class AudioOut:
+    start: int  # first sample index on the session audio timeline
+    t: float  # media time in seconds of the first sample
+    samples: np.ndarray  # int16 mono at ``rate``
+    rate: int
+    speaking: bool  # contains reply speech (False: silence)

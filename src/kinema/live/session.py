@@ -1,0 +1,447 @@
+"""One live conversation: input → brain → TTS → motion → render → output, paced by one clock.
+
+A session owns its engines (animator, renderer, voice, brain adapter) and shares nothing mutable
+with other sessions. A single tick loop drives the media clock: every tick it hands out the audio
+samples of that frame period (speech or silence) and one rendered frame, both stamped on the same
+timeline. Replies are produced concurrently and scheduled onto that timeline sentence by sentence,
+so the first sentence plays while the brain still writes the rest. A new user utterance or text
+cancels the reply (barge-in): the pipeline stops, the playout and every outlet are flushed, and
+the transcript keeps only the words that were actually played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kinema.config import get_settings
+from kinema.errors import InvalidInput
+from kinema.live.clock import MediaClock
+from kinema.live.engines import Engines
+from kinema.live.frames import AudioOut, Event, VideoOut
+from kinema.live.metrics import FrameStats, TurnMetrics
+from kinema.live.outlet import Outlet
+from kinema.live.tools import ClientTool
+from kinema.live.workers import render_pool, speech_pool
+from kinema.media.audio import Audio, resample
+from kinema.voice.tts.base import Speech
+
+log = logging.getLogger(__name__)
+
+MIC_RATE = 16000  # what VAD and ASR consume
+
+
+@dataclass
+class SessionConfig:
+    fps: int = 24
+    audio_rate: int = 48000
+    max_duration: float = 300.0  # seconds; the session closes with reason "max_duration"
+    idle_timeout: float = 120.0  # seconds without any client message (pings count)
+    video_buffer: int = 6  # frames per outlet before the oldest is dropped
+    audio_buffer: int = 50  # chunks per outlet (one per frame period)
+    tools: list[ClientTool] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> SessionConfig:
+        s = get_settings()
+        base: dict[str, Any] = {
+            "fps": s.live_fps,
+            "max_duration": float(s.live_max_duration),
+            "idle_timeout": s.live_idle_timeout,
+        }
+        base.update(overrides)
+        return cls(**base)
+
+
+@dataclass
+class _Segment:
+    """One synthesised sentence placed on the session's audio timeline."""
+
+    start: int  # first sample (session audio timeline)
+    samples: np.ndarray  # int16 at the session audio rate
+    speech: Speech
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.samples)
+
+
+def spoken_prefix(segment: _Segment, played: int, rate: int) -> str:
+    """The words of ``segment`` that had started playing after ``played`` samples."""
+    if played >= len(segment.samples):
+        return segment.text
+    if played <= 0:
+        return ""
+    seconds = played / rate
+    if segment.speech.words:
+        return " ".join(w for w, start in segment.speech.words if start < seconds)
+    # No word timings: cut at the last word boundary before the played fraction of the text.
+    words = segment.text.split()
+    fraction = played / len(segment.samples)
+    total = sum(len(w) + 1 for w in words)
+    out, used = [], 0
+    for w in words:
+        if used >= fraction * total:
+            break
+        out.append(w)
+        used += len(w) + 1
+    return " ".join(out)
+
+
+class LiveSession:
+    """A real-time talking character. Create, ``await start()``, subscribe outlets, talk, close."""
+
+    def __init__(
+        self, engines: Engines, config: SessionConfig | None = None, *, session_id: str = ""
+    ) -> None:
+        self.id = session_id or uuid.uuid4().hex
+        self.engines = engines
+        self.config = config or SessionConfig()
+        self.clock = MediaClock(self.config.fps, self.config.audio_rate)
+        self.state = "idle"
+        self.transcript: list[dict[str, Any]] = []
+        self.turns: list[TurnMetrics] = []
+        self.stats = FrameStats()
+        self.close_reason: str | None = None
+        self.closed = asyncio.Event()
+        self._outlets: list[Outlet] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tick_task: asyncio.Task[None] | None = None
+        self._reply_task: asyncio.Task[None] | None = None
+        self._turn: TurnMetrics | None = None
+        self._reply_done = True
+        self._segments: list[_Segment] = []  # the current turn's scheduled speech
+        self._audio_pos = 0  # next audio sample the tick loop hands out
+        self._speech_end = 0  # where the last scheduled sentence ends
+        self._epoch = 0  # bumped on barge-in: frames rendered before it are discarded
+        self._last_activity = time.monotonic()
+        self._user_speaking = False
+        self._utterance: list[np.ndarray] = []
+        self._preroll: deque[np.ndarray] = deque(maxlen=16)
+        self._turn_counter = 0
+        self._closing = False
+        self.interruptions = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> LiveSession:
+        if self._tick_task is None:
+            self.clock = MediaClock(self.config.fps, self.config.audio_rate)
+            self._set_state("idle", force=True)
+            self._tick_task = asyncio.create_task(self._run(), name=f"live-{self.id[:8]}")
+            self._spawn(self._watchdog())
+        return self
+
+    async def close(self, reason: str = "closed") -> None:
+        """End the session: stop every task, tell the outlets why, release the engines."""
+        if self._closing:
+            await self.closed.wait()
+            return
+        self._closing = True
+        self.close_reason = reason
+        if self._turn is not None:
+            self._finish_turn(interrupted=True)
+        current = asyncio.current_task()
+        tasks = [t for t in (self._tick_task, self._reply_task, *self._tasks) if t is not None]
+        for task in tasks:
+            if task is not current:
+                task.cancel()
+        for task in tasks:
+            if task is not current:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._emit({"type": "closed", "reason": reason})
+        for outlet in self._outlets:
+            outlet.close()
+        self._segments.clear()
+        self.engines = None  # type: ignore[assignment]  # renderer and animator are freed
+        self.closed.set()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closing
+
+    def subscribe(self, **kwargs: int) -> Outlet:
+        """A new consumer; it receives everything emitted from now on."""
+        outlet = Outlet(
+            video_frames=kwargs.get("video_frames", self.config.video_buffer),
+            audio_chunks=kwargs.get("audio_chunks", self.config.audio_buffer),
+        )
+        self._outlets.append(outlet)
+        outlet.events.put({"type": "state", "state": self.state, "t": self.clock.now()})
+        return outlet
+
+    def unsubscribe(self, outlet: Outlet) -> None:
+        with contextlib.suppress(ValueError):
+            self._outlets.remove(outlet)
+        outlet.close()
+
+    def touch(self) -> None:
+        """The client is alive (any message, including a keep-alive ping)."""
+        self._last_activity = time.monotonic()
+
+    # -- input ----------------------------------------------------------------------------------
+
+    async def send_text(self, text: str) -> None:
+        """A typed user message: barges in on any current reply and starts a new turn."""
+        self._check_open()
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("text: the message is empty.", field="text")
+        self.touch()
+        self.interrupt("text")
+        self._start_turn(TurnMetrics(self._next_turn(), "text", user_text=text))
+
+    def push_audio(self, samples: np.ndarray | bytes, rate: int = MIC_RATE) -> None:
+        """Microphone audio (int16 mono). VAD start barges in; VAD end sends the utterance to ASR."""
+        self._check_open()
+        if self.engines.vad is None or self.engines.transcriber is None:
+            raise InvalidInput("audio: this session has no speech input (VAD/ASR) configured.")
+        self.touch()
+        pcm = np.frombuffer(samples, np.int16) if isinstance(samples, bytes | bytearray) else samples
+        pcm = resample(np.asarray(pcm, np.int16), rate, MIC_RATE)
+        for edge in self.engines.vad.feed(pcm):
+            if edge == "start" and not self._user_speaking:
+                self._user_speaking = True
+                self._utterance = list(self._preroll)
+                self.interrupt("voice")
+                self._set_state("listening")
+            elif edge == "end" and self._user_speaking:
+                self._user_speaking = False
+                self._utterance.append(pcm)
+                utterance = np.concatenate(self._utterance)
+                self._utterance = []
+                self._spawn(self._transcribe(utterance))
+                pcm = pcm[:0]
+        if self._user_speaking:
+            self._utterance.append(pcm)
+        else:
+            self._preroll.append(pcm)
+
+    def interrupt(self, reason: str = "client") -> bool:
+        """Barge-in: stop the reply now, flush every buffer, keep what was spoken. True if cut."""
+        if self._turn is None:
+            return False
+        cut = self._audio_pos
+        if self._reply_task is not None:
+            self._reply_task.cancel()
+            self._reply_task = None
+        self._epoch += 1
+        self._speech_end = cut
+        self.engines.animator.stop(cut / self.config.audio_rate)
+        for outlet in self._outlets:
+            outlet.flush_media()
+        self.interruptions += 1
+        self._emit({"type": "interrupted", "reason": reason, "turn": self._turn.turn})
+        self._finish_turn(interrupted=True)
+        return True
+
+    def emit_client_event(self, name: str, args: dict[str, Any] | None = None) -> None:
+        """Ask the client to run a tool (``{"type": "client_event", "name", "args"}``)."""
+        self._emit({"type": "client_event", "name": name, "args": args or {}})
+
+    # -- introspection --------------------------------------------------------------------------
+
+    def metrics(self) -> dict[str, Any]:
+        dropped_video = sum(o.video.dropped for o in self._outlets)
+        return {
+            "session": self.id,
+            "state": self.state,
+            "uptime_s": round(self.clock.now(), 2),
+            "turns": len(self.turns),
+            "interruptions": self.interruptions,
+            **self.stats.summary(),
+            "dropped_frames": dropped_video + self.stats.late_skipped,
+            "dropped_audio_chunks": sum(o.audio.dropped for o in self._outlets),
+            "last_turn": self.turns[-1].record() if self.turns else None,
+        }
+
+    def turn_records(self) -> list[dict[str, Any]]:
+        return [t.record() for t in self.turns]
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise InvalidInput(f"session {self.id} is closed ({self.close_reason}).")
+
+    def _next_turn(self) -> int:
+        self._turn_counter += 1
+        return self._turn_counter
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _emit(self, event: Event) -> None:
+        event.setdefault("t", round(self.clock.now(), 3))
+        for outlet in self._outlets:
+            outlet.events.put(event)
+
+    def _set_state(self, state: str, *, force: bool = False) -> None:
+        if state == self.state and not force:
+            return
+        self.state = state
+        if self.engines is not None:
+            self.engines.animator.set_state(state, self.clock.now())
+        self._emit({"type": "state", "state": state})
+
+    def _log(self, role: str, content: str, **extra: Any) -> None:
+        entry = {"role": role, "content": content, "timestamp": time.time(), **extra}
+        self.transcript.append(entry)
+        self._emit({"type": "transcript", **entry})
+
+    def _start_turn(self, turn: TurnMetrics) -> None:
+        self.turns.append(turn)
+        self._turn = turn
+        self._reply_done = False
+        self._segments = []
+        history = list(self.transcript)
+        self._log("user", turn.user_text)
+        for tool in self.config.tools:
+            if tool.matches(turn.user_text):
+                self.emit_client_event(tool.name, {"text": turn.user_text})
+        self._set_state("thinking")
+        self._reply_task = asyncio.create_task(self._reply(turn, history))
+
+    async def _transcribe(self, utterance: np.ndarray) -> None:
+        turn = TurnMetrics(self._next_turn(), "audio")
+        self._set_state("thinking")
+        loop = asyncio.get_running_loop()
+        audio = Audio(utterance, MIC_RATE)
+        text = await loop.run_in_executor(speech_pool(), self.engines.transcriber.transcribe, audio)
+        turn.asr_done = time.monotonic()
+        text = (text or "").strip()
+        if not text or self._user_speaking or self._closing:
+            if not self._user_speaking and self._turn is None:
+                self._set_state("idle")
+            return
+        turn.user_text = text
+        self._start_turn(turn)
+
+    async def _reply(self, turn: TurnMetrics, history: list[dict[str, Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        rate = self.config.audio_rate
+        try:
+            async for sentence in self.engines.responder.reply(history, turn.user_text):
+                text = sentence.text.strip()
+                if not text:
+                    continue
+                if turn.first_sentence is None:
+                    turn.first_sentence = time.monotonic()
+                speech = await loop.run_in_executor(speech_pool(), self.engines.speaker.speak, text)
+                if turn.first_audio is None:
+                    turn.first_audio = time.monotonic()
+                samples = resample(speech.audio.samples, speech.audio.rate, rate)
+                start = max(self._audio_pos, self._speech_end)
+                segment = _Segment(start, samples, speech, text)
+                self._segments.append(segment)
+                self._speech_end = segment.end
+                self.engines.animator.say(speech.phonemes, start / rate, self.engines.emotion)
+                turn.sentences += 1
+                caption: Event = {"type": "caption", "turn": turn.turn, "text": text}
+                caption["start"] = round(start / rate, 3)
+                caption["end"] = round(segment.end / rate, 3)
+                if sentence.citations:
+                    caption["citations"] = [str(c) for c in sentence.citations]
+                self._emit(caption)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the brain or voice failed: say so, keep the session alive
+            log.exception("reply failed in session %s", self.id)
+            self._emit({"type": "error", "message": f"reply failed: {exc}"})
+        finally:
+            if self._turn is turn:
+                self._reply_done = True
+
+    def _finish_turn(self, *, interrupted: bool) -> None:
+        turn = self._turn
+        if turn is None:
+            return
+        rate = self.config.audio_rate
+        parts = [spoken_prefix(s, self._audio_pos - s.start, rate) for s in self._segments]
+        spoken = " ".join(p for p in parts if p)
+        turn.ended = time.monotonic()
+        turn.interrupted = interrupted
+        self._turn = None
+        self._reply_done = True
+        self._segments = []
+        if spoken or interrupted:
+            self._log("assistant", spoken, interrupted=interrupted)
+        self._emit({"type": "turn_metrics", **turn.record()})
+        if not self._closing and not self._user_speaking:
+            self._set_state("idle")
+
+    def _take_audio(self, a0: int, a1: int) -> tuple[np.ndarray, bool]:
+        out = np.zeros(a1 - a0, np.int16)
+        speaking = False
+        for seg in self._segments:
+            lo, hi = max(a0, seg.start), min(a1, seg.end)
+            if lo < hi:
+                out[lo - a0 : hi - a0] = seg.samples[lo - seg.start : hi - seg.start]
+                speaking = True
+        return out, speaking
+
+    def _render(self, controls: Any) -> tuple[np.ndarray, float]:
+        t0 = time.perf_counter()
+        image = np.array(self.engines.renderer.render(controls), dtype=np.uint8, copy=True)
+        return image, (time.perf_counter() - t0) * 1000.0
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        clock, rate = self.clock, self.config.audio_rate
+        n = 0
+        while not self._closing:
+            await clock.wait_for_frame(n)
+            due = clock.frame_due()
+            if due > n + 1:  # rendering fell behind the clock: skip to now, keep audio whole
+                self.stats.late_skipped += due - n - 1
+                n = due - 1
+            a0, a1 = self._audio_pos, clock.sample_at(n + 1)
+            samples, speaking = self._take_audio(a0, a1)
+            self._audio_pos = a1
+            turn = self._turn
+            if speaking and self.state != "speaking":
+                self._set_state("speaking")
+            audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
+            for outlet in self._outlets:
+                outlet.audio.put(audio)
+            t = clock.frame_time(n)
+            epoch = self._epoch
+            controls = self.engines.animator.controls_at(t)
+            image, ms = await loop.run_in_executor(render_pool(), self._render, controls)
+            if self._closing:
+                break
+            if epoch == self._epoch:  # a barge-in during the render makes this frame stale
+                self.stats.add(ms)
+                frame = VideoOut(n, t, image, speaking, self.state)
+                for outlet in self._outlets:
+                    outlet.video.put(frame)
+                if speaking and turn is not None and turn.first_frame is None:
+                    turn.first_frame = time.monotonic()
+            if (
+                self._turn is not None
+                and self._reply_done
+                and self._audio_pos >= self._speech_end
+                and not speaking
+            ):
+                self._finish_turn(interrupted=False)
+            n += 1
+
+    async def _watchdog(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(0.1)
+            if self.clock.now() >= self.config.max_duration:
+                await self.close("max_duration")
+            elif time.monotonic() - self._last_activity >= self.config.idle_timeout:
+                await self.close("idle_timeout")
