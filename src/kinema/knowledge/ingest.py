@@ -1,0 +1,347 @@
+"""Documents in, plain text out: txt, Markdown, PDF (pypdf), DOCX (python-docx), HTML and URLs.
+
+Every extractor returns Markdown-flavoured text (``#`` headings, blank lines between paragraphs)
+so one chunker serves all kinds and headings survive into citations. What we cannot read is a
+typed ``InvalidInput`` (see ``kinema.knowledge.errors``) that tells the user what to do.
+URLs are fetched with the SSRF guard of ``kinema.media.fetch``; HTML main text comes from
+trafilatura (boilerplate, menus and footers dropped).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from kinema.config import get_settings
+from kinema.knowledge.errors import (
+    DocumentTooLarge,
+    EmptyDocument,
+    EncryptedDocument,
+    InvalidDocument,
+    NoTextInDocument,
+    UnsupportedDocument,
+)
+from kinema.media.fetch import fetch_url
+
+KINDS = ("text", "markdown", "pdf", "docx", "html")
+SUPPORTED = "plain text (.txt), Markdown (.md), PDF, Word (.docx) and HTML"
+
+_EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+}
+_CONTENT_TYPES = {
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+}
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    """The text of one document. ``text`` uses ``#`` headings and blank-line paragraphs."""
+
+    title: str
+    text: str
+    kind: str  # one of KINDS
+
+
+def extract_text(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    max_bytes: int | None = None,
+) -> ExtractedDocument:
+    """Extract the text of a document given as bytes.
+
+    The kind is read from the content itself first (PDF and ZIP magic, HTML tags), then the
+    file extension, then ``content_type``. Raises ``DocumentTooLarge`` over ``max_bytes``
+    (default ``settings.max_document_bytes``), ``EmptyDocument``, ``UnsupportedDocument``,
+    ``EncryptedDocument``, ``NoTextInDocument`` or ``InvalidDocument``.
+    """
+    limit = max_bytes if max_bytes is not None else get_settings().max_document_bytes
+    name = filename or "document"
+    if len(data) > limit:
+        raise DocumentTooLarge(
+            f"{name} is {len(data)} bytes; the limit is {limit} bytes. Split it into smaller "
+            "files.",
+            field="file",
+        )
+    if not data.strip():
+        raise EmptyDocument(f"{name} is empty.", field="file")
+    kind = _detect_kind(data, filename, content_type)
+    title, text = _EXTRACTORS[kind](data)
+    text = _tidy(text)
+    if not text:
+        raise EmptyDocument(f"{name} contains no text.", field="file")
+    if not title and filename:
+        title = PurePosixPath(filename).stem.replace("_", " ").replace("-", " ").strip()
+    return ExtractedDocument(title=title or _first_line(text), text=text, kind=kind)
+
+
+def fetch_document(
+    url: str, *, allow_private: bool = False, timeout: float | None = None
+) -> ExtractedDocument:
+    """Fetch a web page or file and extract it. SSRF-guarded: public addresses only, no redirects,
+    size-capped. ``allow_private=True`` (tests, trusted setups) also permits plain http."""
+    settings = get_settings()
+    private = allow_private or settings.allow_private_urls
+    fetched = fetch_url(
+        url,
+        max_bytes=settings.max_document_bytes,
+        field="url",
+        timeout=timeout or settings.fetch_timeout,
+        allow_private=private,
+        allow_http=private or settings.allow_http_urls,
+    )
+    path = urlsplit(url).path
+    filename = PurePosixPath(path).name or None
+    if filename and PurePosixPath(filename).suffix.lower() not in _EXTENSIONS:
+        filename = None  # "/docs/page" says nothing about the type; trust the content
+    return extract_text(fetched.data, filename=filename, content_type=fetched.content_type)
+
+
+# -- detection ---------------------------------------------------------------------------------
+
+
+def _detect_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                if "word/document.xml" in zf.namelist():
+                    return "docx"
+        except zipfile.BadZipFile:
+            pass
+        raise UnsupportedDocument(
+            f"{filename or 'the file'} is a ZIP archive but not a Word document. "
+            f"Supported: {SUPPORTED}.",
+            field="file",
+        )
+    ext = PurePosixPath(filename).suffix.lower() if filename else ""
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    looks_binary = b"\x00" in data[:8192]
+    if looks_binary:
+        raise UnsupportedDocument(
+            f"{filename or 'the file'} ({ctype or ext or 'binary'}) is not a supported document. "
+            f"Supported: {SUPPORTED}. Legacy .doc files: save as .docx or PDF first.",
+            field="file",
+        )
+    lowered = head[:512].lower()
+    if ext in (".pdf", ".docx") or ctype in ("application/pdf", _DOCX_TYPE):
+        raise InvalidDocument(
+            f"{filename or 'the file'} claims to be {ext or ctype} but is not a valid one.",
+            field="file",
+        )
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<body" in lowered:
+        return "html"
+    if ctype in _CONTENT_TYPES:
+        return _CONTENT_TYPES[ctype]
+    if ext or (ctype and not ctype.startswith("text/")):
+        raise UnsupportedDocument(
+            f"{filename or 'the file'} ({ctype or ext}) is not a supported document. "
+            f"Supported: {SUPPORTED}.",
+            field="file",
+        )
+    return "text"
+
+
+_DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# -- extractors --------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
+    ):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _text(data: bytes) -> tuple[str, str]:
+    return "", _decode(data)
+
+
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_MD_TITLE = re.compile(r"^#\s+(.+)$", re.M)
+
+
+def _markdown(data: bytes) -> tuple[str, str]:
+    text = _FRONT_MATTER.sub("", _decode(data).replace("\r\n", "\n"))
+    m = _MD_TITLE.search(text)
+    return (m.group(1).strip() if m else ""), text
+
+
+def _pdf(data: bytes) -> tuple[str, str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # owner-password-only PDFs (print/copy restrictions) open with an empty password
+            try:
+                opened = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pypdf raises several types here
+                opened = 0
+            if not opened:
+                raise EncryptedDocument(
+                    "The PDF is password-protected. Remove the password (print to a new PDF) "
+                    "and upload it again.",
+                    field="file",
+                )
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = ""
+        meta = reader.metadata
+        if meta and meta.title:
+            title = str(meta.title).strip()
+    except EncryptedDocument:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidDocument(f"The PDF cannot be read ({exc}).", field="file") from None
+    if not pages:
+        raise EmptyDocument("The PDF has no pages.", field="file")
+    text = "\n\n".join(_pdf_page_text(p) for p in pages)
+    if not text.strip():
+        raise NoTextInDocument(
+            f"The PDF has {len(pages)} page(s) but no text layer: it looks scanned or image-only. "
+            "Run OCR on it (e.g. ocrmypdf) or upload the text instead.",
+            field="file",
+        )
+    return title, text
+
+
+def _pdf_page_text(text: str) -> str:
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # re-join hyphenated line breaks
+    return text.strip()
+
+
+def _docx(data: bytes) -> tuple[str, str]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - python-docx wraps lxml/zip errors loosely
+        raise InvalidDocument(f"The Word document cannot be read ({exc}).", field="file") from None
+    title = (document.core_properties.title or "").strip()
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            text = item.text.strip()
+            if not text:
+                continue
+            style = (item.style.name if item.style is not None else "") or ""
+            if style == "Title":
+                title = title or text
+                blocks.append(f"# {text}")
+            elif style.startswith("Heading"):
+                level = style.removeprefix("Heading").strip()
+                depth = int(level) if level.isdigit() else 1
+                blocks.append("#" * min(depth, 6) + " " + text)
+            elif "List" in style:
+                blocks.append(f"- {text}")
+            else:
+                blocks.append(text)
+        elif isinstance(item, Table):
+            blocks.extend(_table_sentences([[c.text.strip() for c in r.cells] for r in item.rows]))
+    return title, "\n\n".join(blocks)
+
+
+def _table_sentences(rows: list[list[str]]) -> list[str]:
+    """Turn a table into one sentence per row ("Header: value; ..."), which reads aloud."""
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if not body:
+        return ["; ".join(c for c in header if c) + "."]
+    out = []
+    for row in body:
+        parts = [f"{h}: {v}" if h else v for h, v in zip(header, row, strict=False) if v]
+        if parts:
+            out.append("; ".join(parts) + ".")
+    return out
+
+
+def _html(data: bytes) -> tuple[str, str]:
+    import trafilatura
+
+    html = _decode(data)
+    text = trafilatura.extract(
+        html,
+        output_format="markdown",
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+        include_comments=False,
+        favor_recall=True,
+    )
+    title = ""
+    meta = trafilatura.extract_metadata(html)
+    if meta is not None and meta.title:
+        title = meta.title.strip()
+    if not text or not text.strip():
+        text = _html_fallback(html)
+    return title, text or ""
+
+
+def _html_fallback(html: str) -> str:
+    """Visible text of the body for pages too small for trafilatura's main-content heuristics."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # noqa: BLE001 - lxml raises ParserError / ValueError on junk
+        return ""
+    for bad in root.xpath("//script|//style|//nav|//footer|//header|//noscript"):
+        bad.drop_tree()
+    body = root.find("body")
+    return (body if body is not None else root).text_content()
+
+
+_EXTRACTORS = {
+    "text": _text,
+    "markdown": _markdown,
+    "pdf": _pdf,
+    "docx": _docx,
+    "html": _html,
+}
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().split("\n", 1)[0].lstrip("# ").strip()
+    return line[:80]
