@@ -6,6 +6,8 @@ and 5 vowels. ``phoneme_to_viseme`` maps espeak-ng phoneme names for every shipp
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 VISEMES: tuple[str, ...] = (
     "sil",  # silence, mouth at rest
     "PP",  # p b m: lips pressed closed
@@ -23,3 +25,48 @@ VISEMES: tuple[str, ...] = (
     "O",  # o: rounded, open
     "U",  # u w: rounded, nearly closed
 )
+
+# espeak-ng phoneme mnemonics are ASCII (Kirshenbaum-like) in every language: the same letter
+# means the same articulation, so one table by articulatory class serves all languages.
+# Multi-character keys are matched first (longest prefix wins).
+_CLASSES: dict[str, str] = {
+    "CH": "tS dZ tC tc dz; S Z C c J s. z. s; z;",  # postalveolar/palatal: lips forward
+    "SS": "s z ts dz",  # sibilants
+    "PP": "p b m B P",  # bilabials
+    "FF": "f v F",  # labiodentals
+    "TH": "T D",  # dentals
+    "DD": "t d * t;",  # alveolar stops and taps
+    "kk": "k g N x G q Q h X ? H",  # velars, uvulars, glottals
+    "nn": "n l L",  # nasals and laterals
+    "RR": "r R 3 @r a#r",  # rhotics and r-coloured vowels
+    "aa": "a A & V 6",  # open vowels
+    "E": "e E @ 8 9 W@",  # mid front and central vowels
+    "I": "i I 1 j ;",  # close front vowels and the palatal glide
+    "O": "o O 0 8@ Y W",  # rounded mid vowels
+    "U": "u U w y",  # rounded close vowels and w
+}
+_PREFIXES: dict[str, str] = {k: vis for vis, keys in _CLASSES.items() for k in keys.split()}
+_KEYS = sorted(_PREFIXES, key=len, reverse=True)
+_MARKS = "'\",%=_:!|^#-.~;"  # stress, length, syllabic and boundary marks around a phoneme
+
+
+@lru_cache(maxsize=4096)
+def phoneme_to_viseme(phoneme: str, language: str = "en") -> str:
+    """Map an espeak-ng phoneme name (any language) to one of ``VISEMES``.
+
+    Stress and length marks are stripped and the rest is matched by articulatory class, so
+    unseen phonemes of a language still land on the right mouth shape. Pauses map to ``sil``.
+    ``language`` is accepted for engines whose alphabets differ per language; espeak's is shared.
+    """
+    name = phoneme.strip()
+    if not name or name.startswith("_"):
+        return "sil"
+    name = name.lstrip("'\",%=")
+    for key in _KEYS:
+        if name.startswith(key):
+            return _PREFIXES[key]
+    core = name.strip(_MARKS)
+    for key in _KEYS:
+        if core.startswith(key):
+            return _PREFIXES[key]
+    return "sil"
