@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from typing import Generic, TypeVar
 
@@ -58,10 +59,8 @@ class Outlet:
         if len(self.video) or len(self.audio) or len(self.events) or self.closed:
             return
         self._wakeup.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout)
-        except TimeoutError:
-            pass
 
     def flush_media(self) -> int:
         """Barge-in: forget buffered audio and video. Returns how many items were dropped."""

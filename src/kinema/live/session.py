@@ -130,6 +130,7 @@ class LiveSession:
         self._turn_counter = 0
         self._closing = False
         self.interruptions = 0
+        self._gone_dropped = [0, 0]  # video, audio drops of outlets already unsubscribed
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -181,8 +182,10 @@ class LiveSession:
         return outlet
 
     def unsubscribe(self, outlet: Outlet) -> None:
-        with contextlib.suppress(ValueError):
+        if outlet in self._outlets:
             self._outlets.remove(outlet)
+            self._gone_dropped[0] += outlet.video.dropped
+            self._gone_dropped[1] += outlet.audio.dropped
         outlet.close()
 
     def touch(self) -> None:
@@ -202,12 +205,14 @@ class LiveSession:
         self._start_turn(TurnMetrics(self._next_turn(), "text", user_text=text))
 
     def push_audio(self, samples: np.ndarray | bytes, rate: int = MIC_RATE) -> None:
-        """Microphone audio (int16 mono). VAD start barges in; VAD end sends the utterance to ASR."""
+        """Microphone audio (int16 mono). VAD start barges in; VAD end sends it to ASR."""
         self._check_open()
         if self.engines.vad is None or self.engines.transcriber is None:
             raise InvalidInput("audio: this session has no speech input (VAD/ASR) configured.")
         self.touch()
-        pcm = np.frombuffer(samples, np.int16) if isinstance(samples, bytes | bytearray) else samples
+        if isinstance(samples, bytes | bytearray):
+            samples = np.frombuffer(samples, np.int16)
+        pcm = samples
         pcm = resample(np.asarray(pcm, np.int16), rate, MIC_RATE)
         for edge in self.engines.vad.feed(pcm):
             if edge == "start" and not self._user_speaking:
@@ -252,7 +257,7 @@ class LiveSession:
     # -- introspection --------------------------------------------------------------------------
 
     def metrics(self) -> dict[str, Any]:
-        dropped_video = sum(o.video.dropped for o in self._outlets)
+        dropped_video = sum(o.video.dropped for o in self._outlets) + self._gone_dropped[0]
         return {
             "session": self.id,
             "state": self.state,
@@ -261,7 +266,8 @@ class LiveSession:
             "interruptions": self.interruptions,
             **self.stats.summary(),
             "dropped_frames": dropped_video + self.stats.late_skipped,
-            "dropped_audio_chunks": sum(o.audio.dropped for o in self._outlets),
+            "dropped_audio_chunks": sum(o.audio.dropped for o in self._outlets)
+            + self._gone_dropped[1],
             "last_turn": self.turns[-1].record() if self.turns else None,
         }
 

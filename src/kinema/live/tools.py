@@ -12,8 +12,8 @@ from typing import Any
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    "the a an and or of to in on for with this that from into when user asks about show open "
-    "your you me my please can could would will".split()
+    {"the", "and", "for", "with", "this", "that", "from", "into", "when", "user", "asks"}
+    | {"about", "show", "open", "your", "please", "can", "could", "would", "will"}
 )
 
 

@@ -1,0 +1,156 @@
+"""A live session over one WebSocket: JSON control messages plus binary media frames.
+
+Framework-light: ``serve_websocket`` takes any Starlette ``WebSocket`` (FastAPI's is one), so the
+API layer only routes and authenticates. The protocol is documented in ``docs/live.md``:
+
+client → server  JSON ``text`` / ``audio`` (announces mic format) / ``interrupt`` / ``ping`` /
+                 ``metrics`` / ``close``; binary = PCM16 mono mic audio (16 kHz unless announced)
+server → client  JSON ``session`` (hello), ``state``, ``caption``, ``transcript``, ``interrupted``,
+                 ``turn_metrics``, ``metrics``, ``client_event``, ``pong``, ``error``, ``closed``;
+                 binary = ``HEADER`` (kind, flags, pts in µs) + JPEG frame or PCM16 audio chunk
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import struct
+from typing import Any
+
+import cv2
+import numpy as np
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from kinema.errors import KinemaError
+from kinema.live.outlet import Outlet
+from kinema.live.session import MIC_RATE, LiveSession
+from kinema.live.workers import render_pool
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct(">BBq")  # kind, flags, pts in microseconds on the session clock
+KIND_VIDEO_JPEG = 1
+KIND_AUDIO_PCM16 = 2
+FLAG_SPEAKING = 1
+
+
+def pack_media(kind: int, speaking: bool, t: float, payload: bytes) -> bytes:
+    return HEADER.pack(kind, FLAG_SPEAKING if speaking else 0, round(t * 1e6)) + payload
+
+
+def unpack_media(message: bytes) -> tuple[int, bool, float, bytes]:
+    """Client-side helper: ``(kind, speaking, pts seconds, payload)``."""
+    kind, flags, pts = HEADER.unpack_from(message)
+    return kind, bool(flags & FLAG_SPEAKING), pts / 1e6, message[HEADER.size :]
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:  # pragma: no cover - cv2 only fails on empty input
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+async def serve_websocket(
+    ws: WebSocket,
+    session: LiveSession,
+    *,
+    jpeg_quality: int = 80,
+    send_silence: bool = False,
+    close_session: bool = True,
+) -> None:
+    """Run ``session`` over ``ws`` until either side ends. The session must be started.
+
+    ``send_silence`` also streams the silent audio chunks (a continuous 48 kHz stream); by
+    default only speech is sent, each chunk stamped with its pts. With ``close_session`` the
+    session ends when the client disconnects.
+    """
+    if ws.client_state == WebSocketState.CONNECTING:
+        await ws.accept()
+    outlet = session.subscribe()
+    await ws.send_json(
+        {
+            "type": "session",
+            "id": session.id,
+            "fps": session.config.fps,
+            "audio_rate": session.config.audio_rate,
+            "video": "jpeg",
+            "header": "kind:u8 flags:u8 pts_us:i64 (big-endian)",
+        }
+    )
+    sender = asyncio.create_task(_send_loop(ws, outlet, jpeg_quality, send_silence))
+    receiver = asyncio.create_task(_receive_loop(ws, session, outlet))
+    try:
+        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if receiver in done and close_session:
+            await session.close("client_disconnected")
+            with contextlib.suppress(Exception):  # flush the "closed" event if still connected
+                await asyncio.wait_for(sender, 1.0)
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        session.unsubscribe(outlet)
+        if ws.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close(1000, session.close_reason or "")
+
+
+async def _send_loop(ws: WebSocket, outlet: Outlet, quality: int, send_silence: bool) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await outlet.wait(1.0)
+        while (event := outlet.events.pop()) is not None:
+            await ws.send_text(json.dumps(event, default=str))
+            if event["type"] == "closed":
+                return
+        while (chunk := outlet.audio.pop()) is not None:
+            if chunk.speaking or send_silence:
+                payload = chunk.samples.astype("<i2", copy=False).tobytes()
+                await ws.send_bytes(pack_media(KIND_AUDIO_PCM16, chunk.speaking, chunk.t, payload))
+        while (frame := outlet.video.pop()) is not None:
+            jpeg = await loop.run_in_executor(render_pool(), encode_jpeg, frame.image, quality)
+            await ws.send_bytes(pack_media(KIND_VIDEO_JPEG, frame.speaking, frame.t, jpeg))
+        if outlet.closed and not len(outlet.events):
+            return
+
+
+async def _receive_loop(ws: WebSocket, session: LiveSession, outlet: Outlet) -> None:
+    mic_rate = MIC_RATE
+    while True:
+        try:
+            message = await ws.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        try:
+            if message.get("bytes") is not None:
+                session.push_audio(message["bytes"], mic_rate)
+                continue
+            data: dict[str, Any] = json.loads(message.get("text") or "{}")
+            kind = data.get("type")
+            session.touch()
+            if kind == "text":
+                await session.send_text(str(data.get("text", "")))
+            elif kind == "audio":
+                mic_rate = int(data.get("rate", MIC_RATE))
+            elif kind == "interrupt":
+                session.interrupt("client")
+            elif kind == "ping":
+                outlet.events.put({"type": "pong", "id": data.get("id")})
+            elif kind == "metrics":
+                outlet.events.put({"type": "metrics", **session.metrics()})
+            elif kind == "close":
+                await session.close("client")
+                return
+            else:
+                outlet.events.put({"type": "error", "message": f"unknown message type {kind!r}"})
+        except KinemaError as exc:
+            outlet.events.put({"type": "error", "message": str(exc)})
+        except (ValueError, TypeError) as exc:
+            outlet.events.put({"type": "error", "message": f"bad message: {exc}"})
