@@ -41,6 +41,7 @@ class GenerationRequest:
     last_frame: np.ndarray | None = None
     references: list[Reference] = field(default_factory=list)
     options: dict[str, float] = field(default_factory=dict)  # e.g. motion_physics 0..1
+    engine: str = "compositor"  # registered engine name (``kinema.video.engines``)
 
 
 @dataclass

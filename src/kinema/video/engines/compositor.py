@@ -1,0 +1,196 @@
+"""The compositor: the embedded CPU engine. Per frame it only warps, blends and adds.
+
+``build_scene`` does the heavy, once-per-request work (segmentation, inpainting, grades) at
+reduced resolution; ``FrameRenderer`` then makes each frame with one ``warpAffine`` of the plate,
+one ROI-sized warp and ``blendLinear`` per cut-out, a scrolled view of each weather overlay and
+the keyframe blends. Frames go to x264 as I420 converted by OpenCV (cheaper than swscale).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from kinema.errors import Cancelled
+from kinema.media.image import encode_image
+from kinema.media.video import VideoWriter
+from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
+from kinema.video.scene import Layer, Scene, build_scene
+
+PRESETS: dict[str, dict] = {
+    "fast": {"interp": cv2.INTER_LINEAR, "x264": "ultrafast", "crf": 23},
+    "quality": {"interp": cv2.INTER_CUBIC, "x264": "veryfast", "crf": 18},
+    "still": {"interp": cv2.INTER_CUBIC},
+    "still_fast": {"interp": cv2.INTER_LINEAR},
+}
+KEY_RAMP = 0.75  # seconds over which a first keyframe hands over to the animated scene
+LAST_RAMP = 1.0  # seconds over which the shot converges on a last keyframe
+
+
+def _smooth(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * (3 - 2 * x)
+
+
+class FrameRenderer:
+    """Renders frame ``i`` of a scene into a reused buffer. Same scene + index → same pixels."""
+
+    def __init__(self, scene: Scene, preset: str = "fast") -> None:
+        self.scene = scene
+        self.interp = PRESETS.get(preset, PRESETS["fast"])["interp"]
+        self.buf = np.empty((scene.height, scene.width, 3), np.uint8)
+        n = scene.frames
+        self._ramp = min(KEY_RAMP, 0.3 * n / scene.fps)
+        self._last_ramp = min(LAST_RAMP, 0.4 * n / scene.fps)
+
+    def render(self, i: int) -> np.ndarray:
+        sc = self.scene
+        n = sc.frames
+        u = i / (n - 1) if n > 1 else 0.0
+        t = i / sc.fps
+        out = self.buf
+        for ly in sc.layers:
+            cam = sc.camera.camera(u, t, ly.depth)
+            if ly.animated:
+                cam = cam @ sc.camera.action_matrix(u, t, ly.anchor)
+            place = np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
+            m = cam @ place
+            if ly.alpha is None:
+                cv2.warpAffine(
+                    ly.rgb,
+                    m[:2],
+                    (sc.width, sc.height),
+                    dst=out,
+                    flags=self.interp,
+                    borderMode=cv2.BORDER_REFLECT_101,
+                )
+            else:
+                self._blend_layer(out, ly, m)
+        for ov in sc.overlays:
+            cv2.add(out, ov.view(i, sc.height, sc.width), dst=out)
+        if sc.first is not None and self._ramp > 0:
+            w = _smooth(t / self._ramp)
+            if w < 1.0:
+                cv2.addWeighted(sc.first, 1.0 - w, out, w, 0.0, dst=out)
+        if sc.last is not None and n > 1:
+            remaining = (n - 1 - i) / sc.fps
+            w = 1.0 - _smooth(remaining / self._last_ramp) if self._last_ramp > 0 else 1.0
+            if w > 0.0:
+                cv2.addWeighted(sc.last, w, out, 1.0 - w, 0.0, dst=out)
+        return out
+
+    def _blend_layer(self, out: np.ndarray, ly: Layer, m: np.ndarray) -> None:
+        h, w = ly.rgb.shape[:2]
+        corners = m @ np.array([[0, w, 0, w], [0, 0, h, h], [1, 1, 1, 1]], np.float64)
+        x0 = max(0, math.floor(corners[0].min()) - 1)
+        y0 = max(0, math.floor(corners[1].min()) - 1)
+        x1 = min(out.shape[1], math.ceil(corners[0].max()) + 1)
+        y1 = min(out.shape[0], math.ceil(corners[1].max()) + 1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        mr = m[:2].copy()
+        mr[0, 2] -= x0
+        mr[1, 2] -= y0
+        size = (x1 - x0, y1 - y0)
+        fg = cv2.warpAffine(ly.rgb, mr, size, flags=self.interp, borderMode=cv2.BORDER_REPLICATE)
+        a = cv2.warpAffine(
+            ly.alpha,
+            mr,
+            size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
+        roi = out[y0:y1, x0:x1]
+        roi[...] = cv2.blendLinear(fg, roi, a, 1.0 - a)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        for i in range(self.scene.frames):
+            yield self.render(i)
+
+
+class _I420Writer(VideoWriter):
+    """VideoWriter fed with I420 converted by OpenCV (about 3 ms/frame cheaper at 720p)."""
+
+    def write(self, rgb: np.ndarray) -> None:
+        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = self._n
+        self._n += 1
+        for packet in self._video.encode(frame):
+            self._out.mux(packet)
+
+
+def _threads(req: GenerationRequest) -> None:
+    n = int(req.options.get("threads", 0) or os.environ.get("KINEMA_VIDEO_THREADS", 0) or 0)
+    if n > 0:
+        cv2.setNumThreads(n)
+
+
+class CompositorEngine:
+    """The embedded engine behind the Gen-4 family (see ``kinema.config.DEFAULT_MODELS``)."""
+
+    name = "compositor"
+    presets = tuple(PRESETS)
+
+    def generate(
+        self,
+        req: GenerationRequest,
+        out_dir: Path,
+        progress: ProgressFn | None = None,
+        should_cancel: CancelFn | None = None,
+    ) -> GenerationResult:
+        _threads(req)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("generation cancelled")
+        scene = build_scene(req)
+        renderer = FrameRenderer(scene, req.preset)
+        plan = scene.plan.to_dict()
+        plan.update(scene.info)
+        result_meta = {
+            "understood": list(scene.plan.understood),
+            "ignored": list(scene.plan.ignored),
+            "plan": plan,
+        }
+        if req.kind == "image":
+            path = out_dir / "image.png"
+            path.write_bytes(encode_image(renderer.render(0), "PNG"))
+            if progress:
+                progress(1.0)
+            return GenerationResult(files=[path], poster=None, **result_meta)
+        path = out_dir / "video.mp4"
+        poster = out_dir / "poster.jpg"
+        opts = PRESETS.get(req.preset, PRESETS["fast"])
+        n = scene.frames
+        poster_index = min(n - 1, n // 3)
+        try:
+            with _I420Writer(
+                path,
+                scene.width,
+                scene.height,
+                scene.fps,
+                crf=opts.get("crf", 20),
+                preset=opts.get("x264", "veryfast"),
+            ) as wr:
+                for i in range(n):
+                    if should_cancel is not None and should_cancel():
+                        raise Cancelled("generation cancelled")
+                    frame = renderer.render(i)
+                    if i == poster_index:
+                        poster.write_bytes(encode_image(frame, "JPEG", quality=88))
+                    wr.write(frame)
+                    if progress is not None:
+                        progress((i + 1) / n)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            poster.unlink(missing_ok=True)
+            raise
+        return GenerationResult(files=[path], poster=poster, **result_meta)

@@ -1,0 +1,154 @@
+"""Colour work done once per request: lighting grades and style transfer.
+
+Grades are cheap global looks (white balance, contrast, saturation, a tinted sky glow, a vignette)
+applied to each layer before the per-frame loop, so the hot loop never touches colour. Style
+references use Reinhard's transfer of mean/std in CIE Lab, moved ``strength`` of the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Look:
+    gains: tuple[float, float, float] = (1.0, 1.0, 1.0)  # white balance, RGB multipliers
+    lift: tuple[float, float, float] = (0.0, 0.0, 0.0)  # added to shadows
+    exposure: float = 1.0
+    gamma: float = 1.0  # >1 darkens midtones
+    contrast: float = 1.0  # around mid grey
+    saturation: float = 1.0
+    glow: tuple[float, float, float] = (0.0, 0.0, 0.0)  # additive light from the top of frame
+    vignette: float = 0.0  # 0..1 darkening of the corners
+
+
+LOOKS: dict[str, Look] = {
+    "golden_hour": Look(
+        gains=(1.12, 0.98, 0.74),
+        lift=(0.035, 0.015, 0.0),
+        exposure=1.04,
+        contrast=1.05,
+        saturation=1.18,
+        glow=(0.16, 0.08, 0.0),
+        vignette=0.25,
+    ),
+    "night": Look(
+        gains=(0.66, 0.78, 1.05),
+        lift=(0.0, 0.005, 0.03),
+        exposure=0.78,
+        gamma=1.25,
+        contrast=1.1,
+        saturation=0.55,
+        vignette=0.45,
+    ),
+    "neon": Look(
+        gains=(1.0, 0.78, 1.08),
+        lift=(0.04, 0.0, 0.07),
+        exposure=0.8,
+        gamma=1.15,
+        contrast=1.25,
+        saturation=1.45,
+        glow=(0.10, 0.0, 0.12),
+        vignette=0.4,
+    ),
+    "studio": Look(exposure=1.06, contrast=1.12, saturation=1.05, vignette=0.18),
+    "overcast": Look(
+        gains=(0.96, 1.0, 1.05),
+        lift=(0.03, 0.03, 0.035),
+        contrast=0.82,
+        saturation=0.68,
+        gamma=1.05,
+    ),
+    "dramatic": Look(
+        gains=(1.02, 0.98, 0.95),
+        exposure=0.92,
+        gamma=1.2,
+        contrast=1.45,
+        saturation=0.8,
+        vignette=0.6,
+    ),
+}
+
+
+def to_float(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float32) * (1.0 / 255.0)
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def vignette_mask(h: int, w: int, amount: float) -> np.ndarray:
+    """A multiplicative HxW float mask, 1 at the centre, ``1 - amount`` in the far corners."""
+    y = np.linspace(-1.0, 1.0, h, dtype=np.float32)[:, None]
+    x = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
+    r2 = (x * x + y * y) * 0.5
+    return 1.0 - amount * np.clip(r2, 0, 1) ** 1.5
+
+
+def apply_look(
+    img: np.ndarray,
+    light: str | None,
+    amount: float = 1.0,
+    frame_box: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
+    """Grade a float RGB image (0..1). ``frame_box`` (x, y, w, h) places the image in the frame
+    so the sky glow and vignette stay where the frame is, even on padded layers."""
+    if light is None or light not in LOOKS or amount <= 0:
+        return img
+    lk = LOOKS[light]
+    out = img * (np.asarray(lk.gains, np.float32) * lk.exposure)
+    if lk.gamma != 1.0:
+        np.power(np.clip(out, 0, None, out=out), lk.gamma, out=out)
+    out += np.asarray(lk.lift, np.float32) * (1.0 - np.clip(out, 0, 1))
+    if lk.contrast != 1.0:
+        out = (out - 0.45) * lk.contrast + 0.45
+    if lk.saturation != 1.0:
+        lum = out @ np.asarray([0.299, 0.587, 0.114], np.float32)
+        out = lum[..., None] + (out - lum[..., None]) * lk.saturation
+    h, w = img.shape[:2]
+    fx, fy, fw, fh = frame_box or (0, 0, w, h)
+    if any(lk.glow):
+        yy = (np.arange(h, dtype=np.float32) - fy) / max(fh, 1)
+        fall = np.clip(1.0 - yy, 0, 1) ** 2
+        out += fall[:, None, None] * np.asarray(lk.glow, np.float32)
+    if lk.vignette:
+        ys = (np.arange(h, dtype=np.float32) - fy) / max(fh, 1) * 2 - 1
+        xs = (np.arange(w, dtype=np.float32) - fx) / max(fw, 1) * 2 - 1
+        r2 = (xs[None, :] ** 2 + ys[:, None] ** 2) * 0.5
+        out *= (1.0 - lk.vignette * np.clip(r2, 0, 1.5) ** 1.5)[..., None]
+    np.clip(out, 0, 1, out=out)
+    if amount < 1.0:
+        out = img + (out - img) * amount
+    return out
+
+
+@dataclass(frozen=True)
+class LabStats:
+    mean: np.ndarray  # (3,)
+    std: np.ndarray  # (3,)
+
+
+def lab_stats(rgb: np.ndarray, mask: np.ndarray | None = None) -> LabStats:
+    """Mean and std of an RGB image (uint8 or float 0..1) in CIE Lab, optionally under a mask."""
+    f = to_float(rgb) if rgb.dtype == np.uint8 else rgb.astype(np.float32)
+    lab = cv2.cvtColor(f, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    if mask is not None:
+        lab = lab[mask.reshape(-1) > 0.5]
+    return LabStats(lab.mean(0), lab.std(0) + 1e-3)
+
+
+def transfer_lab(img: np.ndarray, src: LabStats, style: LabStats, strength: float) -> np.ndarray:
+    """Reinhard transfer of a float RGB image: statistics move ``strength`` toward ``style``."""
+    if strength <= 0:
+        return img
+    s = float(np.clip(strength, 0, 1))
+    mean_t = src.mean + s * (style.mean - src.mean)
+    std_t = src.std + s * (style.std - src.std)
+    lab = cv2.cvtColor(img.astype(np.float32), cv2.COLOR_RGB2Lab)
+    lab = (lab - src.mean) * (std_t / src.std) + mean_t
+    lab[..., 0] = np.clip(lab[..., 0], 0, 100)
+    return np.clip(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB), 0, 1)

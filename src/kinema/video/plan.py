@@ -1,0 +1,375 @@
+"""Prompt → scene plan: the compositor's documented vocabulary.
+
+The compositor is a 2.5D animatic engine, not a diffusion model: it understands a fixed set of
+phrases and says which ones it used (``understood``) and which words it could not use
+(``ignored``). The vocabulary (synonyms in brackets):
+
+- camera: static [locked off, still camera], push in [zoom in, dolly in, move in], pull out
+  [zoom out, dolly out, pull back], pan left/right, tilt up/down, orbit [arc, circles around],
+  slow rotation [rotate, rotating, roll], dolly left/right [truck, tracking shot], handheld
+  [shaky cam]; "slow"/"fast" before a move scales its speed.
+- shot: close-up [closeup, portrait shot], medium shot, wide shot [establishing, long shot].
+- light and time: golden hour [sunset, sunrise, dawn, dusk, warm light], night [moonlight,
+  midnight], neon [cyberpunk], studio [studio lighting, softbox], overcast [cloudy, grey day],
+  dramatic [moody, chiaroscuro, low key].
+- weather: rain [rainy, raining, storm], snow [snowy, snowing, blizzard], fog [foggy, mist,
+  misty, haze], dust [dusty, sandstorm].
+- subject action: walks left/right [moves, runs, drives], turns [turns around, looks back],
+  approaches [walks toward the camera, comes closer], recedes [walks away].
+- depth of field: shallow depth of field [bokeh, blurred background, shallow focus], deep focus.
+- scene nouns drawn as simple shapes in text-only prompts: sky, sun, moon, stars, clouds,
+  mountain(s), hill(s), sea/ocean/lake/water/beach, road/street, city/skyline/buildings,
+  house, tree(s)/forest, car, boat, person/man/woman/figure, with colour words before them.
+- ``@tag`` mentions bind reference images; an ``@tag`` without a matching reference is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+# phrase -> canonical value; longest phrases are matched first
+CAMERA: dict[str, str] = {
+    "static": "static",
+    "static camera": "static",
+    "locked off": "static",
+    "still camera": "static",
+    "locked-off": "static",
+    "push in": "push_in",
+    "pushes in": "push_in",
+    "zoom in": "push_in",
+    "zooms in": "push_in",
+    "dolly in": "push_in",
+    "move in": "push_in",
+    "moves in": "push_in",
+    "push-in": "push_in",
+    "pull out": "pull_out",
+    "pulls out": "pull_out",
+    "zoom out": "pull_out",
+    "zooms out": "pull_out",
+    "dolly out": "pull_out",
+    "pull back": "pull_out",
+    "pulls back": "pull_out",
+    "pull-out": "pull_out",
+    "pan left": "pan_left",
+    "pans left": "pan_left",
+    "pan right": "pan_right",
+    "pans right": "pan_right",
+    "pan": "pan_right",
+    "panning": "pan_right",
+    "tilt up": "tilt_up",
+    "tilts up": "tilt_up",
+    "tilt down": "tilt_down",
+    "tilts down": "tilt_down",
+    "tilt": "tilt_up",
+    "orbit": "orbit",
+    "orbits": "orbit",
+    "orbiting": "orbit",
+    "arc shot": "orbit",
+    "circles around": "orbit",
+    "slow rotation": "rotate",
+    "rotation": "rotate",
+    "rotate": "rotate",
+    "rotates": "rotate",
+    "rotating": "rotate",
+    "roll": "rotate",
+    "dolly left": "dolly_left",
+    "dolly right": "dolly_right",
+    "truck left": "dolly_left",
+    "truck right": "dolly_right",
+    "tracking shot": "dolly_right",
+    "dolly": "push_in",
+    "handheld": "handheld",
+    "hand-held": "handheld",
+    "shaky cam": "handheld",
+    "shaky camera": "handheld",
+}
+SHOT: dict[str, str] = {
+    "close-up": "close",
+    "close up": "close",
+    "closeup": "close",
+    "portrait shot": "close",
+    "extreme close-up": "close",
+    "medium shot": "medium",
+    "mid shot": "medium",
+    "medium": "medium",
+    "wide shot": "wide",
+    "wide": "wide",
+    "establishing shot": "wide",
+    "long shot": "wide",
+    "wide angle": "wide",
+}
+LIGHT: dict[str, str] = {
+    "golden hour": "golden_hour",
+    "sunset": "golden_hour",
+    "sunrise": "golden_hour",
+    "dawn": "golden_hour",
+    "dusk": "golden_hour",
+    "warm light": "golden_hour",
+    "night": "night",
+    "at night": "night",
+    "nighttime": "night",
+    "night time": "night",
+    "moonlight": "night",
+    "moonlit": "night",
+    "midnight": "night",
+    "neon": "neon",
+    "neon lights": "neon",
+    "cyberpunk": "neon",
+    "studio": "studio",
+    "studio lighting": "studio",
+    "softbox": "studio",
+    "overcast": "overcast",
+    "cloudy": "overcast",
+    "grey day": "overcast",
+    "gray day": "overcast",
+    "dramatic": "dramatic",
+    "dramatic lighting": "dramatic",
+    "moody": "dramatic",
+    "chiaroscuro": "dramatic",
+    "low key": "dramatic",
+}
+WEATHER: dict[str, str] = {
+    "rain": "rain",
+    "rainy": "rain",
+    "raining": "rain",
+    "storm": "rain",
+    "downpour": "rain",
+    "snow": "snow",
+    "snowy": "snow",
+    "snowing": "snow",
+    "blizzard": "snow",
+    "snowfall": "snow",
+    "fog": "fog",
+    "foggy": "fog",
+    "mist": "fog",
+    "misty": "fog",
+    "haze": "fog",
+    "hazy": "fog",
+    "dust": "dust",
+    "dusty": "dust",
+    "sandstorm": "dust",
+}
+ACTION: dict[str, str] = {
+    "walks left": "walk_left",
+    "walking left": "walk_left",
+    "moves left": "walk_left",
+    "runs left": "walk_left",
+    "drives left": "walk_left",
+    "walks to the left": "walk_left",
+    "walks right": "walk_right",
+    "walking right": "walk_right",
+    "moves right": "walk_right",
+    "runs right": "walk_right",
+    "drives right": "walk_right",
+    "walks to the right": "walk_right",
+    "turns": "turn",
+    "turns around": "turn",
+    "turning": "turn",
+    "looks back": "turn",
+    "turns her head": "turn",
+    "turns his head": "turn",
+    "approaches": "approach",
+    "approaching": "approach",
+    "walks toward the camera": "approach",
+    "walks towards the camera": "approach",
+    "comes closer": "approach",
+    "walks forward": "approach",
+    "recedes": "recede",
+    "walks away": "recede",
+    "moves away": "recede",
+}
+DOF: dict[str, str] = {
+    "shallow depth of field": "shallow",
+    "bokeh": "shallow",
+    "blurred background": "shallow",
+    "shallow focus": "shallow",
+    "blurry background": "shallow",
+    "depth of field": "shallow",
+    "deep focus": "deep",
+    "everything in focus": "deep",
+}
+SPEED: dict[str, float] = {
+    "slow": 0.6,
+    "slowly": 0.6,
+    "gentle": 0.6,
+    "gently": 0.6,
+    "subtle": 0.5,
+    "fast": 1.6,
+    "quick": 1.6,
+    "quickly": 1.6,
+    "rapid": 1.8,
+}
+OBJECTS: dict[str, str] = {
+    "sky": "sky",
+    "sun": "sun",
+    "moon": "moon",
+    "stars": "stars",
+    "starry": "stars",
+    "cloud": "clouds",
+    "clouds": "clouds",
+    "mountain": "mountains",
+    "mountains": "mountains",
+    "hill": "hills",
+    "hills": "hills",
+    "sea": "sea",
+    "ocean": "sea",
+    "lake": "sea",
+    "water": "sea",
+    "beach": "beach",
+    "road": "road",
+    "street": "road",
+    "highway": "road",
+    "city": "city",
+    "skyline": "city",
+    "buildings": "city",
+    "downtown": "city",
+    "house": "house",
+    "cabin": "house",
+    "tree": "trees",
+    "trees": "trees",
+    "forest": "trees",
+    "woods": "trees",
+    "car": "car",
+    "truck": "car",
+    "boat": "boat",
+    "ship": "boat",
+    "person": "person",
+    "man": "person",
+    "woman": "person",
+    "figure": "person",
+    "girl": "person",
+    "boy": "person",
+    "astronaut": "person",
+    "field": "field",
+    "meadow": "field",
+    "grass": "field",
+    "desert": "desert",
+    "dunes": "desert",
+}
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (200, 30, 35),
+    "blue": (40, 80, 200),
+    "green": (40, 150, 60),
+    "yellow": (235, 200, 40),
+    "orange": (235, 120, 30),
+    "purple": (120, 50, 160),
+    "pink": (230, 110, 170),
+    "white": (235, 235, 235),
+    "black": (25, 25, 28),
+    "grey": (128, 128, 128),
+    "gray": (128, 128, 128),
+    "silver": (180, 185, 190),
+    "brown": (120, 75, 40),
+    "gold": (212, 170, 60),
+    "golden": (212, 170, 60),
+}
+# words that carry no visual meaning; neither understood nor worth reporting as ignored
+_STOP = """
+a an the of in on at to and with into onto from by for as is are its it
+this that his her their there while then very camera shot scene video image frame
+over under near next behind front toward towards through across up down
+"""
+STOPWORDS = frozenset(_STOP.split())
+
+_TABLES: list[tuple[str, dict]] = [
+    ("action", ACTION),
+    ("camera", CAMERA),
+    ("shot", SHOT),
+    ("light", LIGHT),
+    ("weather", WEATHER),
+    ("dof", DOF),
+]
+
+
+@dataclass
+class ScenePlan:
+    """What the compositor will do; JSON-serialisable through ``to_dict``."""
+
+    camera: list[str] = field(default_factory=list)  # moves, combined in order
+    speed: float = 1.0
+    shot: str | None = None  # close | medium | wide
+    light: str | None = None
+    weather: list[str] = field(default_factory=list)
+    action: str | None = None
+    dof: str | None = None  # shallow | deep
+    objects: list[tuple[str, str | None]] = field(default_factory=list)  # (noun, colour)
+    tags: list[str] = field(default_factory=list)  # @tags bound to references
+    understood: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["objects"] = [list(o) for o in self.objects]
+        return d
+
+
+def _phrase_regex(table: dict[str, str]) -> re.Pattern[str]:
+    keys = sorted(table, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])")
+
+
+_REGEX = {name: _phrase_regex(table) for name, table in _TABLES}
+_TAG = re.compile(r"@([A-Za-z0-9_][\w-]*)")
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset()) -> ScenePlan:
+    """Parse ``prompt`` into a ``ScenePlan``; ``known_tags`` are the reference tags available."""
+    plan = ScenePlan()
+    text = prompt.lower()
+    spans: list[tuple[int, int]] = []
+
+    def taken(a: int, b: int) -> bool:
+        return any(a < e and s < b for s, e in spans)
+
+    for m in _TAG.finditer(prompt):
+        tag = m.group(1)
+        spans.append(m.span())
+        if tag in known_tags or tag.lower() in {t.lower() for t in known_tags}:
+            if tag not in plan.tags:
+                plan.tags.append(tag)
+                plan.understood.append("@" + tag)
+        else:
+            plan.ignored.append("@" + tag)
+
+    for name, table in _TABLES:
+        for m in _REGEX[name].finditer(text):
+            a, b = m.span()
+            if taken(a, b):
+                continue
+            value = table[m.group(1)]
+            spans.append((a, b))
+            plan.understood.append(m.group(1))
+            if name == "camera":
+                if value not in plan.camera:
+                    plan.camera.append(value)
+            elif name == "weather":
+                if value not in plan.weather:
+                    plan.weather.append(value)
+            elif getattr(plan, name) is None:
+                setattr(plan, name, value)
+
+    # single words: speed, colours + objects
+    pending_colour: str | None = None
+    for m in _WORD.finditer(text):
+        a, b = m.span()
+        word = m.group(0).strip("'-")
+        if taken(a, b) or not word:
+            continue
+        if word in SPEED:
+            plan.speed = SPEED[word]
+            plan.understood.append(word)
+        elif word in COLOURS:
+            pending_colour = word
+            plan.understood.append(word)
+            continue
+        elif word in OBJECTS:
+            plan.objects.append((OBJECTS[word], pending_colour))
+            plan.understood.append(word if pending_colour is None else f"{pending_colour} {word}")
+            if pending_colour is not None:
+                plan.understood.remove(pending_colour)
+        elif word not in STOPWORDS and len(word) > 1:
+            plan.ignored.append(word)
+        pending_colour = None
+    return plan

@@ -1,0 +1,342 @@
+"""Procedural scenes for text-only prompts: an animatic, not a photograph.
+
+Without an image the compositor draws a plausible stage from the prompt's nouns: a sky gradient
+for the light and time of day, sun/moon/stars/clouds, far mountains or a city skyline, ground
+(field, sea, desert, road in perspective) and simple flat shapes for named subjects (car, person,
+house, boat, trees). Everything is seeded, so the same prompt and seed draw the same scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SKIES: dict[str | None, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+    None: ((62, 118, 200), (190, 215, 238)),
+    "golden_hour": ((58, 66, 128), (252, 172, 96)),
+    "night": ((4, 7, 22), (28, 38, 78)),
+    "neon": ((18, 6, 40), (110, 28, 110)),
+    "overcast": ((128, 134, 142), (196, 199, 203)),
+    "dramatic": ((34, 38, 54), (140, 118, 102)),
+    "studio": ((92, 94, 100), (160, 162, 168)),
+}
+GROUNDS = {
+    "field": (70, 122, 52),
+    "desert": (206, 170, 112),
+    "beach": (214, 196, 150),
+    "road": (92, 96, 88),
+    "city": (70, 72, 78),
+    "sea": (28, 80, 130),
+    None: (84, 118, 64),
+}
+SUBJECTS = ("car", "person", "house", "boat")
+
+
+@dataclass
+class Sprite:
+    rgb: np.ndarray  # h x w x 3 uint8
+    alpha: np.ndarray  # h x w float32
+    x: int  # top-left in canvas coordinates
+    y: int
+    name: str
+
+
+def _lerp(a, b, t):  # noqa: ANN001, ANN202 - tiny numeric helper
+    return np.asarray(a, np.float32) * (1 - t) + np.asarray(b, np.float32) * t
+
+
+def _ridge(rng: np.random.Generator, w: int, base: float, amp: float, rough: int) -> np.ndarray:
+    """A 1-D mountain profile: a few octaves of smoothed noise."""
+    y = np.zeros(w, np.float32)
+    for octave in range(4):
+        n = rough * (2**octave) + 2
+        pts = rng.uniform(-1, 1, n).astype(np.float32)
+        y += (
+            cv2.resize(pts[None, :], (w, 1), interpolation=cv2.INTER_CUBIC)[0] * amp / (1.8**octave)
+        )
+    return base - np.abs(y)
+
+
+def draw_stage(
+    width: int,
+    height: int,
+    objects: list[tuple[str, str | None]],
+    light: str | None,
+    seed: int,
+    frame_box: tuple[int, int, int, int],
+) -> tuple[np.ndarray, list[Sprite]]:
+    """Draw the background plate (canvas-sized uint8 RGB) and subject sprites."""
+    from kinema.video.plan import COLOURS
+
+    rng = np.random.default_rng([seed, 11])
+    fx, fy, fw, fh = frame_box
+    names = [o for o, _ in objects]
+    colour_of = {o: c for o, c in objects if c}
+    horizon = fy + int(fh * (0.62 if "sea" in names else 0.6))
+    ys = np.arange(height, dtype=np.float32)[:, None, None]
+    top, bottom = SKIES.get(light, SKIES[None])
+    t = np.clip((ys - fy) / max(1, horizon - fy), 0, 1) ** 0.8
+    img = np.broadcast_to(_lerp(top, bottom, t), (height, width, 3)).copy()
+    night = light in ("night", "neon")
+
+    if night or "stars" in names:
+        n = int(width * height / 1800)
+        sx, sy = rng.uniform(0, width, n), rng.uniform(0, horizon, n)
+        for x, y in zip(sx, sy, strict=True):
+            b = rng.uniform(120, 255)
+            img[int(y), int(x)] = (b, b, b * 0.95)
+    # sun or moon
+    if "moon" in names or (night and "sun" not in names):
+        cx, cy, r = fx + int(fw * 0.78), fy + int(fh * 0.18), int(fh * 0.045)
+        glow = np.zeros((height, width), np.float32)
+        cv2.circle(glow, (cx, cy), r * 3, 1.0, -1)
+        glow = cv2.GaussianBlur(glow, (0, 0), r * 1.5)
+        img += glow[..., None] * np.float32([40, 45, 60])
+        cv2.circle(img, (cx, cy), r, (235, 235, 220), -1, cv2.LINE_AA)
+    elif "sun" in names or light == "golden_hour":
+        cx = fx + int(fw * 0.7)
+        cy = horizon - int(fh * (0.06 if light == "golden_hour" else 0.35))
+        r = int(fh * 0.06)
+        glow = np.zeros((height, width), np.float32)
+        cv2.circle(glow, (cx, cy), r * 2, 1.0, -1)
+        glow = cv2.GaussianBlur(glow, (0, 0), r * 2.5)
+        img += glow[..., None] * np.float32([120, 80, 30])
+        cv2.circle(img, (cx, cy), r, (255, 236, 190), -1, cv2.LINE_AA)
+    if "clouds" in names or light == "overcast":
+        layer = np.zeros((height, width), np.float32)
+        for _ in range(int(rng.integers(5, 9))):
+            cx, cy = rng.uniform(0, width), fy + rng.uniform(0.05, 0.4) * fh
+            for _ in range(5):
+                ax, ay = int(rng.uniform(0.04, 0.1) * fw), int(rng.uniform(0.02, 0.04) * fh)
+                ox, oy = rng.uniform(-0.06, 0.06) * fw, rng.uniform(-0.015, 0.015) * fh
+                cv2.ellipse(layer, (int(cx + ox), int(cy + oy)), (ax, ay), 0, 0, 360, 1.0, -1)
+        layer = cv2.GaussianBlur(layer, (0, 0), fh * 0.012)[..., None] * 0.8
+        cloud = np.float32([60, 62, 80]) if night else np.float32([245, 240, 238])
+        img = img * (1 - layer) + cloud * layer
+
+    if "mountains" in names or "hills" in names or not (set(names) & {"city", "sea"}):
+        hills = "hills" in names and "mountains" not in names
+        for k, (amp, col) in enumerate([(0.22, (112, 128, 160)), (0.14, (76, 98, 112))]):
+            amp = amp * (0.45 if hills else 1.0)
+            prof = _ridge(rng, width, horizon + k * fh * 0.02, amp * fh, 2 + k)
+            mask = (ys[..., 0] >= prof[None, :]).astype(np.float32)
+            shade = _lerp(col, bottom, 0.35 - 0.15 * k)
+            if hills:
+                shade = _lerp((72, 118, 64), bottom, 0.3 - 0.15 * k)
+            if night:
+                shade = shade * 0.35
+            img = img * (1 - mask[..., None]) + shade * mask[..., None]
+    if "city" in names:
+        x = float(fx - fw * 0.1)
+        while x < fx + fw * 1.1:
+            bw = rng.uniform(0.04, 0.09) * fw
+            bh = rng.uniform(0.12, 0.42) * fh
+            x0, x1, y0 = int(x), int(x + bw), int(horizon - bh)
+            base = rng.uniform(34, 60) if night else rng.uniform(90, 140)
+            cv2.rectangle(img, (x0, y0), (x1, horizon), (base, base, base * 1.12), -1)
+            lit = (255, 60, 200) if light == "neon" else (255, 214, 140)
+            for wy in range(y0 + 6, horizon - 6, max(6, int(fh * 0.025))):
+                for wx in range(x0 + 4, x1 - 4, max(6, int(fw * 0.012))):
+                    if rng.random() < (0.45 if night else 0.25):
+                        c = lit if (light != "neon" or rng.random() < 0.5) else (60, 230, 255)
+                        c = c if night else (170, 190, 210)
+                        cv2.rectangle(img, (wx, wy), (wx + 3, wy + 4), c, -1)
+            x += bw + rng.uniform(0, 0.01) * fw
+    # ground
+    ground_kind = next(
+        (n for n in ("sea", "desert", "beach", "road", "field") if n in names),
+        "city" if "city" in names else None,
+    )
+    gcol = GROUNDS[ground_kind]
+    if ground_kind == "sea":
+        gcol = _lerp(gcol, bottom, 0.3)
+    gt = np.clip((ys - horizon) / max(1, height - horizon), 0, 1)
+    ground = _lerp(_lerp(gcol, bottom, 0.35), np.asarray(gcol) * 0.7, gt)
+    if night:
+        ground = ground * 0.35
+    gmask = (ys >= horizon).astype(np.float32)
+    img = img * (1 - gmask) + ground * gmask
+    if ground_kind == "sea":
+        for _ in range(int(fh * 0.6)):
+            y = int(horizon + rng.uniform(0, 1) ** 2 * (height - horizon))
+            x = rng.uniform(0, width)
+            ln = rng.uniform(0.01, 0.05) * fw * (1 + (y - horizon) / fh)
+            c = tuple(float(v) for v in _lerp(gcol, (230, 230, 240), 0.45) * (0.4 if night else 1))
+            cv2.line(img, (int(x), y), (int(x + ln), y), c, 1, cv2.LINE_AA)
+    if "road" in names:
+        vx = fx + fw * 0.5
+        near = fh * 1.1
+        pts = np.array(
+            [
+                [vx - fw * 0.01, horizon],
+                [vx + fw * 0.01, horizon],
+                [vx + near, height],
+                [vx - near, height],
+            ],
+            np.int32,
+        )
+        road = (62, 62, 66) if not night else (26, 26, 30)
+        cv2.fillPoly(img, [pts], road, cv2.LINE_AA)
+        for k in range(12):
+            a, b = (k / 12) ** 2, ((k + 0.5) / 12) ** 2
+            ya, yb = horizon + a * (height - horizon), horizon + b * (height - horizon)
+            wa, wb = 1 + a * fw * 0.012, 1 + b * fw * 0.012
+            line = np.array([[vx - wa, ya], [vx + wa, ya], [vx + wb, yb], [vx - wb, yb]], np.int32)
+            cv2.fillPoly(img, [line], (225, 210, 120) if not night else (150, 140, 90), cv2.LINE_AA)
+    if "trees" in names:
+        for _ in range(int(rng.integers(5, 10))):
+            tx = rng.uniform(fx, fx + fw)
+            if "road" in names and abs(tx - (fx + fw * 0.5)) < fw * 0.18:
+                continue
+            ty = horizon + rng.uniform(0.02, 0.2) * fh
+            s = fh * (0.08 + 0.25 * (ty - horizon) / fh)
+            trunk = (70, 50, 35) if not night else (20, 16, 12)
+            cv2.rectangle(
+                img,
+                (int(tx - s * 0.05), int(ty - s * 0.4)),
+                (int(tx + s * 0.05), int(ty)),
+                trunk,
+                -1,
+            )
+            leaf = np.asarray((44, 98, 48)) * (0.35 if night else 1.0) * rng.uniform(0.8, 1.2)
+            tri = np.array(
+                [[tx, ty - s * 1.5], [tx - s * 0.35, ty - s * 0.3], [tx + s * 0.35, ty - s * 0.3]],
+                np.int32,
+            )
+            cv2.fillPoly(img, [tri], tuple(float(v) for v in leaf), cv2.LINE_AA)
+    plate = np.clip(img, 0, 255).astype(np.uint8)
+
+    sprites: list[Sprite] = []
+    subjects = [n for n in names if n in SUBJECTS]
+    for i, name in enumerate(dict.fromkeys(subjects)):
+        rgb = COLOURS.get(colour_of.get(name, ""), None)
+        sprite = _draw_subject(name, fh, rgb, night, rng)
+        h, w = sprite.shape[:2]
+        cx = fx + fw * (0.5 + (0.28 * (i % 2 * 2 - 1) * ((i + 1) // 2) if i else 0.0))
+        base_y = fy + fh * (0.9 if name != "boat" else 0.74)
+        if name == "house":
+            base_y = horizon + fh * 0.08
+        sprites.append(
+            Sprite(
+                sprite[..., :3].copy(),
+                sprite[..., 3].astype(np.float32) / 255,
+                int(cx - w / 2),
+                int(base_y - h),
+                name,
+            )
+        )
+    return plate, sprites
+
+
+def _draw_subject(
+    name: str, fh: int, colour: tuple[int, int, int] | None, night: bool, rng: np.random.Generator
+) -> np.ndarray:
+    """An RGBA sprite of a simple flat shape, height relative to the frame height ``fh``."""
+    s = fh / 720
+    if name == "car":
+        w, h = int(520 * s), int(190 * s)
+        col = colour or (200, 30, 35)
+        img = np.zeros((h, w, 4), np.uint8)
+        body = (
+            np.array(
+                [
+                    [10, 150],
+                    [30, 95],
+                    [150, 80],
+                    [200, 30],
+                    [360, 25],
+                    [430, 80],
+                    [505, 95],
+                    [512, 150],
+                    [480, 160],
+                    [40, 160],
+                ],
+                np.float32,
+            )
+            * s
+        )
+        cv2.fillPoly(img, [body.astype(np.int32)], (*col, 255), cv2.LINE_AA)
+        glass = np.array([[165, 82], [210, 40], [285, 38], [285, 82]], np.float32) * s
+        cv2.fillPoly(img, [glass.astype(np.int32)], (120, 150, 175, 255), cv2.LINE_AA)
+        glass2 = np.array([[300, 82], [300, 38], [352, 38], [410, 82]], np.float32) * s
+        cv2.fillPoly(img, [glass2.astype(np.int32)], (120, 150, 175, 255), cv2.LINE_AA)
+        for cx in (120, 400):
+            cv2.circle(
+                img, (int(cx * s), int(158 * s)), int(30 * s), (22, 22, 24, 255), -1, cv2.LINE_AA
+            )
+            cv2.circle(
+                img, (int(cx * s), int(158 * s)), int(13 * s), (150, 150, 155, 255), -1, cv2.LINE_AA
+            )
+        lamp = (255, 250, 210, 255) if night else (240, 230, 200, 255)
+        cv2.ellipse(
+            img,
+            (int(500 * s), int(112 * s)),
+            (int(8 * s), int(7 * s)),
+            0,
+            0,
+            360,
+            lamp,
+            -1,
+            cv2.LINE_AA,
+        )
+        cv2.ellipse(
+            img,
+            (int(16 * s), int(112 * s)),
+            (int(6 * s), int(6 * s)),
+            0,
+            0,
+            360,
+            (230, 30, 20, 255),
+            -1,
+            cv2.LINE_AA,
+        )
+        # soft contact shadow
+        shadow = np.zeros((h + int(20 * s), w, 4), np.uint8)
+        shadow[:h] = img
+        return shadow
+    if name == "person":
+        w, h = int(130 * s), int(380 * s)
+        col = colour or (60, 70, 110)
+        img = np.zeros((h, w, 4), np.uint8)
+        cv2.circle(img, (w // 2, int(38 * s)), int(30 * s), (224, 180, 150, 255), -1, cv2.LINE_AA)
+        torso = np.array([[25, 78], [105, 78], [115, 220], [15, 220]], np.float32) * s
+        cv2.fillPoly(img, [torso.astype(np.int32)], (*col, 255), cv2.LINE_AA)
+        for lx in (38, 78):
+            cv2.rectangle(
+                img,
+                (int(lx * s), int(215 * s)),
+                (int((lx + 18) * s), int(375 * s)),
+                (40, 40, 50, 255),
+                -1,
+            )
+        return img
+    if name == "house":
+        w, h = int(360 * s), int(320 * s)
+        col = colour or (200, 180, 150)
+        img = np.zeros((h, w, 4), np.uint8)
+        cv2.rectangle(img, (int(30 * s), int(130 * s)), (int(330 * s), h - 1), (*col, 255), -1)
+        roof = np.array([[10, 135], [180, 10], [350, 135]], np.float32) * s
+        cv2.fillPoly(img, [roof.astype(np.int32)], (130, 50, 40, 255), cv2.LINE_AA)
+        cv2.rectangle(
+            img, (int(155 * s), int(220 * s)), (int(205 * s), h - 1), (90, 60, 40, 255), -1
+        )
+        win = (255, 210, 120, 255) if night else (150, 190, 220, 255)
+        for wx in (60, 250):
+            cv2.rectangle(
+                img, (int(wx * s), int(180 * s)), (int((wx + 50) * s), int(230 * s)), win, -1
+            )
+        return img
+    # boat
+    w, h = int(300 * s), int(260 * s)
+    col = colour or (240, 240, 235)
+    img = np.zeros((h, w, 4), np.uint8)
+    hull = np.array([[0, 200], [300, 200], [250, 258], [40, 258]], np.float32) * s
+    cv2.fillPoly(img, [hull.astype(np.int32)], (*col, 255), cv2.LINE_AA)
+    cv2.rectangle(
+        img, (int(146 * s), int(10 * s)), (int(152 * s), int(200 * s)), (90, 70, 50, 255), -1
+    )
+    sail = np.array([[155, 15], [155, 190], [270, 190]], np.float32) * s
+    cv2.fillPoly(img, [sail.astype(np.int32)], (245, 245, 240, 255), cv2.LINE_AA)
+    return img

@@ -1,0 +1,287 @@
+"""Build a layered 2.5D scene from a request, once, before any frame is rendered.
+
+The stage is a padded background plate (so camera moves never show an edge) plus subject
+layers: the subject segmented out of the first frame, characters and objects segmented from
+references, or procedural shapes for text-only prompts. Colour work (style transfer, lighting
+look, depth of field, atmospheric haze) is baked into the layers here so the frame loop only
+warps and blends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from kinema.errors import InvalidMedia
+from kinema.video import grade
+from kinema.video.camera import CameraPath
+from kinema.video.particles import Overlay, build_overlays, depth_haze
+from kinema.video.plan import ScenePlan, parse_prompt
+from kinema.video.procedural import draw_stage
+from kinema.video.request import GenerationRequest, Reference
+from kinema.video.segment import fill_background, segment_subject, subject_box
+
+PAD = 0.1  # plate margin on each side, as a fraction of the long side
+SHOT_HEIGHT = {"close": 1.25, "medium": 0.8, "wide": 0.45, None: 0.72}  # subject height / H
+SHOT_FEET = {"close": 1.45, "medium": 1.05, "wide": 0.93, None: 1.0}  # feet line / H
+
+
+@dataclass
+class Layer:
+    rgb: np.ndarray  # h x w x 3 uint8, graded
+    alpha: np.ndarray | None  # h x w float32 0..1; None = opaque
+    x: float  # top-left in frame coordinates
+    y: float
+    depth: float  # 0 far plate .. 1 subject
+    name: str
+    animated: bool = False  # follows the subject action
+    anchor: tuple[float, float] = (0.0, 0.0)  # feet, frame coordinates
+
+
+@dataclass
+class Scene:
+    width: int
+    height: int
+    fps: int
+    frames: int
+    layers: list[Layer]  # back to front; layers[0] is the opaque plate
+    overlays: list[Overlay]
+    camera: CameraPath
+    plan: ScenePlan
+    first: np.ndarray | None = None  # keyframes fitted to the frame
+    last: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+
+def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Scale and centre-crop ``img`` to fill ``w x h`` (what a keyframe of another ratio does)."""
+    ih, iw = img.shape[:2]
+    s = max(w / iw, h / ih)
+    nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    r = cv2.resize(img, (nw, nh), interpolation=interp)
+    x0, y0 = (nw - w) // 2, (nh - h) // 2
+    return np.ascontiguousarray(r[y0 : y0 + h, x0 : x0 + w])
+
+
+def _check_image(img: np.ndarray, what: str) -> np.ndarray:
+    if (
+        not isinstance(img, np.ndarray)
+        or img.ndim != 3
+        or img.shape[2] < 3
+        or min(img.shape[:2]) < 16
+    ):
+        shape = getattr(img, "shape", None)
+        raise InvalidMedia(f"{what}: expected an RGB image of at least 16x16 pixels, got {shape}.")
+    img = img[..., :3]
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(img)
+
+
+def _pad_plate(img: np.ndarray, pad: int) -> np.ndarray:
+    """Extend a plate by ``pad`` pixels: mirrored content, blurred more the further out."""
+    big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT_101)
+    blur = cv2.GaussianBlur(
+        cv2.resize(big, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), (0, 0), 3
+    )
+    blur = cv2.resize(blur, (big.shape[1], big.shape[0]), interpolation=cv2.INTER_LINEAR)
+    h, w = img.shape[:2]
+    yy = np.arange(big.shape[0], dtype=np.float32)
+    xx = np.arange(big.shape[1], dtype=np.float32)
+    dy = np.maximum(pad - yy, yy - (pad + h - 1)).clip(0) / max(pad, 1)
+    dx = np.maximum(pad - xx, xx - (pad + w - 1)).clip(0) / max(pad, 1)
+    m = np.clip(np.maximum(dy[:, None], dx[None, :]) * 2.5, 0, 1)[..., None]
+    return (big * (1 - m) + blur * m).astype(np.uint8)
+
+
+def _crop_subject(img: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+    x, y, w, h = subject_box(alpha, 0.05)
+    return img[y : y + h, x : x + w], alpha[y : y + h, x : x + w], (x, y, w, h)
+
+
+def _place(
+    rgb: np.ndarray, alpha: np.ndarray, height: float, cx: float, feet: float
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Scale a cut-out so it is ``height`` px tall, centred at ``cx`` with its base at ``feet``."""
+    s = height / rgb.shape[0]
+    nw, nh = max(2, round(rgb.shape[1] * s)), max(2, round(rgb.shape[0] * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    rgb = cv2.resize(rgb, (nw, nh), interpolation=interp)
+    alpha = np.clip(cv2.resize(alpha, (nw, nh), interpolation=cv2.INTER_LINEAR), 0, 1)
+    return rgb, alpha, cx - nw / 2, feet - nh
+
+
+def _harmonise(
+    rgb: np.ndarray, alpha: np.ndarray, target: grade.LabStats, strength: float
+) -> np.ndarray:
+    """Move a cut-out's colours toward the scene by ``1 - strength`` (strength 1 = untouched)."""
+    amount = 1.0 - float(np.clip(strength, 0, 1))
+    if amount <= 0.01:
+        return rgb
+    src = grade.lab_stats(rgb, alpha)
+    # only the mean moves: the subject keeps its own contrast and detail
+    tgt = grade.LabStats(target.mean, src.std)
+    return grade.to_uint8(grade.transfer_lab(grade.to_float(rgb), src, tgt, amount))
+
+
+def build_scene(req: GenerationRequest) -> Scene:
+    w, h, fps = int(req.width), int(req.height), int(req.fps)
+    if w < 16 or h < 16 or w % 2 or h % 2:
+        raise InvalidMedia(f"size: {w}x{h} must be even and at least 16 px a side.")
+    frames = max(1, round(req.duration * fps)) if req.kind == "video" else 1
+    refs = [
+        Reference(_check_image(r.image, f"reference @{r.tag or i}"), r.tag, r.type, r.strength)
+        for i, r in enumerate(req.references)
+    ]
+    plan = parse_prompt(req.prompt, {r.tag for r in refs if r.tag})
+    pad = round(PAD * max(w, h))
+    box = (pad, pad, w, h)
+    info: dict = {"engine": "compositor", "preset": req.preset}
+
+    first = (
+        fit_cover(_check_image(req.first_frame, "first frame"), w, h)
+        if req.first_frame is not None
+        else None
+    )
+    last = (
+        fit_cover(_check_image(req.last_frame, "last frame"), w, h)
+        if req.last_frame is not None
+        else None
+    )
+    locations = [r for r in refs if r.type == "location"]
+    characters = [r for r in refs if r.type == "character"]
+    objects = [r for r in refs if r.type == "object"]
+    styles = [r for r in refs if r.type == "style"]
+
+    layers: list[Layer] = []
+    if first is not None:
+        alpha = segment_subject(first, "auto")
+        plate_img = fill_background(first, alpha)
+        plate = _pad_plate(plate_img, pad)
+        crop, a, (sx, sy, sw, sh) = _crop_subject(first, alpha)
+        subject = Layer(crop.copy(), a.copy(), sx, sy, 1.0, "subject", True, (sx + sw / 2, sy + sh))
+        info["base"] = "first_frame"
+        info["subject_box"] = [sx, sy, sw, sh]
+        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate"), subject]
+    elif locations:
+        loc = locations[0]
+        plate = _pad_plate(fit_cover(loc.image, w, h), pad)
+        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate")]
+        info["base"] = f"location @{loc.tag}" if loc.tag else "location"
+    else:
+        stage, sprites = draw_stage(
+            w + 2 * pad, h + 2 * pad, plan.objects, plan.light, req.seed, box
+        )
+        layers = [Layer(stage, None, -pad, -pad, 0.25, "plate")]
+        for sp in sprites:
+            layers.append(
+                Layer(
+                    sp.rgb,
+                    sp.alpha,
+                    sp.x - pad,
+                    sp.y - pad,
+                    0.9,
+                    sp.name,
+                    True,
+                    (sp.x - pad + sp.rgb.shape[1] / 2, sp.y - pad + sp.rgb.shape[0]),
+                )
+            )
+        info["base"] = "procedural"
+
+    plate_stats = grade.lab_stats(layers[0].rgb[pad : pad + h, pad : pad + w])
+    n_cut = len(characters) + len(objects)
+    slots = [0.5] if n_cut == 1 else list(np.linspace(0.3, 0.7, n_cut)) if n_cut else []
+    placed: list[dict] = []
+    for i, ref in enumerate(characters + objects):
+        is_obj = ref.type == "object"
+        alpha = segment_subject(ref.image, "object" if is_obj else "auto")
+        crop, a, _ = _crop_subject(ref.image, alpha)
+        crop = _harmonise(crop, a, plate_stats, ref.strength)
+        if is_obj:
+            height, feet = 0.34 * h, 0.95 * h
+        else:
+            height, feet = SHOT_HEIGHT[plan.shot] * h, SHOT_FEET[plan.shot] * h
+            # a head-and-shoulders reference is not a full figure: keep it near the frame bottom
+            if crop.shape[0] < crop.shape[1] * 1.4 and plan.shot != "wide":
+                feet = max(feet, 1.02 * h)
+        rgb, a, x, y = _place(crop, a, height, slots[i] * w, feet)
+        layers.append(
+            Layer(
+                rgb,
+                a,
+                x,
+                y,
+                0.95 if not is_obj else 0.8,
+                f"@{ref.tag}" if ref.tag else ref.type,
+                True,
+                (x + rgb.shape[1] / 2, y + rgb.shape[0]),
+            )
+        )
+        placed.append(
+            {
+                "tag": ref.tag,
+                "type": ref.type,
+                "box": [round(x), round(y), rgb.shape[1], rgb.shape[0]],
+            }
+        )
+    if placed:
+        info["placed"] = placed
+
+    # a procedural stage already paints its light into the sky: grade it only lightly
+    look = 0.45 if info["base"] == "procedural" else 1.0
+    _bake_colour(layers, plan, styles, w, h, pad, look)
+    overlays = build_overlays(plan.weather, h, w, req.seed, fps)
+    camera = CameraPath(w, h, req.duration, plan.camera, plan.speed, plan.action, req.seed)
+    info["layers"] = [ly.name for ly in layers]
+    return Scene(w, h, fps, frames, layers, overlays, camera, plan, first, last, info)
+
+
+def _bake_colour(
+    layers: list[Layer],
+    plan: ScenePlan,
+    styles: list[Reference],
+    w: int,
+    h: int,
+    pad: int,
+    look: float = 1.0,
+) -> None:
+    """Style transfer, lighting look, depth of field and haze, applied to every layer."""
+    src = style = None
+    strength = 0.0
+    if styles:
+        ref = styles[0]
+        # statistics of the un-styled frame: plate with the cut-outs over it
+        frame0 = layers[0].rgb[pad : pad + h, pad : pad + w].astype(np.float32)
+        for ly in layers[1:]:
+            _blend_into(frame0, ly)
+        src = grade.lab_stats(np.clip(frame0 / 255, 0, 1))
+        style = grade.lab_stats(ref.image)
+        strength = float(ref.strength)
+    for ly in layers:
+        img = grade.to_float(ly.rgb)
+        if src is not None and style is not None:
+            img = grade.transfer_lab(img, src, style, strength)
+        if plan.weather:
+            img = depth_haze(img, plan.weather, ly.depth)
+        img = grade.apply_look(img, plan.light, look, frame_box=(-round(ly.x), -round(ly.y), w, h))
+        out = grade.to_uint8(img)
+        if ly.alpha is None and plan.dof == "shallow":
+            out = cv2.GaussianBlur(out, (0, 0), max(1.5, w / 220))
+        ly.rgb = out
+
+
+def _blend_into(frame: np.ndarray, ly: Layer) -> None:
+    """Alpha-blend a layer into a float frame at its resting position (no camera)."""
+    x0, y0 = round(ly.x), round(ly.y)
+    fh, fw = frame.shape[:2]
+    lh, lw = ly.rgb.shape[:2]
+    ax0, ay0 = max(0, x0), max(0, y0)
+    ax1, ay1 = min(fw, x0 + lw), min(fh, y0 + lh)
+    if ax1 <= ax0 or ay1 <= ay0 or ly.alpha is None:
+        return
+    src = ly.rgb[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0].astype(np.float32)
+    a = ly.alpha[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0, None]
+    frame[ay0:ay1, ax0:ax1] = frame[ay0:ay1, ax0:ax1] * (1 - a) + src * a
