@@ -1,0 +1,346 @@
+"""Rig + FaceControls -> RGB frame: the hot loop.
+
+Public API::
+
+    r = Renderer(rig, size=512)
+    frame = r.render(controls)   # (size, size, 3) uint8; an INTERNAL buffer, overwritten by the
+                                 # next call: copy it if you keep it
+    still = r.rest_frame()       # the portrait at rest (a copy)
+
+How: at construction every deformation basis is turned from vertex displacements into a dense
+field on a half-resolution grid (barycentric interpolation on the rest mesh). Per frame the
+fields are combined with one matrix-vector product, inverted by fixed-point iteration
+(backward map ``s = x - d(s)``), upsampled and handed to ``cv2.remap``. Blinks and gaze are
+composited in source space on fixed eye boxes before the warp (so they move with the head);
+the mouth interior is composited after it inside the deformed inner-lip polygon. All frame- and
+box-sized buffers are allocated here, none per frame. Where no basis moves a pixel the
+remap is an exact copy, so the background is bit-identical to the source when the head is still.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from kinema.face import landmarks as L
+from kinema.face.controls import LIMITS, FaceControls
+from kinema.face.rig import BASES, TEX, Rig
+
+SIZES_FPS = (24, 25, 30, 60)
+FIXED_POINT_ITERATIONS = 3
+
+
+def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
+    """Write the basis weights of ``c`` (clamped to the validated limits) into ``out``."""
+
+    def lim(name: str) -> float:
+        lo, hi = LIMITS[name]
+        return min(hi, max(lo, float(getattr(c, name))))
+
+    smile, brow = lim("smile"), lim("brow_raise")
+    out[0] = lim("jaw_open")
+    out[1] = lim("lips_wide")
+    out[2] = lim("lips_round")
+    out[3] = lim("lips_press")
+    out[4] = lim("lip_tuck")
+    out[5] = lim("upper_lip_up")
+    out[6] = max(smile, 0.0)
+    out[7] = max(-smile, 0.0)
+    out[8] = max(brow, 0.0)
+    out[9] = max(-brow, 0.0)
+    out[10] = lim("brow_inner_up")
+    out[11] = lim("head_yaw")
+    out[12] = lim("head_pitch")
+    out[13] = lim("head_roll")
+    return out
+
+
+class _EyeLayer:
+    """Preallocated buffers and maps for one eye (in output pixels)."""
+
+    def __init__(self, rig: Rig, idx: int, k: float, src: np.ndarray) -> None:
+        e = rig.eyes[idx]
+        n = src.shape[0]
+        x0, y0, x1, y1 = np.clip(np.round(e.box * k).astype(int), 0, n)
+        self.box = (x0, y0, x1, y1)
+        h, w = y1 - y0, x1 - x0
+        self.ok = h > 2 and w > 2
+        if not self.ok:
+            return
+        up, lo = e.upper * k - [x0, y0], e.lower * k - [x0, y0]
+        xs = np.arange(w, dtype=np.float32)
+        ou, ol = np.argsort(up[:, 0]), np.argsort(lo[:, 0])
+        yu = np.interp(xs, up[ou, 0], up[ou, 1])
+        yl = np.interp(xs, lo[ol, 0], lo[ol, 1])
+        span = np.maximum(yl - yu, 0.5)
+        yy = np.arange(h, dtype=np.float32)[:, None]
+        self.t = ((yy - yu[None]) / span[None]).astype(np.float32)  # 0 upper lid .. 1 lower
+        opening = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(opening, [np.round(np.vstack([up, lo[::-1]])).astype(np.int32)], 255)
+        width = float(np.hypot(*(up[-1] - up[0])))
+        grow = max(1, round(width * 0.06))
+        dil = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+        self.open_d = cv2.GaussianBlur(dil.astype(np.float32) / 255, (0, 0), 0.7)[..., None]
+        self.open_soft = cv2.GaussianBlur(opening.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
+        self.src = src[y0:y1, x0:x1].astype(np.float32)
+        self.lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        self.ball = cv2.resize(e.ball, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        cx, cy, r = e.iris[0] * k - x0, e.iris[1] * k - y0, e.iris[2] * k
+        a = np.zeros((h, w), np.float32)
+        cv2.circle(a, (round(cx), round(cy)), max(1, round(r * 1.05)), 1.0, -1, cv2.LINE_AA)
+        self.iris = np.dstack([self.src, a])  # RGBA float
+        self.gaze_dx, self.gaze_dy = max(width * 0.5 - r, 0) * 0.55, r * 0.35
+        self.buf = np.empty((h, w, 3), np.float32)
+        self.ibuf = np.empty((h, w, 4), np.float32)
+        self.alpha = np.empty((h, w, 1), np.float32)
+        self.tmp = np.empty((h, w, 1), np.float32)
+        self.out8 = np.empty((h, w, 3), np.uint8)
+        self.m = np.zeros((2, 3), np.float32)
+        self.m[0, 0] = self.m[1, 1] = 1.0
+        self.dirty = False
+
+    def apply(self, work: np.ndarray, blink: float, gx: float, gy: float, gaze: bool) -> None:
+        if not self.ok:
+            return
+        x0, y0, x1, y1 = self.box
+        moving = gaze and (abs(gx) > 1e-3 or abs(gy) > 1e-3)
+        if blink < 0.02 and not moving:
+            if self.dirty:
+                work[y0:y1, x0:x1] = self.src.astype(np.uint8)
+                self.dirty = False
+            return
+        buf = self.buf
+        if moving:
+            np.copyto(buf, self.ball)
+            self.m[0, 2], self.m[1, 2] = gx * self.gaze_dx, gy * self.gaze_dy
+            cv2.warpAffine(
+                self.iris,
+                self.m,
+                (x1 - x0, y1 - y0),
+                dst=self.ibuf,
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+            )
+            np.multiply(self.ibuf[..., 3:], self.open_soft, out=self.alpha)
+            self._mix(buf, self.ibuf[..., :3], self.alpha)
+        else:
+            np.copyto(buf, self.src)
+        if blink >= 0.02:
+            b = blink * 1.12
+            # lid covers where t < b; soft edge of 0.12 lid heights
+            np.subtract(b, self.t[..., None], out=self.alpha)
+            np.multiply(self.alpha, 1 / 0.12, out=self.alpha)
+            np.clip(self.alpha, 0.0, 1.0, out=self.alpha)
+            np.multiply(self.alpha, self.open_d, out=self.alpha)
+            self._mix(buf, self.lid, self.alpha)
+            # lash line along the lid edge
+            np.subtract(self.t[..., None], b - 0.07, out=self.tmp)
+            np.abs(self.tmp, out=self.tmp)
+            np.multiply(self.tmp, -1 / 0.07, out=self.tmp)
+            np.add(self.tmp, 1.0, out=self.tmp)
+            np.clip(self.tmp, 0.0, 1.0, out=self.tmp)
+            np.multiply(self.tmp, self.open_d * (0.5 * min(1.0, blink * 2)), out=self.tmp)
+            np.subtract(1.0, self.tmp, out=self.tmp)
+            np.multiply(buf, self.tmp, out=buf)
+        np.copyto(self.out8, buf, casting="unsafe")
+        work[y0:y1, x0:x1] = self.out8
+        self.dirty = True
+
+    def _mix(self, base: np.ndarray, top: np.ndarray, alpha: np.ndarray) -> None:
+        """base += alpha * (top - base), in place."""
+        np.subtract(top, base, out=self.ibuf[..., :3])
+        np.multiply(self.ibuf[..., :3], alpha, out=self.ibuf[..., :3])
+        np.add(base, self.ibuf[..., :3], out=base)
+
+
+class Renderer:
+    """Renders a rig at ``size`` x ``size``; build once per (rig, size), call ``render`` per frame."""
+
+    def __init__(self, rig: Rig, size: int = 512) -> None:
+        if size < 32 or size > 2048 or size % 2:
+            raise ValueError(f"size must be even and in 32..2048, got {size}")
+        self.rig, self.size = rig, size
+        n = size
+        k = n / rig.size
+        self.k = k
+        interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
+        self.src = cv2.resize(rig.image, (n, n), interpolation=interp)
+        self.work = self.src.copy()
+        self.out = np.empty_like(self.src)
+        self.nl = nl = min(256, max(32, n // 2))
+        step = n / nl
+        self.step = step
+        centres = (np.arange(nl, dtype=np.float64) + 0.5) * step - 0.5
+        gx, gy = np.meshgrid(centres, centres)
+        q = np.stack([gx.ravel(), gy.ravel()], axis=1) / k  # rig pixels
+        tri = Delaunay(rig.vertices.astype(np.float64))
+        # use the rig's own triangles: locate with Delaunay of the same vertices
+        simplex = tri.find_simplex(q)
+        simplex[simplex < 0] = 0
+        T = tri.transform[simplex]
+        b2 = np.einsum("nij,nj->ni", T[:, :2], q - T[:, 2])
+        bary = np.column_stack([b2, 1 - b2.sum(axis=1)])
+        verts = tri.simplices[simplex]
+        fields = np.einsum("nj,knjc->knc", bary, rig.bases[:, verts, :].astype(np.float64))
+        # low-res grid units, so the fixed-point iteration can remap the field by itself
+        self.B = (fields * (k / step)).reshape(len(BASES), -1).astype(np.float32)
+        self.vec = np.zeros(len(BASES), np.float32)
+        self.d = np.zeros((nl, nl, 2), np.float32)
+        self.tmp = np.zeros((nl, nl, 2), np.float32)
+        self.s = np.zeros((nl, nl, 2), np.float32)
+        ii, jj = np.meshgrid(np.arange(nl, dtype=np.float32), np.arange(nl, dtype=np.float32))
+        self.id_low = np.dstack([ii, jj]).astype(np.float32)
+        fx, fy = np.meshgrid(np.arange(n, dtype=np.float32), np.arange(n, dtype=np.float32))
+        self.id_full = np.dstack([fx, fy]).astype(np.float32)
+        self.disp = np.zeros((n, n, 2), np.float32)
+        self.map = self.id_full.copy()
+        self.eyes = [_EyeLayer(rig, i, k, self.src) for i in range(2)]
+        self._init_mouth()
+
+    # ------------------------------------------------------------------ mouth
+    def _init_mouth(self) -> None:
+        rig, k, n = self.rig, self.k, self.size
+        self.mouth_idx = np.array(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1], np.int64)
+        self.mouth_v0 = rig.vertices[self.mouth_idx].astype(np.float32) * k
+        self.mouth_b = rig.bases[:, self.mouth_idx, :].astype(np.float32) * k
+        p = rig.points[:, :2] * k
+        mouth_w = float(np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L])))
+        lo = np.minimum(p[list(L.LIP_UPPER_OUTER)].min(axis=0), p[L.NOSE_TIP]) - mouth_w * 0.35
+        hi = p[list(L.LIP_LOWER_OUTER)].max(axis=0) + [mouth_w * 0.35, mouth_w * 0.9]
+        x0, y0 = np.clip(lo, 0, n).astype(int)
+        x1, y1 = np.clip(hi, 0, n).astype(int)
+        self.mbox = (x0, y0, x1, y1)
+        h, w = y1 - y0, x1 - x0
+        self.m_ok = h > 4 and w > 4
+        self.mask8 = np.zeros((h, w), np.uint8)
+        self.maskf = np.zeros((h, w, 1), np.float32)
+        self.m_up = np.zeros((h, w, 4), np.uint8)
+        self.m_lo = np.zeros((h, w, 4), np.uint8)
+        self.m_f = np.zeros((h, w, 3), np.float32)
+        self.m_g = np.zeros((h, w, 3), np.float32)
+        self.m_a = np.zeros((h, w, 1), np.float32)
+        self.m_out = np.zeros((h, w, 3), np.uint8)
+        self.mpts = np.zeros((len(self.mouth_idx), 2), np.float32)
+        self.poly = np.zeros((len(self.mouth_idx), 2), np.int32)
+        self.aff = np.zeros((2, 3), np.float32)
+        v0 = self.mouth_v0
+        nu = len(L.LIP_UPPER_INNER)
+        self.rest_gap = float(np.linalg.norm(v0[nu // 2] - v0[nu + nu // 2]))
+        self.open_unit = max(mouth_w * 0.05, 1.0)
+        self.up_tex = rig.mouth_upper
+        self.lo_tex = rig.mouth_lower
+
+    def _mouth(self) -> None:
+        if not self.m_ok:
+            return
+        pts = self.mpts
+        np.copyto(pts, self.mouth_v0)
+        for i in range(len(self.vec)):
+            if self.vec[i] != 0.0:
+                pts += self.vec[i] * self.mouth_b[i]
+        nu = len(L.LIP_UPPER_INNER)
+        um, lm = pts[nu // 2], pts[nu + nu // 2]
+        gap = float(np.hypot(lm[0] - um[0], lm[1] - um[1]))
+        if lm[1] < um[1]:
+            gap = -gap
+        weight = (gap - self.rest_gap) / self.open_unit
+        if weight <= 0.02:
+            return
+        weight = min(1.0, weight)
+        x0, y0, x1, y1 = self.mbox
+        w, h = x1 - x0, y1 - y0
+        self.mask8.fill(0)
+        np.subtract(pts, (x0, y0), out=pts)
+        np.copyto(self.poly, np.round(pts), casting="unsafe")
+        cv2.fillPoly(self.mask8, [self.poly], 255, cv2.LINE_AA)
+        # textures: x along the inner corners, y perpendicular; row TEX/4 on the upper lip
+        cl, cr = pts[0], pts[nu - 1]
+        ex = (cr - cl) / TEX
+        ey = np.array([-ex[1], ex[0]], np.float32)
+        if ey[1] < 0:
+            ey = -ey
+        unit = float(np.hypot(*ey))
+        ey_hat = ey / max(unit, 1e-6)
+        mid = (cl + cr) / 2
+        for tex, anchor, row, dst, border in (
+            (self.up_tex, um, TEX // 4, self.m_up, cv2.BORDER_REPLICATE),
+            (self.lo_tex, lm, 3 * TEX // 4, self.m_lo, cv2.BORDER_CONSTANT),
+        ):
+            off = float((anchor - mid) @ ey_hat)
+            origin = cl + ey_hat * off - ey * row
+            self.aff[:, 0], self.aff[:, 1], self.aff[:, 2] = ex, ey, origin
+            cv2.warpAffine(
+                tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
+            )
+        # interior = upper texture with the lower (tongue, lower teeth) over it
+        np.copyto(self.m_f, self.m_up[..., :3])
+        np.copyto(self.m_g, self.m_lo[..., :3])
+        np.copyto(self.m_a, self.m_lo[..., 3:])
+        np.multiply(self.m_a, 1 / 255, out=self.m_a)
+        np.subtract(self.m_g, self.m_f, out=self.m_g)
+        np.multiply(self.m_g, self.m_a, out=self.m_g)
+        np.add(self.m_f, self.m_g, out=self.m_f)
+        # blend into the frame inside the (soft) opening
+        cv2.GaussianBlur(self.mask8, (3, 3), 0, dst=self.mask8)
+        np.copyto(self.maskf[..., 0], self.mask8)
+        np.multiply(self.maskf, weight / 255, out=self.maskf)
+        roi = self.out[y0:y1, x0:x1]
+        np.copyto(self.m_g, roi)
+        np.subtract(self.m_f, self.m_g, out=self.m_f)
+        np.multiply(self.m_f, self.maskf, out=self.m_f)
+        np.add(self.m_g, self.m_f, out=self.m_g)
+        np.copyto(self.m_out, self.m_g, casting="unsafe")
+        roi[...] = self.m_out
+
+    # ------------------------------------------------------------------ frame
+    def render(self, controls: FaceControls) -> np.ndarray:
+        """The frame for ``controls``; returns an internal buffer (valid until the next call)."""
+        vec = control_vector(controls, self.vec)
+        for eye, blink in zip(self.eyes, (controls.blink_left, controls.blink_right), strict=True):
+            eye.apply(
+                self.work,
+                min(1.0, max(0.0, blink)),
+                controls.gaze_x,
+                controls.gaze_y,
+                self.rig.gaze,
+            )
+        if not vec.any():
+            np.copyto(self.map, self.id_full)
+            np.copyto(self.out, self.work)
+            return self.out
+        np.dot(vec, self.B, out=self.d.reshape(-1))
+        # backward map: s = x - d(s), fixed-point iteration on the low-res grid
+        cv2.subtract(self.id_low, self.d, dst=self.s)
+        for _ in range(FIXED_POINT_ITERATIONS - 1):
+            cv2.remap(
+                self.d,
+                self.s,
+                None,
+                cv2.INTER_LINEAR,
+                dst=self.tmp,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            cv2.subtract(self.id_low, self.tmp, dst=self.s)
+        cv2.subtract(self.id_low, self.s, dst=self.tmp)
+        cv2.multiply(self.tmp, self.step, dst=self.tmp)
+        cv2.resize(self.tmp, (self.size, self.size), dst=self.disp, interpolation=cv2.INTER_LINEAR)
+        cv2.subtract(self.id_full, self.disp, dst=self.map)
+        cv2.remap(
+            self.work,
+            self.map,
+            None,
+            cv2.INTER_LINEAR,
+            dst=self.out,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        self._mouth()
+        return self.out
+
+    def rest_frame(self) -> np.ndarray:
+        return self.render(FaceControls()).copy()
+
+    def current_map(self) -> np.ndarray:
+        """The backward map of the last rendered frame (for fold-over checks)."""
+        return self.map

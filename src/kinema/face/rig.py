@@ -1,0 +1,446 @@
+"""A character's rig: built once from an ``Analysis``, saved, loaded, rendered many times.
+
+Public API::
+
+    rig = Rig.build(image, analysis)      # image is analysis.image (kept for symmetry)
+    data = rig.to_bytes(); rig = Rig.from_bytes(data)
+    rig.save(path); rig = Rig.load(path)  # versioned .npz
+    rig.preview() -> np.ndarray           # mesh, regions and eyes drawn over the portrait
+
+The rig holds a triangulated mesh (the 468 face-mesh points, three rings of band points whose
+head-motion weight falls to zero so the background never tears, and the image border) and, per
+deformation basis (``BASES``), a displacement of every vertex per unit of control. Regions
+(lips, jaw, lids, brows, irises) are the landmark index sets in ``kinema.face.landmarks``; the
+bases are written in face units (inter-ocular distance, eye line as x) so they fit any face.
+It also holds the synthesised textures the warp alone cannot make: the mouth interior (dark
+cavity, upper teeth, tongue) revealed when the lips part, and per eye a lid-skin patch for blinks
+and an eyeball patch with the iris removed for gaze.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from kinema.errors import InvalidInput, InvalidMedia
+from kinema.face import landmarks as L
+from kinema.face.analyze import Analysis, face_frame
+
+RIG_VERSION = 1
+BASES = (
+    "jaw_open",
+    "lips_wide",
+    "lips_round",
+    "lips_press",
+    "lip_tuck",
+    "upper_lip_up",
+    "smile_up",
+    "smile_down",
+    "brow_up",
+    "brow_down",
+    "brow_inner_up",
+    "head_yaw",
+    "head_pitch",
+    "head_roll",
+)
+N_MESH = 468
+TEX = 128  # mouth texture width in texels (= one mouth width)
+
+
+def _smooth(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    t = np.clip((x - a) / (b - a), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+@dataclass
+class Eye:
+    """One eye in rig pixels: lid polylines, iris, a box, and the two synthesised patches."""
+
+    upper: np.ndarray  # (9, 2) corner to corner
+    lower: np.ndarray  # (9, 2)
+    iris: np.ndarray  # (3,) cx, cy, r
+    box: np.ndarray  # (4,) x0, y0, x1, y1 int
+    lid: np.ndarray  # box-sized RGB uint8: eye opening filled with skin
+    ball: np.ndarray  # box-sized RGB uint8: iris removed
+
+
+@dataclass
+class Rig:
+    image: np.ndarray  # SxSx3 uint8
+    mask: np.ndarray  # SxS uint8 person mask
+    points: np.ndarray  # (478, 3) float32
+    vertices: np.ndarray  # (V, 2) float32
+    triangles: np.ndarray  # (T, 3) int32
+    bases: np.ndarray  # (K, V, 2) float32 px per unit control (per degree for head_*)
+    eyes: list[Eye]
+    mouth_upper: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row TEX//4 = upper inner lip line
+    mouth_lower: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row 3*TEX//4 = lower inner lip line
+    source: str = "mesh"
+    gaze: bool = True
+
+    @property
+    def size(self) -> int:
+        return int(self.image.shape[0])
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, image: np.ndarray | None, analysis: Analysis) -> Rig:
+        """Build the rig from an analysis (``image`` defaults to ``analysis.image``)."""
+        if not analysis.report.ok:
+            first = analysis.report.errors[0]
+            raise InvalidInput(f"image: {first.message} {first.tip}", field="image")
+        img = analysis.image if image is None else image
+        if img.shape[:2] != analysis.image.shape[:2]:
+            raise InvalidInput("image: pass the analysis crop (analysis.image) to Rig.build.")
+        pts = analysis.points.astype(np.float64)
+        mask = (np.clip(analysis.mask, 0, 1) * 255).astype(np.uint8)
+        verts, head_w, z = _vertices(pts, mask, img.shape[0])
+        tri = Delaunay(verts).simplices.astype(np.int32)
+        bases = _bases(pts, verts, head_w, z)
+        eyes = [
+            _eye(img, pts, L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
+            _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
+        ]
+        up, lo = _mouth_textures(img, pts)
+        return cls(
+            img.copy(),
+            mask,
+            pts.astype(np.float32),
+            verts.astype(np.float32),
+            tri,
+            bases.astype(np.float32),
+            eyes,
+            up,
+            lo,
+            analysis.source,
+            gaze=analysis.source == "mesh",
+        )
+
+    def deformed(self, vec: np.ndarray) -> np.ndarray:
+        """Vertex positions for a basis-weight vector (see ``render.control_vector``)."""
+        return self.vertices + np.tensordot(vec, self.bases, axes=1)
+
+    # ------------------------------------------------------------------ persistence
+    def to_bytes(self) -> bytes:
+        arrays: dict[str, np.ndarray] = {
+            "version": np.array(RIG_VERSION),
+            "image": _png(self.image),
+            "mask": _png(self.mask),
+            "points": self.points,
+            "vertices": self.vertices,
+            "triangles": self.triangles,
+            "bases": self.bases,
+            "mouth_upper": _png(self.mouth_upper),
+            "mouth_lower": _png(self.mouth_lower),
+            "source": np.array(self.source),
+            "gaze": np.array(self.gaze),
+        }
+        for i, e in enumerate(self.eyes):
+            for k in ("upper", "lower", "iris", "box"):
+                arrays[f"eye{i}_{k}"] = getattr(e, k)
+            arrays[f"eye{i}_lid"] = _png(e.lid)
+            arrays[f"eye{i}_ball"] = _png(e.ball)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Rig:
+        try:
+            z = np.load(io.BytesIO(data), allow_pickle=False)
+            version = int(z["version"])
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad rig file
+            raise InvalidMedia(f"rig: not a rig file ({type(exc).__name__}).") from None
+        if version != RIG_VERSION:
+            raise InvalidMedia(
+                f"rig: version {version} is not supported (expected "
+                f"{RIG_VERSION}); rebuild the character."
+            )
+        eyes = [
+            Eye(
+                z[f"eye{i}_upper"],
+                z[f"eye{i}_lower"],
+                z[f"eye{i}_iris"],
+                z[f"eye{i}_box"],
+                _unpng(z[f"eye{i}_lid"]),
+                _unpng(z[f"eye{i}_ball"]),
+            )
+            for i in range(2)
+        ]
+        return cls(
+            _unpng(z["image"]),
+            _unpng(z["mask"]),
+            z["points"],
+            z["vertices"],
+            z["triangles"],
+            z["bases"],
+            eyes,
+            _unpng(z["mouth_upper"]),
+            _unpng(z["mouth_lower"]),
+            str(z["source"]),
+            bool(z["gaze"]),
+        )
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_bytes(self.to_bytes())
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Rig:
+        return cls.from_bytes(Path(path).read_bytes())
+
+    def preview(self) -> np.ndarray:
+        """The portrait with the mesh (grey), lips (red), eyes (green), brows (blue)."""
+        out = self.image.copy()
+        v = self.vertices
+        for t in self.triangles:
+            cv2.polylines(out, [v[t].astype(np.int32)], True, (150, 150, 150), 1, cv2.LINE_AA)
+        p = self.points[:, :2]
+        for idx, col in (
+            (L.LIP_UPPER_OUTER, (255, 0, 0)),
+            (L.LIP_LOWER_OUTER, (255, 0, 0)),
+            (L.LIP_UPPER_INNER, (255, 120, 0)),
+            (L.LIP_LOWER_INNER, (255, 120, 0)),
+            (L.BROW_L[:5], (0, 80, 255)),
+            (L.BROW_R[:5], (0, 80, 255)),
+        ):
+            cv2.polylines(out, [p[list(idx)].astype(np.int32)], False, col, 1, cv2.LINE_AA)
+        for e in self.eyes:
+            for line in (e.upper, e.lower):
+                cv2.polylines(out, [line.astype(np.int32)], False, (0, 255, 0), 1, cv2.LINE_AA)
+            cv2.circle(out, (int(e.iris[0]), int(e.iris[1])), int(e.iris[2]), (0, 255, 0), 1)
+        return out
+
+
+def _png(a: np.ndarray) -> np.ndarray:
+    ok, enc = cv2.imencode(
+        ".png",
+        a[..., ::-1]
+        if a.ndim == 3 and a.shape[2] == 3
+        else (a[..., [2, 1, 0, 3]] if a.ndim == 3 else a),
+    )
+    assert ok
+    return enc.reshape(-1)
+
+
+def _unpng(a: np.ndarray) -> np.ndarray:
+    img = cv2.imdecode(np.asarray(a, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img.ndim == 3 and img.shape[2] == 3:
+        return np.ascontiguousarray(img[..., ::-1])
+    if img.ndim == 3:
+        return np.ascontiguousarray(img[..., [2, 1, 0, 3]])
+    return img
+
+
+# ---------------------------------------------------------------------- geometry
+def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
+    """Mesh + band rings + border; per-vertex head weight and depth (in px)."""
+    mesh = pts[:N_MESH, :2]
+    oval = pts[list(L.FACE_OVAL), :2]
+    centre = oval.mean(axis=0)
+    soft = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), size / 40)
+    z_oval = float(pts[list(L.FACE_OVAL), 2].mean())
+    chin_y = pts[L.CHIN, 1]
+    face_h = float(np.ptp(oval[:, 1]))
+    verts, weights = [mesh], [np.ones(N_MESH)]
+    for factor, w in ((1.3, 1.0), (1.7, 0.45), (2.3, 0.0)):
+        ring = centre + (oval - centre) * factor
+        inside = (
+            (ring[:, 0] > 1) & (ring[:, 0] < size - 2) & (ring[:, 1] > 1) & (ring[:, 1] < size - 2)
+        )
+        ring = ring[inside]
+        m = soft[ring[:, 1].astype(int), ring[:, 0].astype(int)]
+        below = _smooth(ring[:, 1] - chin_y, 0.0, 0.4 * face_h)
+        verts.append(ring)
+        weights.append(w * np.clip(0.25 + 0.75 * m, 0, 1) * (1 - 0.6 * below))
+    s = size - 1
+    ticks = np.linspace(0, s, 6)
+    border = np.array(
+        [[x, 0] for x in ticks]
+        + [[x, s] for x in ticks]
+        + [[0, y] for y in ticks[1:-1]]
+        + [[s, y] for y in ticks[1:-1]],
+        float,
+    )
+    verts.append(border)
+    weights.append(np.zeros(len(border)))
+    v = np.vstack(verts)
+    z = np.full(len(v), z_oval)
+    z[:N_MESH] = pts[:N_MESH, 2]
+    return v, np.concatenate(weights), z
+
+
+def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Per-basis vertex displacements, designed in face units then turned into pixels."""
+    mid, ux, iod = face_frame(pts)
+    uy = np.array([-ux[1], ux[0]])
+    loc = lambda p: np.stack([(p - mid) @ ux, (p - mid) @ uy], axis=-1) / iod  # noqa: E731
+    uv = loc(verts)
+    u, v = uv[:, 0], uv[:, 1]
+    P = loc(pts[:, :2])
+    cl, cr = P[L.MOUTH_L], P[L.MOUTH_R]
+    mc = (cl + cr) / 2
+    half_w = max(abs(cr[0] - cl[0]) / 2, 0.1)
+    up_in, lo_in = P[list(L.LIP_UPPER_INNER)], P[list(L.LIP_LOWER_INNER)]
+    line = (up_in + lo_in) / 2
+    order = np.argsort(line[:, 0])
+    line_v = np.interp(u, line[order, 0], line[order, 1])
+    rel = v - line_v  # > 0 below the lip line
+    chin_v = P[L.CHIN, 1]
+    n = len(verts)
+    B = np.zeros((len(BASES), n, 2))
+    g = lambda c, s: np.exp(-((u - c[0]) ** 2 + (v - c[1]) ** 2) / s**2)  # noqa: E731
+    lat = 1 - _smooth(np.abs(u - mc[0]), half_w * 1.2, half_w * 2.8)
+    mouth = np.exp(-(((u - mc[0]) / (half_w * 1.15)) ** 4) - ((v - mc[1]) / 0.3) ** 2)
+    is_mesh = np.arange(n) < N_MESH
+    upper_set = np.zeros(n, bool)
+    lower_set = np.zeros(n, bool)
+    upper_set[list(L.LIP_UPPER_INNER[1:-1])] = True
+    lower_set[list(L.LIP_LOWER_INNER[1:-1])] = True
+    corners = [L.MOUTH_L, L.MOUTH_R, 78, 308]
+
+    # jaw: everything below the lip line drops, the chin most; fades to the neck and the ears
+    below = _smooth(rel, -0.03, 0.05)
+    below[upper_set] = 0.0
+    below[lower_set] = 1.0
+    below[corners] = 0.35
+    neck = 1 - _smooth(v - chin_v, 0.0, 0.55)
+    depth = 0.75 + 0.25 * np.clip(rel / max(chin_v - mc[1], 0.3), 0, 1)
+    B[0, :, 1] = 0.30 * below * lat * neck * depth * is_mesh
+    B[0, :, 0] = 0.025 * (g(cl, 0.15) - g(cr, 0.15)) * neck
+    # spread / round: mouth corners out or in; rounding also pouts the lips
+    B[1, :, 0] = 0.075 * (g(cr, 0.22) - g(cl, 0.22))
+    B[1, :, 1] = -0.01 * (g(cr, 0.2) + g(cl, 0.2))
+    sgn = np.tanh(rel / 0.02)
+    B[2, :, 0] = -0.10 * (g(cr, 0.25) - g(cl, 0.25))
+    B[2, :, 1] = 0.022 * sgn * mouth
+    # press: inner lips meet, lips thin
+    gap = (lo_in[:, 1] - up_in[:, 1]).clip(0, None)
+    B[3, :, 1] = -0.012 * np.tanh(rel / 0.015) * mouth
+    B[3, list(L.LIP_UPPER_INNER[1:-1]), 1] = gap[1:-1] / 2
+    B[3, list(L.LIP_LOWER_INNER[1:-1]), 1] = -gap[1:-1] / 2
+    # tuck (f/v): lower lip rolls up towards the upper teeth
+    B[4, :, 1] = -0.04 * _smooth(rel, 0.0, 0.08) * (1 - _smooth(rel, 0.15, 0.35)) * mouth
+    # upper lip raise: shows the upper teeth
+    above = (1 - _smooth(-rel, 0.08, 0.25)) * (rel <= 0.0)
+    above[lower_set] = 0.0
+    B[5, :, 1] = -0.035 * above * mouth
+    # smile / frown
+    B[6, :, 0] = 0.07 * (g(cr, 0.2) - g(cl, 0.2))
+    B[6, :, 1] = -0.06 * (g(cr, 0.2) + g(cl, 0.2)) - 0.03 * (
+        g(cl + [-0.1, -0.35], 0.25) + g(cr + [0.1, -0.35], 0.25)
+    )
+    B[7, :, 0] = -0.02 * (g(cr, 0.2) - g(cl, 0.2))
+    B[7, :, 1] = 0.05 * (g(cr, 0.22) + g(cl, 0.22))
+    # brows: weight near the brow lines, none on the eyes below
+    brows = np.vstack([P[list(L.BROW_L)], P[list(L.BROW_R)]])
+    d2 = ((uv[:, None, :] - brows[None]) ** 2).sum(-1).min(axis=1)
+    near = np.exp(-d2 / 0.35**2)
+    brow_v = float(brows[:, 1].mean())
+    lid_v = float(min(P[159, 1], P[386, 1]))
+    keep_eye = 1 - _smooth(v, brow_v, lid_v - 0.02)
+    B[8, :, 1] = -0.11 * near * keep_eye
+    inner_l = P[list(L.BROW_L_INNER)].mean(axis=0)
+    inner_r = P[list(L.BROW_R_INNER)].mean(axis=0)
+    ginner = g(inner_l, 0.25) + g(inner_r, 0.25)
+    B[9, :, 1] = 0.06 * near * keep_eye + 0.02 * ginner * keep_eye
+    B[9, :, 0] = 0.035 * (g(inner_l, 0.25) - g(inner_r, 0.25)) * keep_eye
+    outer = g(P[70], 0.2) + g(P[300], 0.2)
+    B[10, :, 1] = (-0.09 * ginner + 0.02 * outer) * keep_eye
+    # head: yaw/pitch by depth parallax about an axis behind the face, roll about the neck
+    zf = z / iod
+    zc = float(zf[list(L.FACE_OVAL)].mean()) + 0.9
+    rad = np.pi / 180
+    B[11, :, 0] = rad * (zc - zf) * head_w
+    B[12, :, 1] = rad * (zc - zf) * head_w * 0.9
+    pivot = np.array([0.0, chin_v + 0.8])
+    B[13, :, 0] = -rad * (v - pivot[1]) * head_w
+    B[13, :, 1] = rad * (u - pivot[0]) * head_w
+    # face units -> pixels
+    return (B[..., :1] * ux + B[..., 1:] * uy) * iod
+
+
+def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Eye:
+    upper = pts[list(upper_idx), :2].astype(np.float32)
+    lower = pts[list(lower_idx), :2].astype(np.float32)
+    width = float(np.hypot(*(upper[-1] - upper[0])))
+    ip = pts[list(iris_idx), :2]
+    r = float(np.mean(np.hypot(*(ip[1:] - ip[0]).T)))
+    r = float(np.clip(r, width * 0.12, width * 0.35))
+    iris = np.array([ip[0, 0], ip[0, 1], r], np.float32)
+    allp = np.vstack([upper, lower])
+    pad = width * 0.35
+    h, w = img.shape[:2]
+    x0, y0 = np.maximum(allp.min(axis=0) - pad, 0).astype(int)
+    x1, y1 = np.minimum(allp.max(axis=0) + pad, [w - 1, h - 1]).astype(int)
+    box = np.array([x0, y0, x1 + 1, y1 + 1], np.int32)
+    roi = img[y0 : y1 + 1, x0 : x1 + 1].copy()
+    opening = np.zeros(roi.shape[:2], np.uint8)
+    poly = np.vstack([upper, lower[::-1]]) - [x0, y0]
+    cv2.fillPoly(opening, [np.round(poly).astype(np.int32)], 255)
+    grow = max(1, round(width * 0.06))
+    opening_d = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    lid = cv2.inpaint(roi, opening_d, max(3, width * 0.15), cv2.INPAINT_TELEA)
+    lid = cv2.GaussianBlur(lid, (0, 0), max(0.8, width * 0.03))
+    # keep the skin's grain outside the opening
+    lid = np.where(opening_d[..., None] > 0, lid, roi)
+    irism = np.zeros(roi.shape[:2], np.uint8)
+    cv2.circle(irism, (round(iris[0] - x0), round(iris[1] - y0)), round(r * 1.15) + 1, 255, -1)
+    irism &= opening
+    ball = cv2.inpaint(roi, irism, max(2, r * 0.5), cv2.INPAINT_TELEA)
+    return Eye(upper, lower, iris, box, lid, ball)
+
+
+def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper (cavity + upper teeth) and lower (tongue + lower teeth) RGBA textures.
+
+    Texture x spans the mouth corner to corner (TEX texels); y uses the same scale. The upper
+    texture's inner-lip line is row TEX//4, the lower texture's is row 3*TEX//4.
+    """
+    oval = pts[list(L.FACE_OVAL), :2].astype(np.int32)
+    m = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(m, [oval], 255)
+    skin = np.array(cv2.mean(img, m)[:3])
+    tint = skin / max(skin.mean(), 1.0)
+    light = float(np.clip(skin.mean() / 150.0, 0.55, 1.1))
+    tint = (0.7 + 0.3 * tint) * light
+    T = TEX
+    yy, xx = np.mgrid[0:T, 0:T].astype(np.float32)
+    xs = (xx - T / 2) / (T / 2)  # -1 .. 1 corner to corner
+    top = T // 4
+    up = np.zeros((T, T, 4), np.float32)
+    depth = np.clip((yy - top) / (T * 0.5), 0, 1)
+    cavity = np.array([70, 22, 26]) * (1 - 0.55 * depth[..., None]) * (1 - 0.4 * xs[..., None] ** 2)
+    up[..., :3] = cavity
+    up[..., 3] = 255
+    tooth_h = T * 0.14 * (1 - 0.45 * xs**2)
+    teeth = (yy >= top - T * 0.06) & (yy < top + tooth_h) & (np.abs(xs) < 0.8)
+    tooth_w = T * 0.085
+    edge = np.abs(((xx - T / 2) / tooth_w + 0.5) % 1.0 - 0.5)  # 0 at centre of tooth, .5 gap
+    shade = (
+        (1 - 0.5 * np.abs(xs) ** 1.5)
+        * (1 - 0.35 * (edge > 0.42))
+        * (1 - 0.25 * np.clip((yy - top) / np.maximum(tooth_h, 1), 0, 1))
+    )
+    tooth_col = np.array([238, 232, 215])[None, None] * shade[..., None]
+    up[..., :3] = np.where(teeth[..., None], tooth_col, up[..., :3])
+    lo = np.zeros((T, T, 4), np.float32)
+    base = 3 * T // 4
+    tongue = ((xs / 0.62) ** 2 + ((yy - (base - T * 0.03)) / (T * 0.16)) ** 2) < 1.0
+    lo[..., :3] = (
+        np.array([160, 72, 80]) * (1 - 0.35 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
+    )
+    lo[..., 3] = np.where(tongue, 255, 0)
+    lteeth = (yy > base - T * 0.06) & (yy <= base + 2) & (np.abs(xs) < 0.45)
+    lo[..., :3] = np.where(lteeth[..., None], np.array([215, 210, 195]), lo[..., :3])
+    lo[..., 3] = np.where(lteeth, 255, lo[..., 3])
+    lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.2)
+    up[..., :3] *= tint
+    lo[..., :3] *= tint
+    return (np.clip(up, 0, 255).astype(np.uint8), np.clip(lo, 0, 255).astype(np.uint8))
