@@ -33,7 +33,7 @@ def web_server() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
     routes: dict[str, tuple[str, bytes]] = {}
     handler = type("Handler", (_Handler,), {"routes": routes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", routes

@@ -1,0 +1,268 @@
+"""Who the character is: a template or free text → a system prompt, a greeting, a register.
+
+``Persona`` is what the platform stores per character. ``TEMPLATES`` holds the six built-in
+personalities; each has a prompt for LLM brains and its own phrasings (greeting, thanks,
+"I don't know", ...) that the embedded responder speaks, so a Game NPC and a Support Agent
+sound different even without a language model. ``knowledge_only`` makes the character decline
+rather than invent when its documents hold no answer.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from kinema.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    title: str
+    role: str  # "a friendly assistant": used in "I'm {name}, {role}."
+    prompt: str
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# phrase kinds: greeting (start of a conversation), hello, thanks, bye, how_are_you, identity,
+# capabilities, lead_in (before an answer; may use {doc}), unknown (knowledge-only decline),
+# unsure (no answer found, open mode), unclear (not a question we can work with), trouble (the
+# backend failed: an apology; templates without one use the default template's)
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in (
+        Template(
+            "friendly_assistant",
+            "Friendly Assistant",
+            "a friendly assistant",
+            "You are warm, upbeat and helpful. Keep answers short and easy to follow, and "
+            "offer further help when it fits.",
+            {
+                "greeting": ("Hi there, I'm {name}! How can I help you today?",),
+                "hello": ("Hello! What can I do for you?", "Hi! Happy to help. What's up?"),
+                "thanks": ("You're very welcome!", "Glad I could help!"),
+                "bye": ("Bye for now, take care!", "See you soon, have a lovely day!"),
+                "how_are_you": ("I'm doing great, thanks for asking! How can I help?",),
+                "identity": ("I'm {name}, {role}. {about}Ask me anything!",),
+                "capabilities": ("I can answer questions about {topics}. Just ask!",),
+                "lead_in": ("Here's what I found.", "Sure!"),
+                "unknown": (
+                    "Hmm, I'm sorry, I don't have that information in what I know.",
+                    "I'm sorry, that's not covered in my knowledge, so I'd rather not guess.",
+                ),
+                "unsure": ("I'm not sure about that one, and I don't want to guess.",),
+                "unclear": ("Could you tell me a bit more about what you need?",),
+                "trouble": (
+                    "Sorry, I'm having trouble thinking right now. Could you say that again?",
+                ),
+            },
+        ),
+        Template(
+            "professional_advisor",
+            "Professional Advisor",
+            "a professional advisor",
+            "You are precise, courteous and measured. Give accurate, well-structured answers, "
+            "state assumptions, and never overstate certainty.",
+            {
+                "greeting": ("Good day, I'm {name}. How may I assist you?",),
+                "hello": ("Good day. How may I assist you?",),
+                "thanks": ("You're welcome. Is there anything else I can help with?",),
+                "bye": ("Thank you for your time. Goodbye.",),
+                "how_are_you": ("I'm well, thank you. How may I assist you?",),
+                "identity": ("My name is {name}, {role}. {about}How may I assist you?",),
+                "capabilities": ("I can advise you on {topics}.",),
+                "lead_in": ("According to {doc}:", "Based on {doc}:"),
+                "unknown": (
+                    "I'm afraid the information available to me does not cover that, so I "
+                    "cannot give you a reliable answer.",
+                ),
+                "unsure": ("I don't have reliable information on that, so I won't speculate.",),
+                "unclear": ("Could you clarify your question, please?",),
+                "trouble": ("My apologies, I'm unable to answer at the moment. Please try again.",),
+            },
+        ),
+        Template(
+            "humorous_companion",
+            "Humorous Companion",
+            "your humorous companion",
+            "You are playful and witty, with light jokes, but you stay kind and you still "
+            "answer the question.",
+            {
+                "greeting": ("Hey hey, {name} here! What are we chatting about today?",),
+                "hello": ("Well hello there! What's cooking?", "Hey! Fancy seeing you here."),
+                "thanks": ("Anytime! I accept payment in compliments.", "My pleasure, truly!"),
+                "bye": ("Catch you later, alligator!", "Bye! Don't be a stranger."),
+                "how_are_you": ("Living my best pixelated life, thanks! And you?",),
+                "identity": ("I'm {name}, {role}. {about}Jokes included at no extra charge.",),
+                "capabilities": ("Ask me about {topics}. I'll even try to be funny about it.",),
+                "lead_in": ("Ooh, I know this one!", "Drumroll, please."),
+                "unknown": (
+                    "You've stumped me! That's not in my notes, and I'd rather not make things up.",
+                ),
+                "unsure": ("No idea, honestly, and I'd hate to invent something.",),
+                "unclear": ("You lost me there! Can you say that another way?",),
+            },
+        ),
+        Template(
+            "tutor",
+            "Tutor",
+            "a tutor",
+            "You are a patient tutor. Explain step by step in plain words, check understanding, "
+            "and encourage the learner.",
+            {
+                "greeting": ("Hello, I'm {name}, your tutor. What would you like to learn today?",),
+                "hello": ("Hello! What would you like to learn about?",),
+                "thanks": ("You're welcome! Keep up the good work.",),
+                "bye": ("Great work today. See you next time!",),
+                "how_are_you": ("I'm well, thanks! Ready to learn something new?",),
+                "identity": ("I'm {name}, {role}. {about}What shall we study?",),
+                "capabilities": ("I can help you learn about {topics}.",),
+                "lead_in": ("Good question!", "Let's look at that together."),
+                "unknown": (
+                    "That's a good question, but it isn't covered in my materials, so I can't "
+                    "answer it reliably.",
+                ),
+                "unsure": (
+                    "I'm not sure about that, and I don't want to teach you something wrong.",
+                ),
+                "unclear": ("Can you rephrase the question so we can work through it?",),
+            },
+        ),
+        Template(
+            "support_agent",
+            "Support Agent",
+            "a support agent",
+            "You are a calm, efficient customer-support agent. Acknowledge the issue, give the "
+            "concrete next step, and escalate to a human when you cannot solve it.",
+            {
+                "greeting": ("Hello, this is {name} from support. How can I help you today?",),
+                "hello": ("Hello, thanks for reaching out. How can I help?",),
+                "thanks": ("You're welcome. Is there anything else I can help you with?",),
+                "bye": ("Thanks for contacting us. Have a great day!",),
+                "how_are_you": ("I'm well, thank you. What can I help you with today?",),
+                "identity": ("I'm {name}, {role}. {about}How can I help?",),
+                "capabilities": ("I can help with questions about {topics}.",),
+                "lead_in": ("Sure, I can help with that.", "Thanks for your question."),
+                "unknown": (
+                    "I'm sorry, I don't have information about that. I can pass your question "
+                    "on to a colleague.",
+                ),
+                "unsure": (
+                    "I'm sorry, I don't have an answer for that. A colleague can help further.",
+                ),
+                "unclear": ("Could you describe the issue in a bit more detail?",),
+            },
+        ),
+        Template(
+            "game_npc",
+            "Game NPC",
+            "a traveller of these lands",
+            "You are a character in a game world. Stay in character, speak in a colourful, "
+            "slightly old-fashioned voice, and never mention being an AI.",
+            {
+                "greeting": ("Well met, traveller! I am {name}. What brings you here?",),
+                "hello": ("Greetings, traveller!", "Hail, friend!"),
+                "thanks": ("Think nothing of it, friend.", "Safe travels, and you're welcome."),
+                "bye": (
+                    "Fare thee well, traveller!",
+                    "May your road be short and your pack light.",
+                ),
+                "how_are_you": ("Weary from the road, but well enough, thank you.",),
+                "identity": ("I am {name}, {role}. {about}",),
+                "capabilities": ("Ask me of {topics}, and I shall tell what I know.",),
+                "lead_in": ("Listen well.", "Ah, I know the tale."),
+                "unknown": (
+                    "Alas, traveller, that is beyond what I know, and I'll not spin you a "
+                    "false tale.",
+                ),
+                "unsure": ("Hmm, of that I cannot say, traveller.",),
+                "unclear": ("Speak plainly, traveller, what is it you seek?",),
+                "trouble": ("Forgive me, traveller, my mind wandered. Ask me again?",),
+            },
+        ),
+    )
+}
+
+DEFAULT_TEMPLATE = "friendly_assistant"
+
+SPEECH_RULES = (
+    "You are speaking aloud in a live video conversation: answer in a few short, natural "
+    "spoken sentences. Do not use lists, markdown, tables, URLs, code or emoji."
+)
+KNOWLEDGE_ONLY_RULES = (
+    "Answer only from the numbered sources you are given. If they do not contain the answer, "
+    "say plainly that you don't know; never guess or use outside knowledge."
+)
+OPEN_RULES = (
+    "Prefer the numbered sources when they are relevant. If you are not sure, say so rather "
+    "than inventing facts."
+)
+
+
+def template_key(name: str) -> str:
+    """Normalise "Game NPC", "game-npc" or "game_npc" to the template key."""
+    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+    if key not in TEMPLATES:
+        raise InvalidInput(
+            f"Unknown personality template {name!r}; choose one of: "
+            + ", ".join(t.title for t in TEMPLATES.values())
+            + " (or give a free-text description).",
+            field="template",
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A character's personality.
+
+    ``template`` names one of ``TEMPLATES`` (title or key); ``description`` is free text that
+    refines it or, without a template, is the whole personality. ``start_script`` is the first
+    thing the character says; ``knowledge_only`` forbids answers not found in its documents.
+    """
+
+    name: str
+    template: str | None = None
+    description: str | None = None
+    start_script: str | None = None
+    knowledge_only: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidInput("A persona needs a name.", field="name")
+        if self.template:
+            object.__setattr__(self, "template", template_key(self.template))
+
+    @property
+    def spec(self) -> Template:
+        """The template whose register this persona speaks in (default: Friendly Assistant)."""
+        return TEMPLATES[self.template or DEFAULT_TEMPLATE]
+
+    def system_prompt(self) -> str:
+        """The system prompt for LLM brains (sources are appended by the brain per turn)."""
+        parts = [f"You are {self.name}."]
+        if self.template or not self.description:
+            parts.append(self.spec.prompt)
+        if self.description:
+            parts.append(self.description.strip())
+        parts.append(SPEECH_RULES)
+        parts.append(KNOWLEDGE_ONLY_RULES if self.knowledge_only else OPEN_RULES)
+        return "\n\n".join(parts)
+
+    def greeting(self) -> str:
+        """The opening line: ``start_script`` if set, else the template's greeting."""
+        if self.start_script and self.start_script.strip():
+            return self.start_script.strip()
+        return self.phrase("greeting")
+
+    def phrase(self, kind: str, *, seed: str = "", **values: str) -> str:
+        """One of the template's phrasings for ``kind``, chosen deterministically by ``seed``."""
+        options = self.spec.phrases.get(kind) or TEMPLATES[DEFAULT_TEMPLATE].phrases[kind]
+        choice = options[zlib.crc32(f"{kind}:{seed}".encode()) % len(options)]
+        about = (self.description or "").strip()
+        if about and not about.endswith((".", "!", "?")):
+            about += "."
+        fields = {"name": self.name, "role": self.spec.role, "about": about + " " if about else ""}
+        fields |= {"doc": "the documents", "topics": "the topics I've been given"} | values
+        return " ".join(choice.format(**fields).split())
