@@ -19,7 +19,9 @@ class DropOldest(Generic[T]):
         self._items: deque[T] = deque()
         self.maxlen = maxlen
         self.dropped = 0
-        self._wakeup = wakeup
+        self._wakeup = wakeup  # shared by the outlet's queues: "something arrived"
+        self._ready = asyncio.Event()  # this queue only, for one consumer per queue
+        self.closed = False
 
     def put(self, item: T) -> None:
         if len(self._items) >= self.maxlen:
@@ -27,6 +29,20 @@ class DropOldest(Generic[T]):
             self.dropped += 1
         self._items.append(item)
         self._wakeup.set()
+        self._ready.set()
+
+    async def get(self) -> T | None:
+        """The next item, waiting for it; ``None`` once the outlet is closed and drained."""
+        while not self._items:
+            if self.closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
 
     def pop(self) -> T | None:
         return self._items.popleft() if self._items else None
@@ -43,8 +59,9 @@ class DropOldest(Generic[T]):
 class Outlet:
     """One consumer's view of a session: video, audio and event buffers with a shared wakeup.
 
-    A transport runs one loop: ``await outlet.wait()``, then drains ``events``, ``audio`` and
-    ``video`` (in that order, so control messages and sound go first).
+    A transport either runs one loop (``await outlet.wait()``, then drain ``events``, ``audio``
+    and ``video`` in that order, so control messages and sound go first), or one consumer per
+    queue (``await outlet.video.get()``), as the WebRTC tracks do.
     """
 
     def __init__(self, video_frames: int = 6, audio_chunks: int = 50, events: int = 512) -> None:
@@ -68,6 +85,8 @@ class Outlet:
 
     def close(self) -> None:
         self.closed = True
+        for queue in (self.video, self.audio, self.events):
+            queue.close()
         self._wakeup.set()
 
     @property

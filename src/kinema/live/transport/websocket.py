@@ -25,7 +25,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kinema.errors import KinemaError
 from kinema.live.outlet import Outlet
-from kinema.live.session import MIC_RATE, LiveSession
+from kinema.live.session import LiveSession
+from kinema.live.transport.protocol import ClientState, handle_message
 from kinema.live.workers import render_pool
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ async def _send_loop(ws: WebSocket, outlet: Outlet, quality: int, send_silence: 
 
 
 async def _receive_loop(ws: WebSocket, session: LiveSession, outlet: Outlet) -> None:
-    mic_rate = MIC_RATE
+    state = ClientState()
     while True:
         try:
             message = await ws.receive()
@@ -128,29 +129,16 @@ async def _receive_loop(ws: WebSocket, session: LiveSession, outlet: Outlet) -> 
             return
         if message["type"] == "websocket.disconnect":
             return
+        if message.get("bytes") is not None:
+            try:
+                session.push_audio(message["bytes"], state.mic_rate)
+            except KinemaError as exc:
+                outlet.events.put({"type": "error", "message": str(exc)})
+            continue
         try:
-            if message.get("bytes") is not None:
-                session.push_audio(message["bytes"], mic_rate)
-                continue
             data: dict[str, Any] = json.loads(message.get("text") or "{}")
-            kind = data.get("type")
-            session.touch()
-            if kind == "text":
-                await session.send_text(str(data.get("text", "")))
-            elif kind == "audio":
-                mic_rate = int(data.get("rate", MIC_RATE))
-            elif kind == "interrupt":
-                session.interrupt("client")
-            elif kind == "ping":
-                outlet.events.put({"type": "pong", "id": data.get("id")})
-            elif kind == "metrics":
-                outlet.events.put({"type": "metrics", **session.metrics()})
-            elif kind == "close":
-                await session.close("client")
-                return
-            else:
-                outlet.events.put({"type": "error", "message": f"unknown message type {kind!r}"})
-        except KinemaError as exc:
-            outlet.events.put({"type": "error", "message": str(exc)})
-        except (ValueError, TypeError) as exc:
-            outlet.events.put({"type": "error", "message": f"bad message: {exc}"})
+        except ValueError:
+            outlet.events.put({"type": "error", "message": "messages must be JSON objects"})
+            continue
+        if await handle_message(session, outlet, state, data):
+            return

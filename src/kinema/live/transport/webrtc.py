@@ -1,0 +1,206 @@
+"""A live session over WebRTC (aiortc): video + audio tracks out, data channel both ways, mic in.
+
+Signalling is one HTTP round trip handled by the API layer: the client posts its offer, the
+server gathers its ICE candidates and answers (no trickle). ``answer_webrtc_offer`` does the
+WebRTC part and is framework-free.
+
+- video track: the session's frames, pts on a 90 kHz clock derived from the session clock;
+- audio track: 48 kHz mono, 20 ms frames, silence when the avatar is not speaking;
+- data channel (any label the client opens): the JSON messages of ``transport.protocol`` in,
+  the session's events (state, caption, transcript, turn_metrics, client_event, closed) out;
+- a microphone track from the client is resampled to 16 kHz and fed to the session's VAD/ASR.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from kinema.errors import InvalidInput
+from kinema.live.outlet import Outlet
+from kinema.live.session import MIC_RATE, LiveSession
+from kinema.live.transport.protocol import ClientState, handle_message
+from kinema.media.audio import resample
+
+log = logging.getLogger(__name__)
+
+VIDEO_CLOCK = 90000
+AUDIO_RATE = 48000
+AUDIO_FRAME = 960  # 20 ms at 48 kHz
+
+
+class SessionVideoTrack(MediaStreamTrack):
+    """The session's frames as ``av.VideoFrame``; pts come from the session clock, not recv()."""
+
+    kind = "video"
+
+    def __init__(self, outlet: Outlet) -> None:
+        super().__init__()
+        self._outlet = outlet
+
+    async def recv(self) -> av.VideoFrame:
+        frame = await self._outlet.video.get()
+        if frame is None:
+            self.stop()
+            raise MediaStreamError
+        out = av.VideoFrame.from_ndarray(frame.image, format="rgb24")
+        out.pts = round(frame.t * VIDEO_CLOCK)
+        out.time_base = Fraction(1, VIDEO_CLOCK)
+        return out
+
+
+class SessionAudioTrack(MediaStreamTrack):
+    """The session's audio re-cut into 20 ms 48 kHz frames; pts = sample index on its timeline."""
+
+    kind = "audio"
+
+    def __init__(self, outlet: Outlet) -> None:
+        super().__init__()
+        self._outlet = outlet
+        self._buffer = np.zeros(0, np.int16)
+        self._pts = 0  # timeline index (48 kHz) of self._buffer[0]
+
+    async def recv(self) -> av.AudioFrame:
+        while len(self._buffer) < AUDIO_FRAME:
+            chunk = await self._outlet.audio.get()
+            if chunk is None:
+                self.stop()
+                raise MediaStreamError
+            samples = resample(chunk.samples, chunk.rate, AUDIO_RATE)
+            start = chunk.start * AUDIO_RATE // chunk.rate
+            if start != self._pts + len(self._buffer):  # a flush left a gap: restart there
+                self._buffer, self._pts = samples, start
+            else:
+                self._buffer = np.concatenate([self._buffer, samples])
+        data, self._buffer = self._buffer[:AUDIO_FRAME], self._buffer[AUDIO_FRAME:]
+        out = av.AudioFrame.from_ndarray(data.reshape(1, -1), format="s16", layout="mono")
+        out.sample_rate = AUDIO_RATE
+        out.pts = self._pts
+        out.time_base = Fraction(1, AUDIO_RATE)
+        self._pts += AUDIO_FRAME
+        return out
+
+
+class WebRtcPeer:
+    """One client's peer connection bound to one session; closes with it."""
+
+    def __init__(self, session: LiveSession) -> None:
+        self.session = session
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # loopback/LAN: no STUN
+        self.outlet = session.subscribe()
+        self.state = ClientState()
+        self.channels: list[RTCDataChannel] = []
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.pc.addTrack(SessionAudioTrack(self.outlet))
+        self.pc.addTrack(SessionVideoTrack(self.outlet))
+        self.pc.on("datachannel", self._on_channel)
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_connection_state)
+        self._spawn(self._pump_events())
+        self._spawn(self._close_with_session())
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _on_channel(self, channel: RTCDataChannel) -> None:
+        self.channels.append(channel)
+
+        @channel.on("message")
+        def on_message(message: str | bytes) -> None:
+            if isinstance(message, bytes):
+                return
+            try:
+                data = json.loads(message)
+            except ValueError:
+                self.outlet.events.put({"type": "error", "message": "messages must be JSON"})
+                return
+            self._spawn(handle_message(self.session, self.outlet, self.state, data))
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            self._spawn(self._pump_microphone(track))
+
+    async def _on_connection_state(self) -> None:
+        if self.pc.connectionState in ("failed", "closed"):
+            await self.session.close("client_disconnected")
+
+    async def _pump_events(self) -> None:
+        while (event := await self.outlet.events.get()) is not None:
+            text = json.dumps(event, default=str)
+            for channel in self.channels:
+                if channel.readyState == "open":
+                    channel.send(text)
+
+    async def _pump_microphone(self, track: MediaStreamTrack) -> None:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=MIC_RATE)
+        with contextlib.suppress(MediaStreamError):
+            while not self.session.is_closed:
+                frame = await track.recv()
+                if self.session.engines is None or self.session.engines.vad is None:
+                    continue  # no speech input configured: ignore the microphone
+                for out in resampler.resample(frame):
+                    self.session.push_audio(out.to_ndarray().reshape(-1), MIC_RATE)
+
+    async def _close_with_session(self) -> None:
+        await self.session.closed.wait()
+        await asyncio.sleep(0.2)  # let the "closed" event leave on the data channel
+        await self.close()
+
+    async def close(self) -> None:
+        self.session.unsubscribe(self.outlet)
+        current = asyncio.current_task()
+        for task in list(self.tasks):
+            if task is not current:
+                task.cancel()
+        await self.pc.close()
+        _PEERS.discard(self)
+
+
+_PEERS: set[WebRtcPeer] = set()
+
+
+async def answer_webrtc_offer(
+    offer_sdp: str, offer_type: str, session: LiveSession
+) -> tuple[str, str]:
+    """Accept a client's offer for ``session`` (started); returns the answer ``(sdp, type)``."""
+    if offer_type != "offer":
+        raise InvalidInput(f"type: expected 'offer', got {offer_type!r}.", field="type")
+    if not offer_sdp.strip():
+        raise InvalidInput("sdp: the offer is empty.", field="sdp")
+    peer = WebRtcPeer(session)
+    try:
+        await peer.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
+        await peer.pc.setLocalDescription(await peer.pc.createAnswer())  # gathers candidates
+    except (ValueError, AttributeError) as exc:
+        await peer.close()
+        raise InvalidInput(f"sdp: not a usable WebRTC offer ({exc}).", field="sdp") from None
+    _PEERS.add(peer)
+    return peer.pc.localDescription.sdp, peer.pc.localDescription.type
+
+
+def active_peers() -> int:
+    """Peer connections currently open (each bound to a live session)."""
+    return len(_PEERS)
+
+
+async def close_all_peers() -> None:
+    """For application shutdown."""
+    for peer in list(_PEERS):
+        await peer.close()

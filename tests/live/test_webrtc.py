@@ -1,0 +1,133 @@
+"""The WebRTC transport over loopback with aiortc as the client, deterministic engines."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+from aiortc import MediaStreamTrack
+from fastapi import FastAPI
+
+from kinema.live.session import LiveSession, SessionConfig
+from kinema.live.transport.webrtc import active_peers, answer_webrtc_offer
+
+from .fakes import fake_engines
+from .loopback import LoopbackServer
+from .rtc_client import RtcClient
+from .test_websocket import COLORS, NAMES
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def make_app(**cfg) -> tuple[FastAPI, dict[str, LiveSession]]:
+    app = FastAPI()
+    sessions: dict[str, LiveSession] = {}
+
+    @app.post("/offer/{index}")
+    async def offer(index: int, body: dict) -> dict:
+        engines = fake_engines(NAMES[index], COLORS[index])
+        session = await LiveSession(engines, SessionConfig(**cfg)).start()
+        sessions[NAMES[index]] = session
+        sdp, kind = await answer_webrtc_offer(body["sdp"], body["type"], session)
+        return {"sdp": sdp, "type": kind}
+
+    return app, sessions
+
+
+async def test_webrtc_turnaround_and_barge_in():
+    app, sessions = make_app()
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer/0", "http"))
+        await asyncio.sleep(0.5)
+        assert c.video and c.audio, "media flows while idle"
+        assert max(rms for _, _, rms in c.audio) < 50  # idle audio is silence
+        t0 = c.send(type="text", text="who are you")
+        await c.wait_for("turn_metrics", timeout=5)
+        await asyncio.sleep(0.3)
+        speaking_video = [t for t, _, open_, _ in c.video if open_ and t > t0]
+        speaking_audio = [t for t, _, rms in c.audio if rms > 1000 and t > t0]
+        assert speaking_video and speaking_audio
+        assert speaking_video[0] - t0 < 0.4 and speaking_audio[0] - t0 < 0.4
+        assert np.abs(c.video[-1][3][2, 2].astype(int) - COLORS[0]).max() < 20
+
+        t1 = c.send(type="text", text="tell me a long story")
+        await c.wait_for("state", state="speaking", timeout=3)
+        await asyncio.sleep(0.6)
+        t_cut = c.send(type="interrupt")
+        await c.wait_for("interrupted", timeout=2)
+        await asyncio.sleep(0.5)
+        late_video = [t for t, _, open_, _ in c.video if open_ and t > t1]
+        late_audio = [t for t, _, rms in c.audio if rms > 1000 and t > t1]
+        assert max(late_video + late_audio) - t_cut < 0.2
+        assert [t for t, *_ in c.video if t > t_cut + 0.3], "video continues after barge-in"
+        pts = [p for _, p, _, _ in c.video]
+        assert pts == sorted(pts)
+        await c.close()
+        await asyncio.wait_for(sessions["Ada"].closed.wait(), 5)
+        for _ in range(50):
+            if not active_peers():
+                break
+            await asyncio.sleep(0.1)
+        assert active_peers() == 0
+
+
+async def test_webrtc_max_duration_sends_closed_event():
+    app, sessions = make_app(max_duration=1.0)
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer/3", "http"))
+        _, closed = await c.wait_for("closed", timeout=5)
+        assert closed["reason"] == "max_duration"
+        await asyncio.sleep(0.5)
+        assert sessions["Dmitri"].engines is None
+        assert active_peers() == 0  # the server side peer connection was closed and freed
+        await c.close()
+
+
+async def test_bad_offer_is_invalid_input():
+    from kinema.errors import InvalidInput
+
+    session = await LiveSession(fake_engines(), SessionConfig()).start()
+    with pytest.raises(InvalidInput):
+        await answer_webrtc_offer("v=0", "answer", session)
+    await session.close()
+
+
+class ToneThenSilence(MediaStreamTrack):
+    """A paced 48 kHz microphone: 0.6 s of a loud tone, then silence."""
+
+    kind = "audio"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+        self.start = time.monotonic()
+
+    async def recv(self) -> av.AudioFrame:
+        await asyncio.sleep(max(0.0, self.start + self.n * 0.02 - time.monotonic()))
+        t = (np.arange(960) + self.n * 960) / 48000
+        loud = self.n < 30
+        pcm = (6000 * np.sin(2 * np.pi * 300 * t) * loud).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = 48000, self.n * 960, Fraction(1, 48000)
+        self.n += 1
+        return frame
+
+
+async def test_webrtc_microphone_goes_through_vad_and_asr():
+    app, sessions = make_app()
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer/5", "http"), mic=ToneThenSilence())
+        await c.wait_for("state", state="listening", timeout=5)
+        _, said = await c.wait_for("transcript", role="user", timeout=5)
+        assert said["content"] == "who are you"  # what the (fake) ASR heard
+        _, caption = await c.wait_for("caption", timeout=5)
+        assert caption["text"] == "I am Farid."
+        heard = sessions["Farid"].engines.transcriber.heard
+        assert heard and 0.3 < heard[0] < 2.0  # the utterance, resampled to 16 kHz, was cut out
+        await c.close()
+        await asyncio.wait_for(sessions["Farid"].closed.wait(), 5)
+        await asyncio.sleep(0.5)
