@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     output_url_ttl: int = 24 * 3600  # seconds a signed output URL stays valid
     prices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     models: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MODELS))
+    # prompts containing one of these (case-insensitive) fail with SAFETY.INPUT.TEXT
+    blocked_terms: list[str] = Field(default_factory=list)
 
     # -- media inputs -------------------------------------------------------------------------
     fetch_timeout: float = 10.0

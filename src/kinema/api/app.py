@@ -1,0 +1,77 @@
+"""The FastAPI application: ``create_app(settings=None) -> FastAPI``.
+
+Routers are listed once in ``ROUTERS`` (``"module:attribute"``); each area adds its line. The
+lifespan migrates the database and runs the task dispatcher (its executor starts worker
+processes), so the same app serves ``kinema serve`` and tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from kinema.api.errors import install_error_handlers
+from kinema.config import Settings, get_settings
+from kinema.platform import db
+
+ROUTERS: list[str] = [
+    "kinema.api.files:router",
+    "kinema.api.runway_v1.tasks:router",
+    "kinema.api.runway_v1.generation:router",
+    "kinema.api.runway_v1.uploads:router",
+    "kinema.api.runway_v1.uploads:form_router",
+    "kinema.api.runway_v1.organization:router",
+    "kinema.api.runway_v1.gen4:router",
+]
+
+
+def _load(target: str):  # type: ignore[no-untyped-def]
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> FastAPI:
+    """Build the app. ``run_tasks=False`` serves the API without starting workers."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.migrate(settings)
+        dispatcher = None
+        if run_tasks:
+            from kinema.platform.jobs.dispatcher import Dispatcher
+
+            dispatcher = Dispatcher(settings)
+            dispatcher.start()
+        app.state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+
+    app = FastAPI(
+        title="Kinema",
+        version="0.1.0",
+        description="Self-hosted living characters and a Runway-compatible video API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.dispatcher = None
+    install_error_handlers(app)
+    for target in ROUTERS:
+        app.include_router(_load(target))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict:
+        return {"ok": True}
+
+    return app

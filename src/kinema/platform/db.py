@@ -1,0 +1,110 @@
+"""Database engine, sessions and migrations (SQLAlchemy 2 + Alembic).
+
+SQLite is the embedded default. Several processes touch it (the server, render workers, the
+``kinema keys`` CLI), so every connection runs in WAL mode with a busy timeout, and every
+transaction starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a transaction
+that reads a balance and then writes it cannot deadlock or lose an update. Keep sessions short.
+PostgreSQL works with the same code; balance and status changes are single conditional UPDATEs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from kinema.config import Settings, get_settings
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_migrated: set[str] = set()
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The process-wide engine for the settings' database URL (created once per URL)."""
+    url = (settings or get_settings()).resolved_database_url
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Forget all engines (tests and forked workers call this)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _migrated.clear()
+
+
+def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(settings), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(settings: Settings | None = None) -> Iterator[Session]:
+    """One short transaction: commits on success, rolls back on error."""
+    with session_factory(settings)() as session, session.begin():
+        yield session
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(settings: Settings | None = None) -> None:
+    """Bring the database to the newest schema (idempotent; cheap when already there)."""
+    from alembic import command
+
+    settings = settings or get_settings()
+    url = settings.resolved_database_url
+    if url in _migrated:
+        return
+    engine = get_engine(settings)
+    cfg = alembic_config(url)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()
+    _migrated.add(url)

@@ -1,0 +1,95 @@
+"""The ``generation`` task kind: a GenerationRequest run through ``kinema.video.generate``.
+
+The payload is plain JSON (inputs already in storage), built by the API at create time; here it
+becomes arrays and a request, the engine renders into a scratch folder, and the outputs are
+checked (a video must decode at the size, rate and length asked) before they are stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kinema.errors import EngineFailure
+from kinema.platform.jobs.context import JobContext, JobOutput
+
+
+def build_request(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-untyped-def]
+    from kinema.media.image import load_image
+    from kinema.video.request import GenerationRequest, Reference
+
+    def image(key: str | None, field: str):  # type: ignore[no-untyped-def]
+        return load_image(ctx.input_bytes(key), field=field) if key else None
+
+    refs = [
+        Reference(
+            image=image(payload["inputs"][r["input"]], r.get("field", "referenceImages")),
+            tag=r.get("tag"),
+            type=r.get("type", "character"),
+            strength=float(r.get("strength", 0.85)),
+        )
+        for r in payload.get("references", [])
+    ]
+    return GenerationRequest(
+        kind=payload["kind"],
+        prompt=payload.get("prompt", ""),
+        width=int(payload["width"]),
+        height=int(payload["height"]),
+        duration=float(payload.get("duration", 5)),
+        fps=int(payload.get("fps", 24)),
+        seed=int(payload.get("seed", 0)),
+        preset=payload.get("preset", "fast"),
+        engine=payload.get("engine", "compositor"),
+        first_frame=image(payload.get("inputs", {}).get("first_frame"), "promptImage"),
+        last_frame=image(payload.get("inputs", {}).get("last_frame"), "promptImage"),
+        references=refs,
+        options={k: float(v) for k, v in payload.get("options", {}).items()},
+    )
+
+
+def check_video(path: Path, width: int, height: int, fps: int, duration: float) -> None:
+    """Refuse an engine output that is not the video asked for (INTERNAL.BAD_OUTPUT)."""
+    from kinema.media.video import probe
+
+    try:
+        info = probe(path)
+    except Exception as exc:
+        raise _bad_output(f"the engine wrote an unreadable video ({exc})") from None
+    if (info.width, info.height) != (width, height):
+        raise _bad_output(f"the engine wrote {info.width}x{info.height}, not {width}x{height}")
+    if info.codec != "h264" or abs(info.fps - fps) > 0.01:
+        raise _bad_output(
+            f"the engine wrote {info.codec} at {info.fps:g} fps, expected h264 at {fps}"
+        )
+    if abs(info.frames - round(duration * fps)) > 1:
+        raise _bad_output(
+            f"the engine wrote {info.frames} frames, expected {round(duration * fps)}"
+        )
+
+
+def _bad_output(message: str) -> EngineFailure:
+    err = EngineFailure(f"Bad output: {message}.")
+    err.code = "INTERNAL.BAD_OUTPUT.CODE01"
+    return err
+
+
+def run_generation(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
+    from kinema.platform.moderation import check_prompt
+    from kinema.video import generate
+
+    check_prompt(payload.get("prompt", ""), ctx.settings)
+    req = build_request(payload, ctx)
+    ctx.check_cancel()
+    result = generate(req, ctx.out_dir, ctx.progress, ctx.should_cancel)
+    if not result.files or not all(Path(f).exists() for f in result.files):
+        raise _bad_output("the engine produced no file")
+    if req.kind == "video":
+        check_video(Path(result.files[0]), req.width, req.height, req.fps, req.duration)
+    keys = [ctx.store(Path(f)) for f in result.files]
+    extra: dict[str, Any] = {
+        "promptUnderstood": list(result.understood),
+        "promptIgnored": list(result.ignored),
+    }
+    if result.poster and Path(result.poster).exists():
+        extra["poster"] = ctx.store(Path(result.poster))
+    return JobOutput(files=keys, extra=extra)

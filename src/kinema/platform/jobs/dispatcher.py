@@ -1,0 +1,136 @@
+"""The loop that moves tasks from the database into an executor and back.
+
+On start it recovers tasks left RUNNING by a previous server (kills their orphaned local worker,
+then runs them again or fails them past ``task_max_attempts``). Each tick: reap ended jobs
+(a job that died without recording a result is interrupted → retry or fail), promote THROTTLED
+tasks FIFO, claim PENDING tasks for free slots, and stop jobs whose task was cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+
+from sqlalchemy import select
+
+from kinema.config import Settings
+from kinema.platform import db, tasks
+from kinema.platform.jobs.base import Executor, make_executor
+from kinema.platform.jobs.registry import TASK_KINDS
+from kinema.platform.jobs.worker import Job
+from kinema.platform.models import Task
+
+log = logging.getLogger("kinema.dispatcher")
+
+
+def _kill_orphan(worker: str | None) -> None:
+    """Kill a worker process of a dead server on this host (it would stop by itself soon)."""
+    if not worker or ":" not in worker:
+        return
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"multiprocessing" not in f.read():
+                return
+        os.kill(int(pid), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
+class Dispatcher:
+    def __init__(
+        self, settings: Settings, executor: Executor | None = None, interval: float = 0.2
+    ) -> None:
+        self.settings = settings
+        self.executor = executor or make_executor(
+            settings.executor, settings.workers, settings.ray_address
+        )
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.recover()
+        self._thread = threading.Thread(target=self._loop, name="kinema-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(5)
+        self.executor.shutdown()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def recover(self) -> list[str]:
+        """Tasks left RUNNING by a server that died: run again, or fail past the limit."""
+        with db.session_scope(self.settings) as s:
+            stale = s.execute(
+                select(Task.id, Task.attempts, Task.worker).where(Task.status == "RUNNING")
+            ).all()
+        for _, _, worker in stale:
+            _kill_orphan(worker)
+        out = []
+        for task_id, attempt, _ in stale:
+            with db.session_scope(self.settings) as s:
+                out.append(
+                    tasks.requeue_or_fail(
+                        s, task_id, attempt, self.settings, "server restarted during the run"
+                    )
+                )
+        if stale:
+            log.warning("recovered %d interrupted task(s): %s", len(stale), out)
+        return out
+
+    # -- the loop -----------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # keep dispatching; the next tick retries
+                log.exception("dispatcher tick failed")
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def tick(self) -> None:
+        for task_id, attempt, err in self.executor.reap():
+            if err:
+                with db.session_scope(self.settings) as s:
+                    tasks.requeue_or_fail(s, task_id, attempt, self.settings, err)
+        running = self.executor.running()
+        if running:
+            with db.session_scope(self.settings) as s:
+                rows = s.execute(
+                    select(Task.id, Task.status, Task.cancel_requested).where(Task.id.in_(running))
+                ).all()
+            for task_id, status, cancel in rows:
+                if cancel or status != "RUNNING":
+                    self.executor.cancel(task_id)
+        with db.session_scope(self.settings) as s:
+            tasks.promote_throttled(s, self.settings)
+            claims = tasks.claim_pending(s, self.executor.free_slots(), self.worker_name)
+        for c in claims:
+            job = Job(
+                task_id=c.task_id,
+                attempt=c.attempt,
+                kind=c.kind,
+                target=TASK_KINDS.get(c.kind, c.kind),
+                payload=c.payload,
+                settings=self.settings.model_dump(mode="json"),
+            )
+            try:
+                self.executor.submit(job)
+            except Exception as exc:
+                log.exception("could not start task %s", c.task_id)
+                with db.session_scope(self.settings) as s:
+                    tasks.requeue_or_fail(s, c.task_id, c.attempt, self.settings, str(exc))

@@ -1,0 +1,118 @@
+"""The code that runs one task attempt in a worker (a local process or a Ray task).
+
+The worker talks to the database itself: it writes progress (throttled), polls for cancellation
+and records the result. Every write is fenced by the attempt number, so an orphaned worker whose
+server died cannot overwrite a re-run. It stops when its parent process disappears.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kinema.config import Settings
+from kinema.errors import Cancelled, KinemaError
+
+log = logging.getLogger("kinema.worker")
+
+
+@dataclass
+class Job:
+    task_id: str
+    attempt: int
+    kind: str
+    target: str  # "module:function" of the handler
+    payload: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+class Abandoned(Exception):
+    """The server that started this worker is gone; stop without recording anything."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(job: Job, cancel_event: Any = None, parent_pid: int | None = None) -> str:
+    """Run one attempt to its end; returns the status recorded (or "ABANDONED")."""
+    from kinema.platform import db, tasks
+    from kinema.platform.jobs.context import JobContext
+    from kinema.platform.jobs.registry import resolve_handler
+    from kinema.platform.storage import get_storage
+
+    settings = Settings(**job.settings) if job.settings else Settings()
+    name = worker_name()
+    last_write = [0.0]
+    latest = [0.0]
+    lock = threading.Lock()
+
+    def parent_gone() -> bool:
+        return parent_pid is not None and os.getppid() != parent_pid
+
+    def progress(f: float) -> None:
+        latest[0] = f
+        now = time.monotonic()
+        if now - last_write[0] < 0.25:
+            return
+        last_write[0] = now
+        with lock, db.session_scope(settings) as s:
+            tasks.report_progress(s, job.task_id, job.attempt, f, worker=name)
+
+    def cancelled() -> bool:
+        if parent_gone():
+            raise Abandoned("parent process exited")
+        if cancel_event is not None and cancel_event.is_set():
+            return True
+        with db.session_scope(settings) as s:
+            return tasks.is_cancelled(s, job.task_id, job.attempt)
+
+    scratch = Path(tempfile.mkdtemp(prefix=f"kinema-{job.task_id[:8]}-"))
+    ctx = JobContext(
+        task_id=job.task_id,
+        attempt=job.attempt,
+        out_dir=scratch,
+        storage=get_storage(settings),
+        settings=settings,
+        _progress=progress,
+        _cancelled=cancelled,
+    )
+    try:
+        handler = resolve_handler(job.target or job.kind)
+        with db.session_scope(settings) as s:
+            tasks.report_progress(s, job.task_id, job.attempt, 0.0, worker=name)
+        output = handler(job.payload, ctx)
+        with db.session_scope(settings) as s:
+            ok = tasks.succeed(s, job.task_id, job.attempt, output.to_json())
+        return "SUCCEEDED" if ok else "STALE"
+    except Cancelled:
+        return "CANCELLED"
+    except Abandoned:
+        return "ABANDONED"
+    except KinemaError as exc:
+        code = exc.code if exc.code not in ("INVALID_INPUT",) else "ASSET.INVALID"
+        with db.session_scope(settings) as s:
+            tasks.fail(s, job.task_id, str(exc), code, attempt=job.attempt)
+        return "FAILED"
+    except Exception as exc:  # engine bug: the task fails, the worker survives
+        log.error("task %s failed:\n%s", job.task_id, traceback.format_exc())
+        with db.session_scope(settings) as s:
+            tasks.fail(
+                s,
+                job.task_id,
+                f"An internal error occurred ({type(exc).__name__}).",
+                "INTERNAL",
+                attempt=job.attempt,
+            )
+        return "FAILED"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

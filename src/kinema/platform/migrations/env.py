@@ -1,0 +1,36 @@
+"""Alembic environment: runs on the connection ``kinema.platform.db.migrate`` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from kinema.platform.models import Base
+
+target_metadata = Base.metadata
+config = context.config
+
+
+def run() -> None:
+    conn = config.attributes.get("connection")
+    if conn is None:  # `alembic` command line: connect from the URL
+        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        with engine.connect() as conn:
+            _run_on(conn)
+            conn.commit()
+        return
+    _run_on(conn)
+
+
+def _run_on(conn) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=conn,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()
