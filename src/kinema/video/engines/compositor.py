@@ -115,7 +115,7 @@ class FrameRenderer:
             yield self.render(i)
 
 
-class _I420Writer(VideoWriter):
+class I420Writer(VideoWriter):
     """VideoWriter fed with I420 converted by OpenCV (about 3 ms/frame cheaper at 720p)."""
 
     def write(self, rgb: np.ndarray) -> None:
@@ -172,7 +172,7 @@ class CompositorEngine:
         n = scene.frames
         poster_index = min(n - 1, n // 3)
         try:
-            with _I420Writer(
+            with I420Writer(
                 path,
                 scene.width,
                 scene.height,
