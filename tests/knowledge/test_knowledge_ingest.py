@@ -175,3 +175,18 @@ def test_fetch_errors_are_typed(web_server) -> None:
     base, _ = web_server
     with pytest.raises(FetchRefused, match="404"):
         fetch_document(base + "/missing", allow_private=True)
+
+
+def test_pdf_heading_lines_are_kept_apart_from_sentences() -> None:
+    data = make_pdf(
+        [
+            [
+                "Safety rules",
+                "Wear gloves when you handle the pump housing because the edges are sharp and",
+                "Siemens recommends checking them weekly before the shift starts.",
+            ]
+        ]
+    )
+    text = extract_text(data, filename="rules.pdf").text
+    assert text.startswith("## Safety rules\n")
+    assert "sharp and\nSiemens" in text  # a wrapped body line is not mistaken for a heading

@@ -216,7 +216,10 @@ def _topics(passages: list[Passage]) -> dict[str, str]:
 
 def _spoken_name(name: str) -> str:
     stemmed = re.sub(r"\.(pdf|docx?|txt|md|html?)$", "", name.strip(), flags=re.I)
-    return " ".join(re.sub(r"[_\-]+", " ", stemmed).split()) or "the documents"
+    spoken = " ".join(re.sub(r"[_\-]+", " ", stemmed).split())
+    if not spoken:
+        return "the documents"
+    return f"the {spoken}" if spoken[0].islower() else spoken
 
 
 def _lowerable(text: str) -> bool:

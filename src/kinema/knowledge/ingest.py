@@ -237,8 +237,34 @@ def _pdf(data: bytes) -> tuple[str, str]:
 
 
 def _pdf_page_text(text: str) -> str:
-    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # re-join hyphenated line breaks
-    return text.strip()
+    """Page text with hyphenated breaks re-joined and heading-like lines marked as headings.
+
+    PDF text has no structure, only lines. A short line without end punctuation, not ending in
+    a function word, followed by a capitalised line, is a heading (a title, a section name);
+    marking it keeps it out of the next sentence and gives passages a heading.
+    """
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    lines = [line.strip() for line in text.split("\n")]
+    longest = max((len(line) for line in lines), default=0)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        words = line.split()
+        if (
+            0 < len(words) <= 8
+            and line[-1].isalnum()
+            and len(line) < 0.6 * longest
+            and nxt[:1].isupper()
+            and words[-1].lower() not in _FUNCTION_WORDS
+        ):
+            out.append(f"\n## {line}\n")
+        else:
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+_FUNCTION_WORDS_TEXT = "a an the of to in on at by for from with and or but as is are was were be"
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 
 def _docx(data: bytes) -> tuple[str, str]:
@@ -251,6 +277,7 @@ def _docx(data: bytes) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001 - python-docx wraps lxml/zip errors loosely
         raise InvalidDocument(f"The Word document cannot be read ({exc}).", field="file") from None
     title = (document.core_properties.title or "").strip()
+    first_heading = ""
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
@@ -264,6 +291,7 @@ def _docx(data: bytes) -> tuple[str, str]:
             elif style.startswith("Heading"):
                 level = style.removeprefix("Heading").strip()
                 depth = int(level) if level.isdigit() else 1
+                first_heading = first_heading or text
                 blocks.append("#" * min(depth, 6) + " " + text)
             elif "List" in style:
                 blocks.append(f"- {text}")
@@ -271,7 +299,7 @@ def _docx(data: bytes) -> tuple[str, str]:
                 blocks.append(text)
         elif isinstance(item, Table):
             blocks.extend(_table_sentences([[c.text.strip() for c in r.cells] for r in item.rows]))
-    return title, "\n\n".join(blocks)
+    return title or first_heading, "\n\n".join(blocks)
 
 
 def _table_sentences(rows: list[list[str]]) -> list[str]:
