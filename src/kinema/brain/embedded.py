@@ -73,6 +73,7 @@ class _Candidate:
     text: str
     passage: Passage
     raw: str
+    news: bool
 
 
 class EmbeddedBrain:
@@ -153,15 +154,17 @@ class EmbeddedBrain:
                 continue
             head_hits = {t for t in terms if t in heading}
             for index, raw in enumerate(_passage_sentences(passage.text)):
+                sentence_stems = stems(raw)
+                hits = {t for t in terms if t in sentence_stems}
+                if not hits and not head_hits:
+                    continue
                 spoken = speakable(raw)
                 if len(words(spoken)) < 3:
                     continue
-                hits = {t for t in terms if t in stems(raw)}
-                if not hits and not head_hits:
-                    continue
                 score = (len(hits) + 0.4 * len(head_hits - hits)) / len(terms)
                 score -= 0.04 * rank + 0.01 * index
-                candidates.append(_Candidate(score, rank, index, spoken, passage, raw))
+                news = bool(hits - head_hits)  # says more than the section's topic
+                candidates.append(_Candidate(score, rank, index, spoken, passage, raw, news))
         if not candidates:
             return []
         candidates.sort(key=lambda c: -c.score)
@@ -174,6 +177,8 @@ class EmbeddedBrain:
                 break
             if c.text.lower() in seen or (chosen and total + len(c.text) > self.max_chars):
                 continue
+            if chosen and not c.news:
+                continue  # extra sentences must match the question, not just the heading
             chosen.append(c)
             seen.add(c.text.lower())
             total += len(c.text)

@@ -27,7 +27,7 @@ def _is_abbreviation(text: str, end: int) -> bool:
     """True when the period ending at ``end`` belongs to an abbreviation or an initial."""
     if text[end - 1] != ".":
         return False
-    match = _WORD_BEFORE.search(text, 0, end - 1)
+    match = _WORD_BEFORE.search(text[max(0, end - 40) : end - 1])
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")

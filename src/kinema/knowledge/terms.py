@@ -8,6 +8,7 @@ matching words in sentences; the index itself uses its engine's own stemmer.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
@@ -47,6 +48,7 @@ def query_terms(text: str, *, limit: int = 24) -> list[str]:
     return list(seen)[:limit]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem: enough that "refunds", "refunded" and "refund" meet."""
     base = _strip_suffix(word.lower())
