@@ -82,10 +82,12 @@ def spoken_prefix(segment: _Segment, played: int, rate: int) -> str:
     if played <= 0:
         return ""
     seconds = played / rate
-    if segment.speech.words:
-        return " ".join(w for w, start in segment.speech.words if start < seconds)
-    # No word timings: cut at the last word boundary before the played fraction of the text.
     words = segment.text.split()
+    timed = segment.speech.words
+    if timed:  # the engine's words may split differently: map the count onto the text's words
+        started = sum(1 for _, start in timed if start < seconds)
+        return " ".join(words[: round(started * len(words) / len(timed))])
+    # No word timings: cut at the last word boundary before the played fraction of the text.
     fraction = played / len(segment.samples)
     total = sum(len(w) + 1 for w in words)
     out, used = [], 0
@@ -133,6 +135,23 @@ class LiveSession:
         self._gone_dropped = [0, 0]  # video, audio drops of outlets already unsubscribed
 
     # -- lifecycle ------------------------------------------------------------------------------
+
+    @classmethod
+    async def create(
+        cls, config: SessionConfig | None = None, *, session_id: str = "", **engines: Any
+    ) -> LiveSession:
+        """A started session on the real engines (face, voice, brain).
+
+        ``engines`` are the keyword arguments of ``kinema.live.wiring.build_engines``: ``rig`` or
+        ``portrait`` (or ``rig_id`` of a cached rig), ``size``, ``voice``, ``persona``, ``brain``,
+        ``index``/``org_id``/``doc_ids`` for knowledge, ``speech_input``.
+        """
+        from kinema.live.wiring import build_engines
+
+        engines.setdefault("size", get_settings().live_size)
+        built = await asyncio.to_thread(build_engines, **engines)
+        session = cls(built, config or SessionConfig.from_settings(), session_id=session_id)
+        return await session.start()
 
     async def start(self) -> LiveSession:
         if self._tick_task is None:

@@ -1,0 +1,176 @@
+"""The real engines behind a session: face rig + renderer, voice, brain (+ knowledge), ASR/VAD.
+
+Rigs are built once and shared read-only across sessions through ``RIGS`` (keyed by a caller
+id or the portrait's hash); renderers and animators are per session because they hold per-frame
+state. ``build_engines`` is blocking (a renderer takes ~0.5 s to set up): call it in a thread,
+as ``LiveSession.create`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+
+from kinema.brain.base import Brain, Turn, get_brain
+from kinema.brain.persona import Persona
+from kinema.brain.respond import answer
+from kinema.face.analyze import analyze
+from kinema.face.render import Renderer
+from kinema.face.rig import Rig
+from kinema.knowledge.index import KnowledgeIndex
+from kinema.live.engines import Animator, Engines, ReplySentence
+from kinema.media.audio import Audio
+from kinema.voice.tts import DEFAULT_VOICE, TTS, get_tts
+from kinema.voice.tts.base import Speech, VoiceSettings
+
+
+class TTSSpeaker:
+    def __init__(self, tts: TTS, voice: str, settings: VoiceSettings | None = None) -> None:
+        self.tts, self.voice, self.settings = tts, voice, settings
+
+    def speak(self, text: str) -> Speech:
+        return self.tts.synthesize(text, self.voice, self.settings)
+
+
+class BrainResponder:
+    """Adapts ``brain.respond.answer`` (retrieval + brain) to the session's ``Responder``."""
+
+    def __init__(
+        self,
+        brain: Brain,
+        persona: Persona,
+        index: KnowledgeIndex | None = None,
+        org_id: str = "",
+        doc_ids: list[str] | None = None,
+    ) -> None:
+        self.brain, self.persona = brain, persona
+        self.index, self.org_id, self.doc_ids = index, org_id, doc_ids
+
+    async def reply(
+        self, history: list[dict[str, Any]], user_text: str
+    ) -> AsyncIterator[ReplySentence]:
+        turns = [
+            Turn(m["role"], m["content"])
+            for m in history
+            if m["role"] in ("user", "assistant") and m["content"]
+        ]
+        stream = answer(
+            self.brain, self.index, self.org_id, self.doc_ids, self.persona, turns, user_text
+        )
+        async for sentence in stream:
+            yield ReplySentence(sentence.text, list(sentence.citations))
+
+
+class ASRTranscriber:
+    def __init__(self, asr: Any) -> None:
+        self.asr = asr
+
+    def transcribe(self, audio: Audio) -> str:
+        return self.asr.transcribe(audio).text
+
+
+class VADEdges:
+    """``kinema.voice.vad.StreamingVAD`` reduced to the start/end edges the session needs."""
+
+    def __init__(self) -> None:
+        from kinema.voice.vad import StreamingVAD
+
+        self.vad = StreamingVAD(16000)
+
+    def feed(self, samples: np.ndarray) -> list[str]:
+        return [e.kind for e in self.vad.feed(samples)]
+
+    def reset(self) -> None:
+        self.vad.reset()
+
+
+class RigCache:
+    """Rigs by id, built once, shared read-only by every session that shows that character."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self._rigs: OrderedDict[str, Rig] = OrderedDict()
+        self._lock = threading.Lock()
+        self.capacity = capacity
+        self.builds = 0
+
+    def get(self, key: str, image: np.ndarray | None = None) -> Rig:
+        with self._lock:
+            if key in self._rigs:
+                self._rigs.move_to_end(key)
+                return self._rigs[key]
+        if image is None:
+            raise KeyError(key)
+        analysis = analyze(image)
+        rig = Rig.build(analysis.image, analysis)
+        with self._lock:
+            self.builds += 1
+            self._rigs[key] = rig
+            while len(self._rigs) > self.capacity:
+                self._rigs.popitem(last=False)
+        return rig
+
+    def put(self, key: str, rig: Rig) -> None:
+        with self._lock:
+            self._rigs[key] = rig
+
+    @staticmethod
+    def key_for(image: np.ndarray) -> str:
+        return hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()
+
+
+RIGS = RigCache()
+
+
+def make_animator(seed: int = 0) -> Animator:
+    """The face engine's real-time animator when it has one, else ``LiveAnimator``."""
+    try:
+        from kinema.face.motion import RealtimeAnimator  # type: ignore[attr-defined]
+    except ImportError:
+        from kinema.live.animation import LiveAnimator
+
+        return LiveAnimator(seed=seed)
+    return RealtimeAnimator(seed=seed)
+
+
+def build_engines(
+    *,
+    rig: Rig | None = None,
+    portrait: np.ndarray | None = None,
+    rig_id: str | None = None,
+    size: int = 512,
+    voice: str = DEFAULT_VOICE,
+    voice_settings: VoiceSettings | None = None,
+    persona: Persona | None = None,
+    brain: Brain | None = None,
+    index: KnowledgeIndex | None = None,
+    org_id: str = "",
+    doc_ids: list[str] | None = None,
+    speech_input: bool = True,
+    seed: int = 0,
+) -> Engines:
+    """Engines for one session from a rig (or a portrait, rigged and cached) and a persona."""
+    if rig is None:
+        if portrait is None and rig_id is None:
+            raise ValueError("pass a rig, a portrait or the id of a cached rig")
+        key = rig_id or RigCache.key_for(portrait)  # type: ignore[arg-type]
+        rig = RIGS.get(key, portrait)
+    speech_in: dict[str, Any] = {}
+    if speech_input:
+        from kinema.voice.asr import get_asr
+
+        speech_in = {"transcriber": ASRTranscriber(get_asr()), "vad": VADEdges()}
+    return Engines(
+        animator=make_animator(seed),
+        renderer=Renderer(rig, size),
+        speaker=TTSSpeaker(get_tts(), voice, voice_settings),
+        responder=BrainResponder(
+            brain or get_brain(), persona or Persona("Kinema"), index, org_id, doc_ids
+        ),
+        emotion=voice_settings.emotion if voice_settings else "neutral",
+        **speech_in,
+    )
