@@ -8,11 +8,31 @@ from kinema.voice.presets import PRESETS, sample_text
 from kinema.voice.visemes import VISEMES, phoneme_to_viseme
 
 LANGUAGE_VOICES = {p.language: p.id for p in PRESETS.values()}
+# pangrams and tongue-twisters: many distinct phonemes per language
+EN = "The quick brown fox jumps over the lazy dog. Judge my vow, sphinx of black quartz."
+ES = "El veloz murciélago hindú comía feliz cardillo y kiwi. La cigüeña tocaba el saxofón."
+PT = "À noite, vovô Kowalsky vê o ímã cair no pé do pinguim queixoso e vovó põe açúcar no chá."
+RICH = {
+    "en": EN,
+    "de": "Victor jagt zwölf Boxkämpfer quer über den großen Sylter Deich. Ich möchte Pfannkuchen.",
+    "fr": "Portez ce vieux whisky au juge blond qui fume. Un bon vin blanc, agneau et champignon.",
+    "es": ES,
+    "it": "Quel vituperabile xenofobo zelante assaggia il whisky ed esclama: alleluja! Gnocchi.",
+    "pt": PT,
+    "nl": "Pa's wijze lynx bezag vroom het fikse aquaduct. Schrijf graag een uitgebreide brief.",
+    "ru": "Съешь же ещё этих мягких французских булок, да выпей чаю. В чащах юга жил бы цитрус?",
+    "pl": "Pchnąć w tę łódź jeża lub ośm skrzyń fig. Zażółć gęślą jaźń.",
+    "sv": "Flygande bäckasiner söka hwila på mjuka tuvor. Sju sjösjuka sjömän.",
+    "hi": "ऋषियों को सताने वाले दुष्ट राक्षसों के राजा रावण का सर्वनाश करने वाले भगवान श्रीराम।",
+    "tr": "Pijamalı hasta yağız şoföre çabucak güvendi. Öğretmen çocuğa kitap verdi.",
+    "zh": "天地玄黄，宇宙洪荒。日月盈昃，辰宿列张。我们去学校吃饭。",
+}
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGE_VOICES))
 def test_every_spoken_phoneme_has_a_viseme(tts, language):
-    speech = tts.synthesize(sample_text(language), LANGUAGE_VOICES[language])
+    text = sample_text(language) + " " + RICH[language.split("-")[0]]
+    speech = tts.synthesize(text, LANGUAGE_VOICES[language])
     unmapped = {
         p.phoneme
         for p in speech.phonemes
@@ -21,6 +41,8 @@ def test_every_spoken_phoneme_has_a_viseme(tts, language):
     assert not unmapped, f"{language}: {sorted(unmapped)} map to silence"
     vowels = [p for p in speech.phonemes if p.viseme in ("aa", "E", "I", "O", "U")]
     assert len(vowels) >= 6
+    bilabials = [p for p in speech.phonemes if p.phoneme.strip("',;:") in ("p", "b", "m")]
+    assert bilabials and all(p.viseme == "PP" for p in bilabials)
 
 
 @pytest.mark.parametrize(

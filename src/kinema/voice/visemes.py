@@ -30,7 +30,8 @@ VISEMES: tuple[str, ...] = (
 # means the same articulation, so one table by articulatory class serves all languages.
 # Multi-character keys are matched first (longest prefix wins).
 _CLASSES: dict[str, str] = {
-    "CH": "tS dZ tC tc dz; S Z C c J s. z. s; z;",  # postalveolar/palatal: lips forward
+    # post-alveolar, palatal and retroflex: lips forward
+    "CH": "tS dZ tC tc dz; ts; ts. dz. S Z C c J s. z. s; z; sx",
     "SS": "s z ts dz",  # sibilants
     "PP": "p b m B P",  # bilabials
     "FF": "f v F",  # labiodentals
@@ -62,6 +63,8 @@ def phoneme_to_viseme(phoneme: str, language: str = "en") -> str:
     if not name or name.startswith("_"):
         return "sil"
     name = name.lstrip("'\",%=")
+    if len(name) > 1 and name[0] == "j" and name[1] in "aeiouAEIOU@":
+        name = name[1:]  # iotated vowels (Russian "ja", "ju"): the vowel shapes the mouth
     for key in _KEYS:
         if name.startswith(key):
             return _PREFIXES[key]
