@@ -1,0 +1,132 @@
+"""The official ``runwayml`` SDK against a real ``kinema serve`` (slow: SDK waits poll ~6 s)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import av
+import httpx
+import pytest
+import runwayml
+from api_helpers import png_bytes
+from server_proc import Server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("sdk_home")
+    srv = Server(home, KINEMA_BLOCKED_TERMS='["forbiddenword"]').start()
+    deadline = time.monotonic() + 5
+    while srv.key is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.key, "serve did not print the first key"
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return runwayml.RunwayML(api_key=server.key, base_url=server.url)
+
+
+def test_banner_prints_urls_and_key_once(server):
+    text = "\n".join(server.lines)
+    assert f"{server.url}/docs" in text and f"{server.url}/studio" in text
+    assert sum(server.key in line for line in server.lines) == 1
+
+
+def test_upload_image_to_video_and_download(server, client, tmp_path):
+    before = client.organization.retrieve().credit_balance
+    image = tmp_path / "astronaut.png"
+    image.write_bytes(png_bytes(512, 512))
+    upload = client.uploads.create_ephemeral(file=image)
+    assert upload.uri.startswith("runway://")
+    task = client.image_to_video.create(
+        model="gen4_turbo",
+        prompt_image=upload.uri,
+        prompt_text="a slow zoom, soft light",
+        ratio="960:960",
+        duration=2,
+    )
+    assert task.estimated_cost.credits == 10
+    done = task.wait_for_task_output(timeout=120)
+    assert done.status == "SUCCEEDED" and done.cost.credits == 10
+    video = tmp_path / "out.mp4"
+    video.write_bytes(httpx.get(done.output[0], timeout=30).content)
+    with av.open(str(video)) as c:
+        vs = c.streams.video[0]
+        frames = sum(1 for _ in c.decode(vs))
+        assert vs.codec_context.name == "h264" and float(vs.average_rate) == 24
+        assert (vs.codec_context.width, vs.codec_context.height) == (960, 960)
+    assert abs(frames - 48) <= 1
+    assert client.organization.retrieve().credit_balance == before - 10
+
+
+def test_engine_refusal_raises_task_failed(client):
+    task = client.text_to_video.create(
+        model="gen4.5", prompt_text="a forbiddenword scene", ratio="1280:720", duration=2
+    )
+    with pytest.raises(runwayml.TaskFailedError) as err:
+        task.wait_for_task_output(timeout=120)
+    details = err.value.task_details
+    assert details.failure_code == "SAFETY.INPUT.TEXT" and "moderation" in details.failure
+    assert details.cost.credits == 0
+
+
+def test_delete_running_task_cancels_and_refunds(server, client):
+    before = client.organization.retrieve().credit_balance
+    task = client.text_to_video.create(
+        model="gen4.5", prompt_text="rain over a harbour", ratio="1280:720", duration=10
+    )
+    assert client.organization.retrieve().credit_balance == before - 120
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        t = client.tasks.retrieve(task.id)
+        if t.status == "RUNNING" and t.progress > 0:
+            break
+        time.sleep(0.2)
+    assert t.status == "RUNNING"
+    client.tasks.delete(task.id)
+    t = client.tasks.retrieve(task.id)
+    assert t.status == "CANCELLED" and t.cost.credits == 0
+    assert client.organization.retrieve().credit_balance == before
+    time.sleep(1.0)  # the worker is gone: progress no longer moves, no output appears
+    with sqlite3.connect(server.home / "kinema.db") as db:
+        progress, outputs = db.execute(
+            "select progress, outputs from tasks where id=?", (task.id,)
+        ).fetchone()
+    time.sleep(0.6)
+    with sqlite3.connect(server.home / "kinema.db") as db:
+        assert (
+            db.execute("select progress from tasks where id=?", (task.id,)).fetchone()[0]
+            == progress
+        )
+    assert outputs is None
+
+
+def test_errors_are_the_sdks_named_exceptions(server, client):
+    strict = client.with_options(max_retries=0)
+    with pytest.raises(runwayml.AuthenticationError):
+        runwayml.RunwayML(
+            api_key="key_" + "0" * 128, base_url=server.url, max_retries=0
+        ).organization.retrieve()
+    with pytest.raises(runwayml.BadRequestError, match="ratio"):
+        strict.image_to_video.create(
+            model="gen4_turbo", prompt_image="https://x.invalid/a.png", ratio="1000:1000"
+        )
+    with pytest.raises(runwayml.NotFoundError):
+        strict.tasks.retrieve("00000000-0000-4000-8000-000000000000")
+    with sqlite3.connect(server.home / "kinema.db") as db:
+        db.execute("update organizations set max_daily_tasks = 1")
+    try:
+        with pytest.raises(runwayml.RateLimitError) as err:
+            strict.text_to_video.create(
+                model="gen4.5", prompt_text="x", ratio="1280:720", duration=2
+            )
+        assert int(err.value.response.headers["retry-after"]) > 0
+    finally:
+        with sqlite3.connect(server.home / "kinema.db") as db:
+            db.execute("update organizations set max_daily_tasks = null")
