@@ -1,4 +1,4 @@
-"""Contact sheet of visemes and emotions for every test portrait -> artifacts/face_contact_sheet.png.
+"""Contact sheet of visemes and emotions per test portrait -> artifacts/face_contact_sheet.png.
 
 Run: python bench/face_contact_sheet.py [--size 256] [--out artifacts/face_contact_sheet.png]
 Rows are portraits; columns are rest, visemes, emotions, blink, gaze and head pose.

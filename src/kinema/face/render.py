@@ -28,7 +28,8 @@ from kinema.face.controls import LIMITS, FaceControls
 from kinema.face.rig import BASES, TEX, Rig
 
 SIZES_FPS = (24, 25, 30, 60)
-FIXED_POINT_ITERATIONS = 3
+FIXED_POINT_ITERATIONS = 2
+LOWRES_STEP = 4  # px of output per displacement-grid cell
 
 
 def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
@@ -79,9 +80,9 @@ class _EyeLayer:
         opening = np.zeros((h, w), np.uint8)
         cv2.fillPoly(opening, [np.round(np.vstack([up, lo[::-1]])).astype(np.int32)], 255)
         width = float(np.hypot(*(up[-1] - up[0])))
-        grow = max(1, round(width * 0.06))
+        grow = max(1, round(width * 0.1))
         dil = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
-        self.open_d = cv2.GaussianBlur(dil.astype(np.float32) / 255, (0, 0), 0.7)[..., None]
+        self.open_d = cv2.GaussianBlur(dil.astype(np.float32) / 255, (0, 0), grow * 0.6)[..., None]
         self.open_soft = cv2.GaussianBlur(opening.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
         self.src = src[y0:y1, x0:x1].astype(np.float32)
         self.lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -155,7 +156,7 @@ class _EyeLayer:
 
 
 class Renderer:
-    """Renders a rig at ``size`` x ``size``; build once per (rig, size), call ``render`` per frame."""
+    """Renders a rig at ``size`` x ``size``: build once per (rig, size), then ``render`` per frame."""
 
     def __init__(self, rig: Rig, size: int = 512) -> None:
         if size < 32 or size > 2048 or size % 2:
@@ -168,14 +169,25 @@ class Renderer:
         self.src = cv2.resize(rig.image, (n, n), interpolation=interp)
         self.work = self.src.copy()
         self.out = np.empty_like(self.src)
-        self.nl = nl = min(256, max(32, n // 2))
-        step = n / nl
-        self.step = step
-        centres = (np.arange(nl, dtype=np.float64) + 0.5) * step - 0.5
-        gx, gy = np.meshgrid(centres, centres)
-        q = np.stack([gx.ravel(), gy.ravel()], axis=1) / k  # rig pixels
+        # the warp lives in a box around every vertex that any basis moves; outside it the
+        # frame is the (eye-composited) source, copied
+        moving = np.abs(rig.bases).max(axis=(0, 2)) > 1e-4
         tri = Delaunay(rig.vertices.astype(np.float64))
-        # use the rig's own triangles: locate with Delaunay of the same vertices
+        touched = np.unique(tri.simplices[moving[tri.simplices].any(axis=1)])
+        lo = np.floor(rig.vertices[touched].min(axis=0) * k).astype(int) - 2
+        hi = np.ceil(rig.vertices[touched].max(axis=0) * k).astype(int) + 3
+        x0, y0 = np.clip(lo, 0, n)
+        x1, y1 = np.clip(hi, 0, n)
+        self.box = (int(x0), int(y0), int(x1), int(y1))
+        bw, bh = int(x1 - x0), int(y1 - y0)
+        step = LOWRES_STEP if n >= 384 else 2
+        gw, gh = max(4, -(-bw // step)), max(4, -(-bh // step))
+        sx, sy = bw / gw, bh / gh
+        self.scale = (float(sx), float(sy), 0.0, 0.0)
+        cx = x0 + (np.arange(gw) + 0.5) * sx - 0.5
+        cy = y0 + (np.arange(gh) + 0.5) * sy - 0.5
+        gx, gy = np.meshgrid(cx, cy)
+        q = np.stack([gx.ravel(), gy.ravel()], axis=1) / k  # rig pixels
         simplex = tri.find_simplex(q)
         simplex[simplex < 0] = 0
         T = tri.transform[simplex]
@@ -183,18 +195,23 @@ class Renderer:
         bary = np.column_stack([b2, 1 - b2.sum(axis=1)])
         verts = tri.simplices[simplex]
         fields = np.einsum("nj,knjc->knc", bary, rig.bases[:, verts, :].astype(np.float64))
-        # low-res grid units, so the fixed-point iteration can remap the field by itself
-        self.B = (fields * (k / step)).reshape(len(BASES), -1).astype(np.float32)
+        # in low-res grid units, so the fixed-point iteration can remap the field by itself
+        fields = fields * k / np.array([sx, sy])
+        # one contiguous row per basis; combined with cv2.scaleAdd (single-threaded, skips zeros)
+        self.B = np.ascontiguousarray(fields.reshape(len(BASES), -1).astype(np.float32))
         self.vec = np.zeros(len(BASES), np.float32)
-        self.d = np.zeros((nl, nl, 2), np.float32)
-        self.tmp = np.zeros((nl, nl, 2), np.float32)
-        self.s = np.zeros((nl, nl, 2), np.float32)
-        ii, jj = np.meshgrid(np.arange(nl, dtype=np.float32), np.arange(nl, dtype=np.float32))
+        self.d = np.zeros((gh, gw, 2), np.float32)
+        self.tmp = np.zeros((gh, gw, 2), np.float32)
+        self.s = np.zeros((gh, gw, 2), np.float32)
+        ii, jj = np.meshgrid(np.arange(gw, dtype=np.float32), np.arange(gh, dtype=np.float32))
         self.id_low = np.dstack([ii, jj]).astype(np.float32)
-        fx, fy = np.meshgrid(np.arange(n, dtype=np.float32), np.arange(n, dtype=np.float32))
+        fx, fy = np.meshgrid(
+            np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32)
+        )
         self.id_full = np.dstack([fx, fy]).astype(np.float32)
-        self.disp = np.zeros((n, n, 2), np.float32)
+        self.disp = np.zeros((bh, bw, 2), np.float32)
         self.map = self.id_full.copy()
+        self.out_box = self.out[y0:y1, x0:x1]
         self.eyes = [_EyeLayer(rig, i, k, self.src) for i in range(2)]
         self._init_mouth()
 
@@ -203,23 +220,27 @@ class Renderer:
         rig, k, n = self.rig, self.k, self.size
         self.mouth_idx = np.array(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1], np.int64)
         self.mouth_v0 = rig.vertices[self.mouth_idx].astype(np.float32) * k
-        self.mouth_b = rig.bases[:, self.mouth_idx, :].astype(np.float32) * k
+        mb = rig.bases[:, self.mouth_idx, :].astype(np.float32) * k
+        self.mouth_b = np.ascontiguousarray(mb.reshape(len(BASES), -1))
         p = rig.points[:, :2] * k
         mouth_w = float(np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L])))
-        lo = np.minimum(p[list(L.LIP_UPPER_OUTER)].min(axis=0), p[L.NOSE_TIP]) - mouth_w * 0.35
-        hi = p[list(L.LIP_LOWER_OUTER)].max(axis=0) + [mouth_w * 0.35, mouth_w * 0.9]
+        lo = p[list(L.LIP_UPPER_OUTER)].min(axis=0) - mouth_w * 0.3
+        hi = p[list(L.LIP_LOWER_OUTER)].max(axis=0) + [mouth_w * 0.35, mouth_w * 0.5]
         x0, y0 = np.clip(lo, 0, n).astype(int)
         x1, y1 = np.clip(hi, 0, n).astype(int)
         self.mbox = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
         self.m_ok = h > 4 and w > 4
         self.mask8 = np.zeros((h, w), np.uint8)
-        self.maskf = np.zeros((h, w, 1), np.float32)
-        self.m_up = np.zeros((h, w, 4), np.uint8)
-        self.m_lo = np.zeros((h, w, 4), np.uint8)
-        self.m_f = np.zeros((h, w, 3), np.float32)
-        self.m_g = np.zeros((h, w, 3), np.float32)
-        self.m_a = np.zeros((h, w, 1), np.float32)
+        self.maskf = np.zeros((h, w), np.float32)
+        self.inv = np.zeros((h, w), np.float32)
+        self.m_up = np.zeros((h, w, 3), np.uint8)
+        self.m_lo = np.zeros((h, w, 3), np.uint8)
+        self.m_la = np.zeros((h, w), np.uint8)
+        self.m_a = np.zeros((h, w), np.float32)
+        self.m_ia = np.zeros((h, w), np.float32)
+        self.m_in = np.zeros((h, w, 3), np.uint8)
+        self.m_roi = np.zeros((h, w, 3), np.uint8)
         self.m_out = np.zeros((h, w, 3), np.uint8)
         self.mpts = np.zeros((len(self.mouth_idx), 2), np.float32)
         self.poly = np.zeros((len(self.mouth_idx), 2), np.int32)
@@ -228,17 +249,16 @@ class Renderer:
         nu = len(L.LIP_UPPER_INNER)
         self.rest_gap = float(np.linalg.norm(v0[nu // 2] - v0[nu + nu // 2]))
         self.open_unit = max(mouth_w * 0.05, 1.0)
-        self.up_tex = rig.mouth_upper
-        self.lo_tex = rig.mouth_lower
+        self.up_tex = np.ascontiguousarray(rig.mouth_upper[..., :3])
+        self.lo_tex = np.ascontiguousarray(rig.mouth_lower[..., :3])
+        self.lo_alpha = np.ascontiguousarray(rig.mouth_lower[..., 3])
 
     def _mouth(self) -> None:
         if not self.m_ok:
             return
         pts = self.mpts
-        np.copyto(pts, self.mouth_v0)
-        for i in range(len(self.vec)):
-            if self.vec[i] != 0.0:
-                pts += self.vec[i] * self.mouth_b[i]
+        np.dot(self.vec, self.mouth_b, out=pts.reshape(-1))
+        np.add(pts, self.mouth_v0, out=pts)
         nu = len(L.LIP_UPPER_INNER)
         um, lm = pts[nu // 2], pts[nu + nu // 2]
         gap = float(np.hypot(lm[0] - um[0], lm[1] - um[1]))
@@ -265,7 +285,8 @@ class Renderer:
         mid = (cl + cr) / 2
         for tex, anchor, row, dst, border in (
             (self.up_tex, um, TEX // 4, self.m_up, cv2.BORDER_REPLICATE),
-            (self.lo_tex, lm, 3 * TEX // 4, self.m_lo, cv2.BORDER_CONSTANT),
+            (self.lo_tex, lm, 3 * TEX // 4, self.m_lo, cv2.BORDER_REPLICATE),
+            (self.lo_alpha, lm, 3 * TEX // 4, self.m_la, cv2.BORDER_CONSTANT),
         ):
             off = float((anchor - mid) @ ey_hat)
             origin = cl + ey_hat * off - ey * row
@@ -273,24 +294,17 @@ class Renderer:
             cv2.warpAffine(
                 tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
             )
-        # interior = upper texture with the lower (tongue, lower teeth) over it
-        np.copyto(self.m_f, self.m_up[..., :3])
-        np.copyto(self.m_g, self.m_lo[..., :3])
-        np.copyto(self.m_a, self.m_lo[..., 3:])
-        np.multiply(self.m_a, 1 / 255, out=self.m_a)
-        np.subtract(self.m_g, self.m_f, out=self.m_g)
-        np.multiply(self.m_g, self.m_a, out=self.m_g)
-        np.add(self.m_f, self.m_g, out=self.m_f)
+        # interior = upper texture with the lower one (tongue, lower teeth) over it
+        np.multiply(self.m_la, 1 / 255, out=self.m_a, casting="unsafe")
+        np.subtract(1.0, self.m_a, out=self.m_ia)
+        cv2.blendLinear(self.m_lo, self.m_up, self.m_a, self.m_ia, dst=self.m_in)
         # blend into the frame inside the (soft) opening
         cv2.GaussianBlur(self.mask8, (3, 3), 0, dst=self.mask8)
-        np.copyto(self.maskf[..., 0], self.mask8)
-        np.multiply(self.maskf, weight / 255, out=self.maskf)
+        np.multiply(self.mask8, weight / 255, out=self.maskf, casting="unsafe")
+        np.subtract(1.0, self.maskf, out=self.inv)
         roi = self.out[y0:y1, x0:x1]
-        np.copyto(self.m_g, roi)
-        np.subtract(self.m_f, self.m_g, out=self.m_f)
-        np.multiply(self.m_f, self.maskf, out=self.m_f)
-        np.add(self.m_g, self.m_f, out=self.m_g)
-        np.copyto(self.m_out, self.m_g, casting="unsafe")
+        np.copyto(self.m_roi, roi)
+        cv2.blendLinear(self.m_in, self.m_roi, self.maskf, self.inv, dst=self.m_out)
         roi[...] = self.m_out
 
     # ------------------------------------------------------------------ frame
@@ -309,7 +323,11 @@ class Renderer:
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)
             return self.out
-        np.dot(vec, self.B, out=self.d.reshape(-1))
+        d = self.d.reshape(-1)
+        d.fill(0.0)
+        for i, w in enumerate(vec.tolist()):
+            if w != 0.0:
+                cv2.scaleAdd(self.B[i], w, d, dst=d)
         # backward map: s = x - d(s), fixed-point iteration on the low-res grid
         cv2.subtract(self.id_low, self.d, dst=self.s)
         for _ in range(FIXED_POINT_ITERATIONS - 1):
@@ -324,15 +342,17 @@ class Renderer:
             )
             cv2.subtract(self.id_low, self.tmp, dst=self.s)
         cv2.subtract(self.id_low, self.s, dst=self.tmp)
-        cv2.multiply(self.tmp, self.step, dst=self.tmp)
-        cv2.resize(self.tmp, (self.size, self.size), dst=self.disp, interpolation=cv2.INTER_LINEAR)
+        cv2.multiply(self.tmp, self.scale, dst=self.tmp)
+        x0, y0, x1, y1 = self.box
+        cv2.resize(self.tmp, (x1 - x0, y1 - y0), dst=self.disp, interpolation=cv2.INTER_LINEAR)
         cv2.subtract(self.id_full, self.disp, dst=self.map)
+        np.copyto(self.out, self.work)
         cv2.remap(
             self.work,
             self.map,
             None,
             cv2.INTER_LINEAR,
-            dst=self.out,
+            dst=self.out_box,
             borderMode=cv2.BORDER_REPLICATE,
         )
         self._mouth()
@@ -342,5 +362,5 @@ class Renderer:
         return self.render(FaceControls()).copy()
 
     def current_map(self) -> np.ndarray:
-        """The backward map of the last rendered frame (for fold-over checks)."""
+        """The backward map (absolute source x, y) of the last frame inside ``self.box``."""
         return self.map

@@ -384,12 +384,34 @@ def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Ey
     opening = np.zeros(roi.shape[:2], np.uint8)
     poly = np.vstack([upper, lower[::-1]]) - [x0, y0]
     cv2.fillPoly(opening, [np.round(poly).astype(np.int32)], 255)
-    grow = max(1, round(width * 0.06))
+    grow = max(1, round(width * 0.1))
     opening_d = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
-    lid = cv2.inpaint(roi, opening_d, max(3, width * 0.15), cv2.INPAINT_TELEA)
-    lid = cv2.GaussianBlur(lid, (0, 0), max(0.8, width * 0.03))
-    # keep the skin's grain outside the opening
-    lid = np.where(opening_d[..., None] > 0, lid, roi)
+    # lid skin: the skin above the upper lid slid down over the eye (keeps its grain)
+    rh, rw = roi.shape[:2]
+    xs = np.arange(rw, dtype=np.float32)
+    ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
+    yu = np.interp(xs + x0, upper[ou, 0], upper[ou, 1]) - y0
+    yl = np.interp(xs + x0, lower[ol, 0], lower[ol, 1]) - y0
+    # below the upper lid, the skin just above it is mirrored down (compressed into `band`),
+    # so the lid continues the skin at its top edge; above the upper lid nothing changes
+    band, skip = width * 0.12, width * 0.05
+    top = yu - grow
+    height = np.maximum(yl - yu + 2 * grow, 1.0)
+    mx, my = np.meshgrid(xs, np.arange(rh, dtype=np.float32))
+    rel = np.clip((my - top[None]) / height[None], 0, 1)
+    src_y = np.where(my > top[None], top[None] - skip - rel * band, my)
+    slid = cv2.remap(
+        roi,
+        mx,
+        np.clip(src_y, 0, rh - 1).astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    soft = cv2.GaussianBlur(slid, (0, 0), max(0.6, width * 0.02))
+    ring = (opening_d > 0) & ~cv2.erode(opening_d, np.ones((3, 3), np.uint8)).astype(bool)
+    skin = np.median(soft[ring], axis=0) if ring.any() else soft.reshape(-1, 3).mean(axis=0)
+    soft = 0.7 * soft + 0.3 * skin
+    lid = np.where((my > top[None])[..., None], soft, roi).astype(np.uint8)
     irism = np.zeros(roi.shape[:2], np.uint8)
     cv2.circle(irism, (round(iris[0] - x0), round(iris[1] - y0)), round(r * 1.15) + 1, 255, -1)
     irism &= opening
@@ -437,8 +459,10 @@ def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.nd
         np.array([160, 72, 80]) * (1 - 0.35 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
     )
     lo[..., 3] = np.where(tongue, 255, 0)
-    lteeth = (yy > base - T * 0.06) & (yy <= base + 2) & (np.abs(xs) < 0.45)
-    lo[..., :3] = np.where(lteeth[..., None], np.array([215, 210, 195]), lo[..., :3])
+    lteeth = (yy > base - T * 0.045) & (yy <= base + 2) & (np.abs(xs) < 0.4)
+    lshade = (1 - 0.6 * np.abs(xs)) * (1 - 0.35 * (edge > 0.4))
+    lcol = np.array([200, 192, 175])[None, None] * lshade[..., None]
+    lo[..., :3] = np.where(lteeth[..., None], lcol, lo[..., :3])
     lo[..., 3] = np.where(lteeth, 255, lo[..., 3])
     lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.2)
     up[..., :3] *= tint
