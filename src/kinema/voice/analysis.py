@@ -47,10 +47,20 @@ def f0_track(
     """YIN F0 per 10 ms frame (Hz; 0 where unvoiced or silent)."""
     x = _to16k(audio)
     frames = _frames(x, _FRAME, _HOP)
-    w = _FRAME // 2
-    tau_min, tau_max = int(_RATE / fmax), min(int(_RATE / fmin), w - 1)
     energy = np.sqrt((frames**2).mean(axis=1))
     loud = energy > max(1e-3, 0.05 * (energy.max() if len(energy) else 0))
+    f0 = np.zeros(len(frames))
+    block = 1000  # frames per FFT batch: bounds memory on long samples
+    for b in range(0, len(frames), block):
+        f0[b : b + block] = _yin(frames[b : b + block], loud[b : b + block], fmin, fmax, threshold)
+    return f0
+
+
+def _yin(
+    frames: np.ndarray, loud: np.ndarray, fmin: float, fmax: float, threshold: float
+) -> np.ndarray:
+    w = _FRAME // 2
+    tau_min, tau_max = int(_RATE / fmax), min(int(_RATE / fmin), w - 1)
     # difference function d(tau) = sum_j (x_j - x_{j+tau})^2 over the first half of the frame
     n_fft = 2 * _FRAME
     spec = np.fft.rfft(frames, n_fft)

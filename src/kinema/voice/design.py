@@ -48,6 +48,7 @@ _AGE_WORDS = {
     "grandma": "senior", "ancient": "senior", "wise": "senior",
 }  # fmt: skip
 _AGES = ("child", "young", "adult", "senior")
+MAX_SAMPLE_SECONDS = 60  # matching reads at most this much of a sample
 _LOW = {"deep", "low", "bass", "baritone", "booming", "gravelly", "husky", "dark"}
 _HIGH = {"high", "high-pitched", "squeaky", "bright", "light", "shrill", "soprano"}
 _SLOW = {"slow", "slowly", "measured", "unhurried", "deliberate", "calm", "relaxed", "drawl"}
@@ -125,6 +126,7 @@ def match_from_sample(
     """Voice matching: measure F0, speaking rate and brightness of ``audio`` and return the
     nearest preset (among ``language`` presets; ``None`` = all) tuned to that pitch and pace,
     plus the measurements. Gender is read from F0 (≥ 165 Hz: female)."""
+    audio = Audio(audio.samples[: MAX_SAMPLE_SECONDS * audio.rate], audio.rate)
     stats = voice_stats(audio)
     if stats.f0 <= 0 or stats.speech_seconds < 0.5:
         raise InvalidInput("audio: no voiced speech found; send at least a second of speech.")
