@@ -135,3 +135,27 @@ async def test_llm_brain_gets_the_retrieved_sources(knowledge, fake_llm) -> None
     assert out[0].text == "Every eighteen months." and out[0].citations[0].doc_id == "pdf1"
     system = fake_llm.requests[-1]["messages"][0]["content"]
     assert "[1] (Telescope maintenance manual" in system and "eighteen months" in system
+
+
+async def test_terse_follow_up_finds_its_topic_from_history(knowledge) -> None:
+    from kinema.brain.base import Turn
+
+    index, _ = knowledge
+    persona = Persona("Vera", "Support Agent", knowledge_only=True)
+    history = [Turn("user", "When is the observatory open?"), Turn("assistant", "Fridays.")]
+    brain = get_brain("embedded")
+    out = [s async for s in answer(brain, index, "org", None, persona, history, "Price?")]
+    alone = [s async for s in answer(brain, index, "org", None, persona, [], "Price?")]
+    assert not any(s.citations for s in alone)
+    assert not any(s.citations for s in out)  # "price" is not in the page: no invented answer
+    out = [s async for s in answer(brain, index, "org", None, persona, history, "And the cost?")]
+    assert any("twelve euros" in s.text for s in out)
+
+
+async def test_no_index_or_no_documents_means_no_passages() -> None:
+    from kinema.brain.respond import retrieve
+
+    assert await retrieve(None, "org", None, "anything") == []
+    persona = Persona("Vera", knowledge_only=True)
+    out = [s async for s in answer(get_brain(), None, "org", None, persona, [], "Mirror?")]
+    assert len(out) == 1 and out[0].text == persona.phrase("unknown", seed="mirror?")

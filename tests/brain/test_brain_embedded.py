@@ -75,7 +75,7 @@ def test_no_knowledge_is_said_plainly_in_each_register(index) -> None:
         texts.add(out[0].text)
     assert len(texts) == len(TEMPLATES)
     empty = EmbeddedBrain().respond(Persona("Ada"), [], "Who won the 1966 World Cup?", [])
-    assert "not sure" in empty[0].text.lower() and "guess" in empty[0].text.lower()
+    assert "not sure" in empty[0].text.lower() and "guess" in empty[0].text.lower()  # open mode
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,15 @@ async def test_reply_streams_the_same_sentences(index) -> None:
     streamed = [s async for s in brain.reply(p, [], q, index.search("org", q))]
     assert streamed == reply(p, q, index)
     assert "finance director" in spoken(streamed)
+
+
+def test_greeting_then_social_move(index) -> None:
+    p = Persona("Grom", "Game NPC")
+    out = reply(p, "Hey there, who are you?", index)
+    assert len(out) == 2 and "Grom" in out[1].text and not any(s.citations for s in out)
+
+
+def test_open_mode_says_unsure_rather_than_unknown(index) -> None:
+    p = Persona("Ada", "Tutor")
+    out = reply(p, "Who won the 1966 World Cup?", index)
+    assert out[0].text == p.phrase("unsure", seed="who won the 1966 world cup?")

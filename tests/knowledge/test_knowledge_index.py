@@ -140,3 +140,12 @@ def test_open_index_rejects_unknown_schemes() -> None:
     with pytest.raises(InvalidInput, match="scheme"):
         open_index("mysql://x/y")
     assert isinstance(open_index(":memory:"), SqliteIndex)
+
+
+def test_shared_index_is_opened_once(tmp_path) -> None:
+    from kinema.knowledge.index import shared_index
+
+    path = str(tmp_path / "shared.db")
+    assert shared_index(path) is shared_index(path)
+    shared_index(path).add("o", "d", "D", chunk_text("Shared facts live here."))
+    assert shared_index(path).search("o", "facts")[0].doc_id == "d"

@@ -30,7 +30,14 @@ from kinema.knowledge.index import Passage
 from kinema.knowledge.sentences import split_sentences
 from kinema.knowledge.terms import query_terms, stem, stems, words
 
-_SOCIAL = [
+_SOCIAL = [  # a greeting first: "hi, who are you?" is a hello, then a question
+    (
+        "hello",
+        re.compile(
+            r"^(hi|hello|hey|hiya|howdy|greetings|yo|hallo|hei|good (morning|afternoon|evening)"
+            r"|well met|hail)\b"
+        ),
+    ),
     (
         "identity",
         re.compile(
@@ -54,15 +61,8 @@ _SOCIAL = [
     ),
     ("thanks", re.compile(r"\b(thanks|thank you|thank u|thx|cheers|much appreciated)\b")),
     ("bye", re.compile(r"\b(bye|goodbye|good bye|see you|see ya|farewell|good night)\b")),
-    (
-        "hello",
-        re.compile(
-            r"^(hi|hello|hey|hiya|howdy|greetings|yo|hallo|hei|good (morning|afternoon|evening)"
-            r"|well met|hail)\b"
-        ),
-    ),
 ]
-_SOCIAL_MAX_WORDS = 7
+_SOCIAL_MAX_WORDS = 9
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,20 @@ class EmbeddedBrain:
         if intent not in ("question", "hello"):
             topics = _topics(passages)
             return [Sentence(persona.phrase(intent, seed=seed, **topics))]
-        question = rest if intent == "hello" else text
-        if intent == "hello" and not query_terms(question, limit=1):
-            return [Sentence(persona.phrase("hello", seed=seed))]
-        picked = self.select(question, passages)
         out: list[Sentence] = []
+        question = text
         if intent == "hello":
+            then, rest = classify(rest)
+            if then == "empty":
+                return [Sentence(persona.phrase("hello", seed=seed))]
             out.append(Sentence(split_sentences(persona.phrase("hello", seed=seed))[0]))
+            if then not in ("question", "hello"):  # "hi, who are you?"
+                out.append(Sentence(persona.phrase(then, seed=seed, **_topics(passages))))
+                return out
+            question = rest
+        picked = self.select(question, passages)
         if not picked:
-            kind = "unknown" if persona.knowledge_only or passages else "unsure"
+            kind = "unknown" if persona.knowledge_only else "unsure"
             out.append(Sentence(persona.phrase(kind, seed=seed)))
             return out
         lead = persona.phrase("lead_in", seed=seed, doc=_spoken_name(picked[0].passage.doc_name))
@@ -200,7 +205,7 @@ def classify(text: str) -> tuple[str, str]:
             rest = text[m.end() :].lstrip(" ,.!;:-")
             rest = re.sub(r"^(there|everyone|all|friend|traveller)\b[ ,.!]*", "", rest, flags=re.I)
             return "hello", rest
-        if short:
+        if short or m.start() == 0 and m.end() >= len(lowered.rstrip(" ?!.")):
             return intent, ""
     return "question", text
 

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -169,6 +170,12 @@ BACKENDS: dict[str, Callable[[str], KnowledgeIndex]] = {
     "postgresql": _open_postgres,
     "postgres": _open_postgres,
 }
+
+
+@lru_cache(maxsize=8)
+def shared_index(url_or_path: str) -> KnowledgeIndex:
+    """The process-wide index for ``url_or_path`` (opened once, reused by every request)."""
+    return open_index(url_or_path)
 
 
 def open_index(url_or_path: str | Path) -> KnowledgeIndex:

@@ -36,15 +36,12 @@ def words(text: str) -> list[str]:
 
 
 def query_terms(text: str, *, limit: int = 24) -> list[str]:
-    """Distinct meaningful words of ``text`` in order; falls back to all words if every word is
-    a stop word (so "who are you" still searches)."""
-    tokens = words(text)
-    kept = [w for w in tokens if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
-    if not kept:
-        kept = tokens
+    """Distinct meaningful words of ``text`` in order. Empty when every word is a stop word
+    ("who are you?"): such text has nothing to search for."""
+    kept = [w for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
     seen: dict[str, None] = {}
     for w in kept:
-        seen.setdefault(w.split("'")[0] if w.endswith("'s") else w, None)
+        seen.setdefault(w[:-2] if w.endswith("'s") else w, None)
     return list(seen)[:limit]
 
 
