@@ -105,6 +105,6 @@ def migrate(settings: Settings | None = None) -> None:
     cfg = alembic_config(url)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # areas add sibling branches
         conn.commit()
     _migrated.add(url)
