@@ -22,6 +22,7 @@ def test_synthesis_audio_matches_phoneme_timeline(tts):
     assert audio.samples.dtype == np.int16 and audio.rate == 22050
     assert audio.duration > 1.0 and np.abs(audio.samples).max() > 3000
     assert abs(speech.phonemes[-1].end - audio.duration) <= 0.05
+    assert speech.phonemes[0].start == 0.0 and speech.phonemes[0].viseme == "sil"
     starts = [p.start for p in speech.phonemes]
     assert starts == sorted(starts)
     assert all(p.end > p.start for p in speech.phonemes)
@@ -104,6 +105,7 @@ def test_stream_yields_one_speech_per_sentence(tts):
         "Yes.",
     ]
     assert all(p.audio.duration > 0.3 and p.voice == "oliver" for p in parts)
+    assert [p.text for p in tts.stream("... Hi. -- ", "emma")] == ["Hi."]  # nothing to say: skipped
 
 
 def test_stream_is_lazy(tts):

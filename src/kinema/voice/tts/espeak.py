@@ -145,6 +145,8 @@ def _timings(
         elif length > 0:
             words.append((text[pos - 1 : pos - 1 + length], min(sample, n) / rate))
     phonemes: list[PhonemeEvent] = []
+    if starts and starts[0][0] > 0:  # tile the whole audio: leading silence is "sil" too
+        starts.insert(0, (0, "_"))
     for i, (sample, name) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else n
         if end > sample:
@@ -232,7 +234,7 @@ class EspeakTTS:
     def stream(
         self, text: str, voice: str | VoiceSpec | None = None, settings: VoiceSettings | None = None
     ) -> Iterator[Speech]:
-        sentences = split_sentences(text or "")
+        sentences = [x for x in split_sentences(text or "") if any(c.isalnum() for c in x)]
         if not sentences:
             raise InvalidInput("text: nothing to say (the text is empty).", field="text")
         resolve_voice(voice)  # fail before the first sentence, not after it
