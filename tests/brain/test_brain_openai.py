@@ -124,3 +124,27 @@ def test_get_brain_from_settings(fake_llm) -> None:
     with pytest.raises(BackendUnavailable, match="KINEMA_LLM_BASE_URL"):
         get_brain("openai", Settings(llm_base_url=""))
     assert get_brain(settings=Settings()).name == "embedded"
+
+
+async def test_knowledge_only_without_sources_declines_without_calling(fake_llm) -> None:
+    b = brain(fake_llm.url)
+    out = [s async for s in b.reply(PERSONA, [], "What is the capital of Peru?", [])]
+    assert [s.text for s in out] == [PERSONA.phrase("unknown", seed="what is the capital of peru?")]
+    assert fake_llm.requests == []
+    fake_llm.script = ["Hello! How can I help?"]
+    out = [s async for s in b.reply(PERSONA, [], "Hello!", [])]  # small talk still goes through
+    assert [s.text for s in out] == ["Hello!", "How can I help?"]
+
+
+async def test_barge_in_closes_the_stream_and_the_next_turn_works(fake_llm) -> None:
+    fake_llm.script = ["First sentence here. ", "Second one. ", "Third one. ", "Fourth."]
+    fake_llm.pause = 0.3
+    b = brain(fake_llm.url)
+    gen = b.reply(PERSONA, [], "How fast is the pump?", PASSAGES)
+    t0 = time.monotonic()
+    first = await gen.__anext__()
+    await gen.aclose()  # the user spoke: stop listening to the model
+    assert first.text == "First sentence here." and time.monotonic() - t0 < 1.0
+    fake_llm.pause = 0.0
+    fake_llm.script = ["Again."]
+    assert [s.text for s in await collect(b)] == ["Again."]

@@ -3,9 +3,10 @@
 Retrieved passages go into the system prompt as numbered sources; the model is asked to mark
 what it uses with ``[n]``, and those markers become ``Citation`` data (never spoken). Tokens are
 cut into sentences as they arrive, so the first sentence reaches TTS while the model is still
-writing. ``<think>`` blocks of reasoning models are dropped. A request that fails before any
-sentence was spoken is retried; after that, or when retries run out, the brain speaks the
-persona's apology and returns: one bad turn never ends the conversation.
+writing. ``<think>`` blocks of reasoning models are dropped. A knowledge-only character with
+no retrieved passages declines a question without calling the model at all. A request that
+fails before any sentence was spoken is retried; after that, or when retries run out, the brain
+speaks the persona's apology and returns: one bad turn never ends the conversation.
 
 Settings: ``KINEMA_LLM_BASE_URL``, ``KINEMA_LLM_MODEL``, ``KINEMA_LLM_API_KEY``,
 ``KINEMA_LLM_TIMEOUT`` (seconds to connect, and to wait for each piece of the stream).
@@ -20,6 +21,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from kinema.brain.base import Citation, Sentence, Turn, citation_for
+from kinema.brain.embedded import classify
 from kinema.brain.persona import Persona
 from kinema.brain.speech import speakable, take_markers
 from kinema.config import Settings
@@ -100,6 +102,10 @@ class OpenAIBrain:
         user_text: str,
         passages: list[Passage],
     ) -> AsyncIterator[Sentence]:
+        if persona.knowledge_only and not passages and classify(user_text)[0] == "question":
+            # nothing to ground an answer in: decline without giving the model a chance to invent
+            yield Sentence(persona.phrase("unknown", seed=user_text.lower()))
+            return
         messages = self.messages(persona, history, user_text, passages)
         spoken = 0
         for attempt in range(self.retries + 1):
