@@ -1,0 +1,305 @@
+"""Live conversation benchmark: turnaround, barge-in latency, concurrent 24 fps sessions, soak.
+
+The server (real engines: face rig + renderer, espeak-ng, embedded brain) runs in a child
+process behind the WebSocket transport; this process is the clients. Prints figures, never
+passes or fails. Figures are noisy when other work shares the machine.
+
+    python bench/live.py                       # turnaround + barge-in + concurrency ramp
+    python bench/live.py --size 256 --max-sessions 24
+    python bench/live.py --soak 1800           # 30 min: RSS growth and A/V drift
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, WebSocket  # module level: FastAPI resolves the route annotations
+
+HEADER_SIZE = 10  # kind:u8 flags:u8 pts_us:i64
+
+
+# ----------------------------------------------------------------------------------- server
+
+
+def serve(port: int, size: int, fps: int) -> None:
+    import skimage.data
+    import uvicorn
+
+    from kinema.brain.persona import Persona
+    from kinema.live.session import LiveSession, SessionConfig
+    from kinema.live.transport.websocket import serve_websocket
+
+    app = FastAPI()
+    base = skimage.data.astronaut()
+
+    @app.websocket("/live/{i}")
+    async def live(ws: WebSocket, i: int) -> None:
+        img = np.clip(base.astype(np.int16) + (i % 8) * 6, 0, 255).astype(np.uint8)
+        session = await LiveSession.create(
+            SessionConfig(fps=fps, max_duration=4000, idle_timeout=600),
+            portrait=img,
+            rig_id=f"bench-{i % 8}",  # 8 distinct avatars, rigs shared beyond that
+            size=size,
+            persona=Persona(
+                f"Guide{i}",
+                description="A museum guide who talks at length about old ships, winter "
+                "storms at sea, lighthouses and the people who kept them burning.",
+            ),
+            speech_input=False,
+        )
+        await serve_websocket(ws, session)
+
+    @app.get("/rss")
+    async def rss() -> dict[str, float]:
+        return {"rss_mb": _rss_mb()}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def _rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# ----------------------------------------------------------------------------------- client
+
+
+class Client:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self.video: list[tuple[float, float, bool]] = []  # rx time, pts s, speaking
+        self.audio: list[tuple[float, float, bool, int]] = []  # rx, pts, speaking, samples
+        self.task = asyncio.create_task(self._pump())
+
+    @classmethod
+    async def connect(cls, port: int, i: int) -> Client:
+        import websockets
+
+        ws = await websockets.connect(f"ws://127.0.0.1:{port}/live/{i}", max_size=None)
+        c = cls(ws)
+        await c.wait_for("session", timeout=60)
+        return c
+
+    async def _pump(self) -> None:
+        import websockets
+
+        try:
+            async for m in self.ws:
+                now = time.monotonic()
+                if isinstance(m, bytes):
+                    kind, flags = m[0], m[1]
+                    pts = int.from_bytes(m[2:10], "big", signed=True) / 1e6
+                    if kind == 1:
+                        self.video.append((now, pts, bool(flags & 1)))
+                    else:
+                        self.audio.append((now, pts, bool(flags & 1), (len(m) - HEADER_SIZE) // 2))
+                else:
+                    self.events.append((now, json.loads(m)))
+        except websockets.ConnectionClosed:
+            pass
+
+    async def send(self, **msg: Any) -> float:
+        await self.ws.send(json.dumps(msg))
+        return time.monotonic()
+
+    async def wait_for(self, kind: str, after: float = 0.0, timeout: float = 10.0) -> dict:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for t, e in self.events:
+                if e["type"] == kind and t >= after:
+                    return e
+            await asyncio.sleep(0.005)
+        raise TimeoutError(kind)
+
+    async def metrics(self) -> dict[str, Any]:
+        t = await self.send(type="metrics")
+        return await self.wait_for("metrics", after=t)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.task.cancel()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def bench_turnaround(port: int, turns: int) -> None:
+    c = await Client.connect(port, 0)
+    await asyncio.sleep(1.0)
+    totals, stages = [], []
+    for _ in range(turns):
+        t0 = await c.send(type="text", text="Who are you?")
+        while not any(sp and t > t0 for t, _, sp in c.video[-30:]):
+            await asyncio.sleep(0.002)
+        first = min(t for t, _, sp in c.video if sp and t > t0)
+        totals.append((first - t0) * 1000)
+        await c.send(type="interrupt")
+        stages.append(await c.wait_for("turn_metrics", after=t0))
+        await asyncio.sleep(0.3)
+    await c.close()
+    print(f"turnaround (text in → first speaking frame at the client), {turns} turns:")
+    print(f"  p50 {pct(totals, 0.5):.0f} ms   p95 {pct(totals, 0.95):.0f} ms   (goal p95 ≤ 300)")
+    for key in ("first_sentence_ms", "first_audio_ms", "first_frame_ms"):
+        vals = [s[key] for s in stages if s.get(key) is not None]
+        if vals:
+            print(f"  server stage {key:18s} p50 {pct(vals, 0.5):6.1f}  p95 {pct(vals, 0.95):6.1f}")
+
+
+async def bench_barge_in(port: int, trials: int) -> None:
+    c = await Client.connect(port, 1)
+    lat, acks = [], []
+    for _ in range(trials):
+        t0 = await c.send(type="text", text="Who are you?")
+        while not any(sp and t > t0 for t, _, sp in c.video[-10:]):
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.8)
+        t_cut = await c.send(type="interrupt")
+        await c.wait_for("interrupted", after=t_cut)
+        acks.append(
+            (next(t for t, e in c.events if e["type"] == "interrupted" and t >= t_cut) - t_cut)
+            * 1000
+        )
+        await asyncio.sleep(0.5)
+        last = max(
+            [t for t, _, sp in c.video if sp and t > t0]
+            + [t for t, _, sp, _ in c.audio if sp and t > t0]
+        )
+        lat.append((last - t_cut) * 1000)
+    await c.close()
+    print(f"barge-in, {trials} trials (goal ≤ 200 ms):")
+    print(
+        f"  last speaking frame/audio received after the interrupt was sent: p50 "
+        f"{pct(lat, 0.5):+.0f} ms, max {max(lat):+.0f} ms (negative: nothing after it)"
+    )
+    print(f"  'interrupted' event received: p50 {pct(acks, 0.5):.0f} ms, max {max(acks):.0f} ms")
+
+
+async def bench_ramp(port: int, fps: int, max_sessions: int, hold: float, step: int) -> None:
+    print(f"concurrency ramp at {fps} fps (each session talking; pass = < 1% dropped frames):")
+    clients: list[Client] = []
+    best = 0
+    n_target = 1
+    while n_target <= max_sessions:
+        while len(clients) < n_target:
+            clients.append(await Client.connect(port, len(clients)))
+        await asyncio.sleep(3.0)  # settle after the rig/renderer set-up of the new sessions
+        before = [await c.metrics() for c in clients]
+        start = time.monotonic()
+        counts = [len(c.video) for c in clients]
+        while time.monotonic() - start < hold:
+            for c in clients:
+                if c.events and c.events[-1][1].get("state") in ("idle", None):
+                    await c.send(type="text", text="Who are you?")
+            await asyncio.sleep(0.5)
+        span = time.monotonic() - start
+        after = [await c.metrics() for c in clients]
+        frames = sum(a["frames"] - b["frames"] for a, b in zip(after, before, strict=True))
+        dropped = sum(
+            a["dropped_frames"] - b["dropped_frames"] for a, b in zip(after, before, strict=True)
+        )
+        received = sum(len(c.video) - k for c, k in zip(clients, counts, strict=True))
+        expected = fps * span * len(clients)
+        drop = max(dropped / max(1, frames + dropped), 1 - received / expected)
+        render = statistics.mean(a["render_ms_mean"] or 0 for a in after)
+        ok = drop < 0.01
+        print(
+            f"  {len(clients):3d} sessions: client fps {received / span / len(clients):5.1f}"
+            f"  dropped {100 * drop:5.2f}%  render {render:5.1f} ms/frame  {'ok' if ok else 'FAIL'}"
+        )
+        if not ok:
+            break
+        best = len(clients)
+        n_target = step if n_target == 1 else n_target + step
+    for c in clients:
+        await c.close()
+    print(f"  most concurrent {fps} fps sessions with < 1% dropped frames: {best} (goal ≥ 10)")
+
+
+async def soak(port: int, seconds: float, server_pid: int) -> None:
+    import httpx
+
+    c = await Client.connect(port, 0)
+    async with httpx.AsyncClient() as http:
+        rss0 = (await http.get(f"http://127.0.0.1:{port}/rss")).json()["rss_mb"]
+    start = time.monotonic()
+    next_print = start + 60
+    print(f"soak {seconds:.0f} s: RSS at start {rss0:.1f} MB")
+    while time.monotonic() - start < seconds:
+        if c.events and c.events[-1][1].get("state") == "idle":
+            await c.send(type="text", text="Who are you?")
+        await asyncio.sleep(0.5)
+        if time.monotonic() >= next_print:
+            next_print += 60
+            rss = _rss_mb(server_pid)
+            wall = time.monotonic() - c.video[0][0]
+            video_pts = c.video[-1][1] - c.video[0][1]
+            audio_pts = c.audio[-1][1] + c.audio[-1][3] / 48000 if c.audio else 0.0
+            m = await c.metrics()
+            print(
+                f"  t={time.monotonic() - start:6.0f}s RSS {rss:7.1f} MB ({rss - rss0:+.1f})"
+                f"  video pts - wall {1000 * (video_pts - wall):+.0f} ms"
+                f"  last audio end - video pts {1000 * (audio_pts - c.video[-1][1]):+.0f} ms"
+                f"  dropped {m['dropped_frames']}"
+            )
+    await c.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    port = args.port
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, __file__, "--serve", str(port), "--size", str(args.size)]
+    server = subprocess.Popen([*cmd, "--fps", str(args.fps)], env=env, stderr=subprocess.DEVNULL)
+    try:
+        import httpx
+
+        for _ in range(300):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/rss", timeout=1)
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(0.1)
+        cpus = os.cpu_count()
+        print(f"server pid {server.pid}, frames {args.size}², {args.fps} fps, {cpus} cpus")
+        if args.soak:
+            await soak(port, args.soak, server.pid)
+            return
+        await bench_turnaround(port, args.turns)
+        await bench_barge_in(port, args.trials)
+        await bench_ramp(port, args.fps, args.max_sessions, args.hold, args.step)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--fps", type=int, default=24)
+    p.add_argument("--turns", type=int, default=20)
+    p.add_argument("--trials", type=int, default=8)
+    p.add_argument("--max-sessions", type=int, default=16)
+    p.add_argument("--step", type=int, default=2)
+    p.add_argument("--hold", type=float, default=6.0, help="seconds per ramp step")
+    p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")
+    a = p.parse_args()
+    if a.serve:
+        serve(a.serve, a.size, a.fps)
+    else:
+        asyncio.run(main(a))
