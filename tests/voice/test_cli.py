@@ -40,3 +40,10 @@ def test_say_writes_a_wav(tmp_path):
     assert " TH" in result.output  # "there" starts with a dental
     bad = CliRunner().invoke(_app(), ["say", "Hi", "--voice", "nobody", "-o", str(out)])
     assert bad.exit_code == 2 and "unknown voice" in bad.output
+
+
+def test_voices_runway_listing():
+    result = CliRunner().invoke(_app(), ["voices", "--runway", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert len(rows) == 30 and {r["preset"] for r in rows} <= set(PRESETS)

@@ -50,3 +50,18 @@ def test_spec_json_round_trip_and_use(tts):
 
 def test_names_are_case_insensitive():
     assert get_preset("Emma").id == "emma"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"name": "x", "language": "en", "espeak": "../../etc"}',
+        '{"name": "x", "language": "en", "espeak": "en", "variant": "../m1"}',
+        '{"name": "x", "language": "en", "espeak": "en", "pitch": 500}',
+        '{"name": "x", "language": "en", "espeak": "en", "rate": "fast"}',
+        "not json",
+    ],
+)
+def test_bad_specs_are_rejected(bad):
+    with pytest.raises(InvalidInput):
+        resolve_voice(bad)

@@ -18,9 +18,14 @@ def voices(
         "", "--language", "-l", help="Only voices whose language starts with this (en, en-GB …)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    runway: bool = typer.Option(False, "--runway", help="List Runway's live preset ids instead."),
 ) -> None:
     """List the voice presets."""
     from kinema.voice.presets import DEFAULT_VOICE, PRESETS
+
+    if runway:
+        _runway(as_json)
+        return
 
     chosen = [
         p for p in PRESETS.values() if p.language.lower().startswith(language.strip().lower())
@@ -34,6 +39,20 @@ def voices(
         table.add_column(col, overflow="fold")
     for p in chosen:
         table.add_row(p.id, p.name, p.language, p.gender, p.age, " ".join(p.timbre), p.description)
+    console.print(table)
+
+
+def _runway(as_json: bool) -> None:
+    from kinema.voice.runway_presets import LIVE_PRESETS
+
+    if as_json:
+        typer.echo(json.dumps([asdict(v) for v in LIVE_PRESETS.values()], indent=2))
+        return
+    table = Table(title=f"{len(LIVE_PRESETS)} Runway live presets")
+    for col in ("presetId", "name", "kinema voice", "description"):
+        table.add_column(col, overflow="fold")
+    for v in LIVE_PRESETS.values():
+        table.add_row(v.id, v.name, v.preset, v.description)
     console.print(table)
 
 

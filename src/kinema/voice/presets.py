@@ -8,11 +8,26 @@ design and voice matching produce specs directly, so custom voices need no catal
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from kinema.errors import InvalidInput, UnknownVoice
+
+_ESPEAK_NAME = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def espeak_variants() -> frozenset[str]:
+    """Names of the voice variants (timbres) shipped in espeak-ng-data/voices/!v."""
+    import espeakng_loader
+
+    return frozenset(
+        p.name for p in (Path(espeakng_loader.get_data_path()) / "voices" / "!v").iterdir()
+    )
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,22 @@ class VoiceSpec:
     rate: int = 170  # words per minute
     volume: int = 100  # espeak amplitude 0..200
 
+    def __post_init__(self) -> None:
+        """Reject specs espeak cannot use (they may come from clients as JSON)."""
+        if not _ESPEAK_NAME.match(self.espeak or ""):
+            raise InvalidInput(f"voice: bad espeak voice name {self.espeak!r}.", field="voice")
+        if self.variant and self.variant not in espeak_variants():
+            raise InvalidInput(f"voice: unknown espeak variant {self.variant!r}.", field="voice")
+        for key, lo, hi in (
+            ("pitch", 0, 100),
+            ("range", 0, 100),
+            ("rate", 80, 450),
+            ("volume", 0, 200),
+        ):
+            value = getattr(self, key)
+            if not isinstance(value, int | float) or not lo <= value <= hi:
+                raise InvalidInput(f"voice: {key} must be within {lo}..{hi}.", field="voice")
+
     @property
     def espeak_name(self) -> str:
         return f"{self.espeak}+{self.variant}" if self.variant else self.espeak
@@ -39,11 +70,11 @@ class VoiceSpec:
 
     @classmethod
     def from_json(cls, text: str | dict) -> VoiceSpec:
-        data = json.loads(text) if isinstance(text, str) else dict(text)
-        known = {f for f in cls.__dataclass_fields__}
         try:
+            data = json.loads(text) if isinstance(text, str) else dict(text)
+            known = {f for f in cls.__dataclass_fields__}
             return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise InvalidInput(f"voice: not a valid voice spec ({exc}).", field="voice") from None
 
 

@@ -10,12 +10,12 @@ _ABBREVIATIONS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s a.m p.m z.b bzw usw sra srta"
 )
 ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
-_BOUNDARY = re.compile(r"([.!?…。！？]+[\"')\]»”’]*)(\s+|$)")
+_BOUNDARY = re.compile(r"([.!?…。！？।؟]+[\"')\]»”’]*)(\s+|$)")
 
 
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences, keeping "Dr. Smith", "e.g. this" and "3.5" together."""
-    text = " ".join(re.sub(r"([。！？])", r"\1 ", text).split())
+    text = " ".join(re.sub(r"([。！？।])", r"\1 ", text).split())
     sentences: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
