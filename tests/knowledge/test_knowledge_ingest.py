@@ -190,3 +190,14 @@ def test_pdf_heading_lines_are_kept_apart_from_sentences() -> None:
     text = extract_text(data, filename="rules.pdf").text
     assert text.startswith("## Safety rules\n")
     assert "sharp and\nSiemens" in text  # a wrapped body line is not mistaken for a heading
+
+
+def test_html_and_markdown_tables_become_row_sentences() -> None:
+    html = b"""<html><body><article><h1>Price list</h1>
+    <p>Our prices for the current season are listed below in the table for everyone.</p>
+    <table><tr><th>Ticket</th><th>Price</th></tr><tr><td>Adult</td><td>12 euros</td></tr>
+    <tr><td>Child</td><td>6 euros</td></tr></table></article></body></html>"""
+    text = extract_text(html, filename="prices.html").text
+    assert "Ticket: Child; Price: 6 euros." in text and "|" not in text
+    md = extract_text(b"# T\n\n| Day | Hours |\n|---|---|\n| Mon | 8-18 |\n", filename="h.md")
+    assert "Day: Mon; Hours: 8-18." in md.text

@@ -88,6 +88,8 @@ def extract_text(
     kind = _detect_kind(data, filename, content_type)
     title, text = _EXTRACTORS[kind](data)
     text = _tidy(text)
+    if kind in ("html", "markdown"):
+        text = _tables_to_sentences(text)
     if not text:
         raise EmptyDocument(f"{name} contains no text.", field="file")
     if not title and filename:
@@ -315,6 +317,31 @@ def _table_sentences(rows: list[list[str]]) -> list[str]:
         if parts:
             out.append("; ".join(parts) + ".")
     return out
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
+
+
+def _tables_to_sentences(text: str) -> str:
+    """Replace Markdown tables by one "Header: value; ..." sentence per row."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            out.append("\n\n".join(_table_sentences(table)))
+            table.clear()
+
+    for line in text.split("\n"):
+        if _TABLE_ROW.match(line):
+            if not _TABLE_RULE.match(line):
+                table.append([c.strip() for c in line.strip().strip("|").split("|")])
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out)
 
 
 def _html(data: bytes) -> tuple[str, str]:
