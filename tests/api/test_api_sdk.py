@@ -29,7 +29,10 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(server):
-    return runwayml.RunwayML(api_key=server.key, base_url=server.url)
+    # strict: every response must match the SDK's schemas exactly (required fields present)
+    return runwayml.RunwayML(
+        api_key=server.key, base_url=server.url, _strict_response_validation=True
+    )
 
 
 def test_banner_prints_urls_and_key_once(server):
@@ -63,6 +66,12 @@ def test_upload_image_to_video_and_download(server, client, tmp_path):
         assert (vs.codec_context.width, vs.codec_context.height) == (960, 960)
     assert abs(frames - 48) <= 1
     assert client.organization.retrieve().credit_balance == before - 10
+    usage = client.organization.retrieve_usage()
+    assert any(
+        u.model == "gen4_turbo" and u.amount == 10
+        for day in usage.results
+        for u in day.used_credits
+    )
 
 
 def test_engine_refusal_raises_task_failed(client):

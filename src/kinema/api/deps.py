@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from fastapi import Depends, Header, Request
@@ -14,6 +15,8 @@ from kinema.platform import accounts, db
 from kinema.platform.accounts import Caller
 
 RUNWAY_VERSION = "2024-11-06"
+TOUCH_INTERVAL_S = 60.0  # how often a key's last_used_at is written (not on every request)
+_touched: dict[str, float] = {}
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -45,7 +48,12 @@ def current_org(request: Request, settings: Settings = Depends(get_app_settings)
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
     with db.session_scope(settings) as s:
-        return accounts.authenticate(s, key.strip())
+        caller = accounts.authenticate(s, key.strip())
+        now = time.monotonic()
+        if now - _touched.get(caller.key_id, -1e9) > TOUCH_INTERVAL_S:
+            _touched[caller.key_id] = now
+            accounts.touch_key(s, caller.key_id)
+        return caller
 
 
 def wake_dispatcher(request: Request) -> None:

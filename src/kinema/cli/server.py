@@ -7,6 +7,7 @@ server runs. New keys are printed once, alone on the last line (scripts take ``t
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 from rich.console import Console
@@ -134,7 +135,7 @@ def keys_list() -> None:
                 f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "-",
                 "revoked" if key.revoked_at else "active",
             )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @keys_app.command("revoke")
