@@ -139,7 +139,8 @@ class EmbeddedBrain:
         return out
 
     def select(self, question: str, passages: list[Passage]) -> list[_Candidate]:
-        """The best few speakable sentences answering ``question``, in reading order.
+        """The best speakable sentence answering ``question``, then up to two nearly as good ones
+        in reading order.
 
         A passage qualifies when its text, heading and document name together contain enough of
         the question's meaningful words (all of them for one- or two-word questions, half for
@@ -178,7 +179,7 @@ class EmbeddedBrain:
         seen: set[str] = set()
         total = 0
         for c in candidates:
-            if len(chosen) >= self.max_sentences or c.score < 0.6 * best:
+            if len(chosen) >= self.max_sentences or c.score < 0.8 * best:
                 break
             if c.text.lower() in seen or (chosen and total + len(c.text) > self.max_chars):
                 continue
@@ -187,7 +188,7 @@ class EmbeddedBrain:
             chosen.append(c)
             seen.add(c.text.lower())
             total += len(c.text)
-        return sorted(chosen, key=lambda c: (c.rank, c.index))
+        return chosen[:1] + sorted(chosen[1:], key=lambda c: (c.rank, c.index))
 
 
 def classify(text: str) -> tuple[str, str]:
