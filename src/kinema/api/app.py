@@ -26,6 +26,7 @@ ROUTERS: list[str] = [
     "kinema.api.runway_v1.uploads:form_router",
     "kinema.api.runway_v1.organization:router",
     "kinema.api.runway_v1.gen4:router",
+    "kinema.api.characters:router",
 ]
 
 

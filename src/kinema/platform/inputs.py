@@ -77,6 +77,10 @@ def resolve_media(
                 field=field,
             )
         return fetched.data
+    if uri.startswith("kinema://"):  # the character library: kinema://avatars/<id>
+        from kinema.platform.characters.references import resolve_kinema_uri
+
+        return resolve_kinema_uri(uri, kind, field, org_id=org_id, settings=settings)
     raise InvalidMedia(
         f"Invalid parameter '{field}': unsupported URI scheme; use https://, data: or runway://.",
         field=field,
