@@ -205,8 +205,13 @@ def run(args: argparse.Namespace) -> None:
     chars = sum(len(t) for _, t in docs)
     print(f"corpus: {len(docs)} pages, {chars / 1e6:.2f} M chars, {len(questions)} questions")
     with tempfile.TemporaryDirectory() as tmp:
-        target = args.postgres or str(Path(tmp) / "bench.db")
-        index: KnowledgeIndex = open_index(target)
+        index: KnowledgeIndex
+        if args.postgres:
+            from kinema.knowledge.postgres import PostgresIndex
+
+            index = PostgresIndex(args.postgres, table="kinema_bench_passages")
+        else:
+            index = open_index(Path(tmp) / "bench.db")
         t0 = time.perf_counter()
         n_chunks = 0
         for doc_id, text in docs:
@@ -259,6 +264,8 @@ def run(args: argparse.Namespace) -> None:
             f"(floor: {words_first} tokens = {words_first * args.token_ms:.0f} ms)"
         )
         server.shutdown()
+        if args.postgres:
+            index.drop()  # type: ignore[attr-defined]
         index.close()
 
 
