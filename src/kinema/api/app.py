@@ -27,6 +27,12 @@ ROUTERS: list[str] = [
     "kinema.api.runway_v1.organization:router",
     "kinema.api.runway_v1.gen4:router",
     "kinema.api.characters:router",
+    "kinema.api.live.sessions:router",
+    "kinema.api.live.connect:router",
+    "kinema.api.live.embed:router",
+    "kinema.api.live.cors:router",
+    "kinema.api.live.dashboard:router",
+    "kinema.api.live.static:router",
 ]
 
 
@@ -52,6 +58,8 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
         try:
             yield
         finally:
+            if getattr(app.state, "live", None) is not None:  # live sessions end cleanly
+                await app.state.live.shutdown()
             if dispatcher is not None:
                 dispatcher.stop()
 

@@ -1,0 +1,135 @@
+"""What a realtime session shows and says: a Runway preset or a user's avatar, resolved to the
+inputs of ``kinema.live.wiring.build_engines``.
+
+Runway's nine preset avatars map to built-in characters drawn on the portrait scikit-image ships
+(the only bundled face), each with its own name, personality and voice. Custom avatars come from
+the characters service (``kinema.platform.characters``): they must be READY; their stored rig is
+used when there is one (manual keypoints), else the portrait is rigged once and cached by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kinema.config import Settings
+from kinema.errors import Conflict, InvalidInput, NotFound
+
+# presetId -> (display name, personality template, description, Runway live voice preset)
+PRESETS: dict[str, tuple[str, str, str, str]] = {
+    "game-character": ("Nova", "game_npc", "A brave space explorer in a sci-fi game.", "leo"),
+    "music-superstar": ("Stella", "humorous_companion", "A famous pop singer.", "aurora"),
+    "game-character-man": ("Rex", "game_npc", "A gruff veteran pilot.", "marcus"),
+    "cat-character": ("Whiskers", "humorous_companion", "A witty talking cat.", "mia"),
+    "influencer": ("Skye", "friendly_assistant", "An upbeat lifestyle creator.", "skye"),
+    "tennis-coach": ("Coach Max", "tutor", "A patient tennis coach.", "max"),
+    "human-resource": ("Morgan", "support_agent", "A helpful HR partner.", "morgan"),
+    "fashion-designer": ("Clara", "professional_advisor", "A fashion designer.", "clara"),
+    "cooking-teacher": ("Chef Emma", "tutor", "A cheerful cooking teacher.", "emma"),
+}
+
+
+@dataclass
+class AvatarSpec:
+    """Everything needed to build one session's engines; ``key`` names the cached rig."""
+
+    key: str
+    name: str
+    portrait: np.ndarray | None = None
+    rig: Any = None
+    voice: Any = None  # a VoiceSpec
+    template: str | None = None
+    description: str | None = None
+    start_script: str | None = None
+    doc_ids: list[str] = field(default_factory=list)
+    emotion: str = "neutral"
+    knowledge_only: bool = False
+
+
+def _preset_portrait() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+def check_avatar(avatar: dict[str, Any]) -> None:
+    kind = avatar.get("type")
+    if kind == "runway-preset":
+        if avatar.get("presetId") not in PRESETS:
+            raise InvalidInput(
+                f"avatar.presetId: unknown preset {avatar.get('presetId')!r}; use one of "
+                f"{', '.join(PRESETS)}.",
+                field="avatar.presetId",
+            )
+    elif kind == "custom":
+        if not str(avatar.get("avatarId") or "").strip():
+            raise InvalidInput("avatar.avatarId is required for a custom avatar.")
+    else:
+        raise InvalidInput("avatar.type must be 'runway-preset' or 'custom'.", field="avatar.type")
+
+
+def preset_spec(preset_id: str) -> AvatarSpec:
+    from kinema.voice.runway_presets import LIVE_PRESETS
+
+    name, template, description, voice = PRESETS[preset_id]
+    return AvatarSpec(
+        key=f"preset:{preset_id}",
+        name=name,
+        portrait=_preset_portrait(),
+        voice=LIVE_PRESETS[voice].spec(),
+        template=template,
+        description=description,
+    )
+
+
+def _characters() -> Any:
+    try:
+        from kinema.platform.characters import models, voices
+    except ImportError:  # the characters area is not installed in this build
+        return None
+    return models, voices
+
+
+def custom_exists(s: Any, org_id: str, avatar_id: str) -> dict[str, Any]:
+    """The avatar's name/status for validation at session creation (404/409 otherwise)."""
+    mods = _characters()
+    if mods is None:
+        raise NotFound(f"Avatar {avatar_id!r} not found (custom avatars are unavailable).")
+    row = s.get(mods[0].Avatar, avatar_id)
+    if row is None or row.org_id != org_id:
+        raise NotFound(f"Avatar {avatar_id!r} not found.")
+    if row.status != "READY":
+        raise Conflict(f"Avatar {avatar_id!r} is {row.status}; wait until it is READY.")
+    return {"id": row.id, "name": row.name}
+
+
+def custom_spec(s: Any, org_id: str, avatar_id: str, settings: Settings) -> AvatarSpec:
+    """Load a READY custom avatar: rig (or portrait), voice, personality, documents."""
+    from kinema.media.image import load_image
+    from kinema.platform.storage import get_storage
+
+    custom_exists(s, org_id, avatar_id)
+    models, voices = _characters()
+    row = s.get(models.Avatar, avatar_id)
+    storage = get_storage(settings)
+    rig = portrait = None
+    if row.rig_key and storage.exists(row.rig_key):
+        from kinema.face.rig import Rig
+
+        rig = Rig.from_bytes(storage.get_bytes(row.rig_key))
+    else:
+        portrait = load_image(storage.get_bytes(row.processed_key or row.image_key))
+    return AvatarSpec(
+        key=f"avatar:{row.id}:{row.updated_at}",
+        name=row.name,
+        portrait=portrait,
+        rig=rig,
+        voice=voices.spec_for(s, org_id, row.voice or {}),
+        description=row.personality,
+        start_script=row.start_script,
+        doc_ids=list(row.document_ids or []),
+        emotion=row.emotion or "neutral",
+        knowledge_only=bool(row.knowledge_only),
+    )

@@ -1,0 +1,128 @@
+"""Kinema extensions the Studio reads with an API key: who am I, publishable keys, deployment
+stats (conversations per day, satisfaction, latency p50/p95 per stage, fps), live sessions with
+transcripts, and the organization's generation tasks (Runway has no task list)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+
+from kinema.api.deps import base_url, current_org, get_app_settings
+from kinema.api.live.schemas import PublishableKeyIn, key_json, session_detail
+from kinema.api.runway_v1.schemas import task_json
+from kinema.config import Settings
+from kinema.platform import accounts, db
+from kinema.platform.accounts import Caller
+from kinema.platform.deployments import keys, stats
+from kinema.platform.deployments import sessions as rows
+from kinema.platform.models import Task
+
+router = APIRouter(prefix="/v1", tags=["studio"])
+
+
+@router.get("/studio/me")
+def me(
+    caller: Caller = Depends(current_org), settings: Settings = Depends(get_app_settings)
+) -> dict:
+    with db.session_scope(settings) as s:
+        balance = accounts.balance_of(s, caller.org_id)
+    return {"organization": caller.org_name, "orgId": caller.org_id, "creditBalance": balance}
+
+
+@router.get("/publishable_keys")
+def list_keys(
+    caller: Caller = Depends(current_org), settings: Settings = Depends(get_app_settings)
+) -> dict:
+    with db.session_scope(settings) as s:
+        return {"data": [key_json(k) for k in keys.list_keys(s, caller.org_id)]}
+
+
+@router.post("/publishable_keys", status_code=201)
+def create_key(
+    body: PublishableKeyIn,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins."""
+    with db.session_scope(settings) as s:
+        return key_json(
+            keys.create(s, caller.org_id, body.avatarId, body.allowedOrigins, body.name)
+        )
+
+
+@router.delete("/publishable_keys/{key_id}", status_code=204, response_class=Response)
+def revoke_key(
+    key_id: str,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> Response:
+    with db.session_scope(settings) as s:
+        keys.revoke(s, caller.org_id, key_id)
+    return Response(status_code=204)
+
+
+@router.get("/deployments/stats")
+def deployment_stats(
+    days: int = Query(14, ge=1, le=90),
+    avatarId: str | None = None,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    with db.session_scope(settings) as s:
+        return stats.overview(s, caller.org_id, days=days, avatar_id=avatarId)
+
+
+@router.get("/live/sessions")
+def list_sessions(
+    limit: int = Query(20, ge=1, le=100),
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    with db.session_scope(settings) as s:
+        return {"data": [session_detail(r) for r in rows.list_recent(s, caller.org_id, limit)]}
+
+
+@router.get("/live/sessions/{session_id}")
+def get_session(
+    session_id: str,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """A session with its transcript, metrics and per-turn stage latencies."""
+    from kinema.platform.deployments.models import SessionTurn
+
+    with db.session_scope(settings) as s:
+        row = rows.get(s, caller.org_id, session_id)
+        turns = s.scalars(
+            select(SessionTurn).where(SessionTurn.session_id == row.id).order_by(SessionTurn.turn)
+        )
+        return {**session_detail(row), "turns": [t.record for t in turns]}
+
+
+@router.get("/studio/tasks")
+def list_tasks(
+    request: Request,
+    limit: int = Query(20, ge=1, le=100),
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """The organization's latest generation tasks, newest first, as ``GET /v1/tasks/{id}``."""
+    base = base_url(request, settings)
+    with db.session_scope(settings) as s:
+        tasks = s.scalars(
+            select(Task)
+            .where(Task.org_id == caller.org_id, Task.deleted.is_(False))
+            .order_by(Task.created_at.desc())
+            .limit(limit)
+        )
+        return {
+            "data": [
+                {
+                    **task_json(t, base, settings),
+                    "model": t.model,
+                    "kind": t.kind,
+                    "promptText": (t.payload or {}).get("promptText"),
+                }
+                for t in tasks
+            ]
+        }

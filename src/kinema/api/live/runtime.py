@@ -1,0 +1,191 @@
+"""The server's live sessions: engines prepared while NOT_READY, sessions started on connect,
+rows finished when they close.
+
+Preparing (rigging a portrait, setting up the renderer, TTS and ASR) is the slow part, so it runs
+in a thread right after ``POST /v1/realtime_sessions``; the row turns READY when it is done. The
+``LiveSession`` itself starts only when a client connects, so ``maxDuration`` counts
+conversation time, not time spent waiting for a client. When the session closes (client gone,
+``maxDuration``, idle timeout, DELETE) its transcript, per-turn metrics and duration are written
+back, and the conversation is recorded for ``/v1/avatar_conversations``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from kinema.api.live.avatars import AvatarSpec, custom_spec, preset_spec
+from kinema.api.live.conversations import record_conversation
+from kinema.config import Settings
+from kinema.errors import Conflict, KinemaError
+from kinema.platform import db
+from kinema.platform.deployments import sessions as rows
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY_TTL = 300.0  # seconds a READY session waits for /consume and a connection
+
+
+@dataclass
+class Prepared:
+    engines: Any
+    max_duration: float
+    tools: list[dict[str, Any]]
+
+
+class LiveRuntime:
+    """One per app (``app.state.live``). Everything here runs on the server's event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.prepared: dict[str, Prepared] = {}
+        self.live: dict[str, Any] = {}  # session id -> LiveSession
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- NOT_READY → READY ----------------------------------------------------------------------
+
+    def prepare(self, session_id: str) -> None:
+        self._spawn(self._prepare(session_id))
+
+    async def _prepare(self, session_id: str) -> None:
+        try:
+            engines, row = await asyncio.to_thread(self._build, session_id)
+        except Exception as exc:  # an engine could not start: the session fails, loudly
+            if not isinstance(exc, KinemaError):
+                log.exception("preparing realtime session %s failed", session_id)
+            code = getattr(exc, "code", "INTERNAL")
+            with db.session_scope(self.settings) as s:
+                rows.fail(s, session_id, f"Could not prepare the avatar: {exc}", code)
+            return
+        self.prepared[session_id] = Prepared(engines, float(row["max_duration"]), row["tools"])
+        with db.session_scope(self.settings) as s:
+            if rows.mark_ready(s, session_id, ttl=SESSION_KEY_TTL) is None:
+                self.prepared.pop(session_id, None)  # cancelled while we were preparing
+
+    def _build(self, session_id: str) -> tuple[Any, dict[str, Any]]:
+        from kinema.brain.persona import Persona
+        from kinema.live.wiring import build_engines
+
+        with db.session_scope(self.settings) as s:
+            row = rows.get_any(s, session_id)
+            avatar = row.avatar
+            spec: AvatarSpec = (
+                preset_spec(avatar["presetId"])
+                if avatar.get("type") == "runway-preset"
+                else custom_spec(s, row.org_id, avatar["avatarId"], self.settings)
+            )
+            info = {
+                "org_id": row.org_id,
+                "max_duration": row.max_duration,
+                "tools": list(row.tools or []),
+                "personality": row.personality,
+                "start_script": row.start_script,
+            }
+        persona = Persona(
+            spec.name,
+            template=None if info["personality"] else spec.template,
+            description=info["personality"] or spec.description,
+            start_script=info["start_script"] or spec.start_script,
+            knowledge_only=spec.knowledge_only,
+        )
+        index = _knowledge_index(self.settings) if spec.doc_ids else None
+        engines = build_engines(
+            rig=spec.rig,
+            portrait=spec.portrait,
+            rig_id=spec.key if spec.rig is None else None,
+            size=self.settings.live_size,
+            voice=spec.voice,
+            persona=persona,
+            index=index,
+            org_id=info["org_id"],
+            doc_ids=spec.doc_ids,
+        )
+        engines.emotion = spec.emotion
+        return engines, info
+
+    # -- READY → RUNNING → finished -------------------------------------------------------------
+
+    async def attach(self, session_id: str) -> Any:
+        """The running session for a connection, started on the first connect."""
+        from kinema.live.session import LiveSession, SessionConfig
+        from kinema.live.tools import ClientTool
+
+        session = self.live.get(session_id)
+        if session is not None and not session.is_closed:
+            return session
+        prepared = self.prepared.pop(session_id, None)
+        if prepared is None:
+            with db.session_scope(self.settings) as s:
+                rows.fail(s, session_id, "The server restarted; the session is gone.", "INTERNAL")
+            raise Conflict("This session is no longer available on the server; create another.")
+        tools = [ClientTool.from_dict(t) for t in prepared.tools if t.get("type") == "client_event"]
+        config = SessionConfig.from_settings(max_duration=prepared.max_duration, tools=tools)
+        session = LiveSession(prepared.engines, config, session_id=session_id)
+        await session.start()
+        self.live[session_id] = session
+        self._spawn(self._finish_when_closed(session))
+        return session
+
+    async def _finish_when_closed(self, session: Any) -> None:
+        await session.closed.wait()
+        reason = session.close_reason or "closed"
+        transcript = [dict(e) for e in session.transcript]
+        turns = session.turn_records()
+        metrics = {k: v for k, v in session.metrics().items() if k != "last_turn"}
+        await asyncio.to_thread(self._store, session.id, reason, transcript, turns, metrics)
+        self.live.pop(session.id, None)
+
+    def _store(
+        self,
+        session_id: str,
+        reason: str,
+        transcript: list[dict[str, Any]],
+        turns: list[dict[str, Any]],
+        metrics: dict[str, Any],
+    ) -> None:
+        with db.session_scope(self.settings) as s:
+            row = rows.finish(
+                s, session_id, reason=reason, transcript=transcript, turns=turns, metrics=metrics
+            )
+            try:
+                record_conversation(s, row, turns)
+            except Exception:  # the live row is the record of truth; never lose it for this
+                log.exception("could not record conversation %s", session_id)
+
+    async def cancel(self, session_id: str) -> None:
+        self.prepared.pop(session_id, None)
+        session = self.live.get(session_id)
+        if session is not None:
+            await session.close("cancelled")
+
+    async def shutdown(self) -> None:
+        for session in list(self.live.values()):
+            with contextlib.suppress(Exception):
+                await session.close("server_shutdown")
+        for task in list(self._tasks):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 5.0)
+        self.prepared.clear()
+
+
+def _knowledge_index(settings: Settings) -> Any:
+    try:
+        from kinema.platform.characters.common import get_index
+    except ImportError:
+        return None
+    return get_index(settings)
+
+
+def runtime_of(app: Any) -> LiveRuntime:
+    runtime = getattr(app.state, "live", None)
+    if runtime is None:
+        runtime = app.state.live = LiveRuntime(app.state.settings)
+    return runtime

@@ -1,0 +1,47 @@
+"""The Studio (``/studio``) and the widget (``/embed.js``): plain files from ``kinema/web``.
+
+No build step: ES modules and CSS served as they are. Paths are resolved inside the web
+directory only; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+
+from kinema.errors import NotFound
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+router = APIRouter(include_in_schema=False)
+
+
+def _file(relative: str) -> FileResponse:
+    path = (WEB / relative).resolve()
+    if WEB not in path.parents or not path.is_file():
+        raise NotFound("Not found.")
+    return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/studio")
+def studio_root() -> RedirectResponse:
+    return RedirectResponse("/studio/")
+
+
+@router.get("/studio/")
+def studio_index() -> FileResponse:
+    return _file("studio/index.html")
+
+
+@router.get("/studio/{path:path}")
+def studio_file(path: str) -> FileResponse:
+    return _file(f"studio/{path}")
+
+
+@router.get("/embed.js")
+def embed_js() -> FileResponse:
+    response = _file("embed.js")
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a public script, like any CDN's
+    return response
