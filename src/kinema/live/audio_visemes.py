@@ -1,5 +1,9 @@
 """Visemes estimated from audio alone, for voices that come without phoneme timings.
 
+Unlike ``kinema.face.motion.envelope_phonemes`` (which normalises loudness over a whole clip),
+this works on streaming chunks: the caller passes the running ``peak_db`` of the utterance, so
+a quiet 100 ms chunk stays quiet instead of being scaled up to full mouth opening.
+
 Band energies per 20 ms window pick a mouth shape: quiet → rest, hiss-dominated (> 3.5 kHz) →
 SS, open vowels (energy in 300–1000 Hz, loud) → aa/O, front vowels (1–3 kHz formants) → E/I,
 closures between loud windows → PP. Crude, but the jaw follows the loudness envelope and the
@@ -16,9 +20,12 @@ WINDOW = 0.02
 
 
 def estimate_visemes(
-    samples: np.ndarray, rate: int, *, silence_db: float = -40.0
+    samples: np.ndarray, rate: int, *, silence_db: float = -40.0, peak_db: float | None = None
 ) -> list[PhonemeEvent]:
-    """Viseme events for int16 mono ``samples``; times are seconds from the first sample."""
+    """Viseme events for int16 mono ``samples``; times are seconds from the first sample.
+
+    ``peak_db``: loudness reference (dBFS) of the utterance so far; default: this chunk's peak.
+    """
     n = int(rate * WINDOW)
     count = len(samples) // n
     if count == 0:
@@ -34,7 +41,7 @@ def estimate_visemes(
 
     low, mid, high = band(300, 1000), band(1000, 3000), band(3500, rate / 2)
     total = low + mid + high
-    peak = max(float(db.max()), silence_db + 1)
+    peak = max(float(db.max()) if peak_db is None else peak_db, silence_db + 1)
     events: list[PhonemeEvent] = []
     for i in range(count):
         if db[i] < silence_db:
@@ -42,7 +49,7 @@ def estimate_visemes(
         elif high[i] / total[i] > 0.5:
             viseme = "SS"
         else:
-            loud = (db[i] - silence_db) / (peak - silence_db)  # 0..1 relative loudness
+            loud = min(1.0, (db[i] - silence_db) / (peak - silence_db))  # relative loudness
             front = mid[i] / (low[i] + mid[i])
             if loud > 0.75:
                 viseme = "aa" if front < 0.45 else "E"
@@ -62,3 +69,13 @@ def estimate_visemes(
         if e.viseme == "sil" and e.end - e.start <= 0.06:
             events[j] = PhonemeEvent("PP", e.start, e.end, "PP")
     return events
+
+
+def peak_dbfs(samples: np.ndarray, rate: int) -> float:
+    """The loudest 20 ms window of ``samples`` in dBFS (for ``estimate_visemes(peak_db=...)``)."""
+    n = int(rate * WINDOW)
+    count = len(samples) // n
+    if count == 0:
+        return -120.0
+    frames = samples[: count * n].astype(np.float32).reshape(count, n) / 32768.0
+    return float(20 * np.log10(np.sqrt((frames**2).mean(axis=1) + 1e-12).max()))

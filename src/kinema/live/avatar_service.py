@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from kinema.live.audio_visemes import estimate_visemes
+from kinema.live.audio_visemes import estimate_visemes, peak_dbfs
 from kinema.live.clock import MediaClock
 from kinema.live.engines import Animator, FrameRenderer
 from kinema.live.frames import AudioOut, VideoOut
@@ -85,6 +85,7 @@ class AvatarService:
         self._utterance_start: int | None = None
         self._flushed_end: int | None = None
         self._epoch = 0
+        self._peak_db = -120.0  # loudest window of the current utterance, decays between them
         self._task: asyncio.Task[None] | None = None
         self.frames = 0
         self.late_skipped = 0
@@ -144,6 +145,7 @@ class AvatarService:
         samples = resample(samples, rate, self.clock.audio_rate)
         if self._utterance_start is None:
             self.playback_finished.clear()
+            self._peak_db = max(-120.0, self._peak_db - 12.0)  # a new utterance may be quieter
         if phonemes is not None:
             self._schedule()  # keep order: pending audio first
             self._schedule_samples(samples, list(phonemes))
@@ -191,7 +193,9 @@ class AvatarService:
             samples = np.concatenate(self._pending)
             self._pending.clear()
             rate = self.clock.audio_rate
-            self._schedule_samples(samples, estimate_visemes(samples, rate))
+            self._peak_db = max(self._peak_db, peak_dbfs(samples, rate))
+            visemes = estimate_visemes(samples, rate, peak_db=self._peak_db)
+            self._schedule_samples(samples, visemes)
 
     def _schedule_samples(self, samples: np.ndarray, phonemes: list[PhonemeEvent]) -> None:
         start = max(self._audio_pos, self._speech_end)

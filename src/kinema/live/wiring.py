@@ -9,9 +9,10 @@ as ``LiveSession.create`` does.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,14 @@ from kinema.brain.base import Brain, Turn, get_brain
 from kinema.brain.persona import Persona
 from kinema.brain.respond import answer
 from kinema.face.analyze import analyze
+from kinema.face.controls import FaceControls
 from kinema.face.render import Renderer
 from kinema.face.rig import Rig
 from kinema.knowledge.index import KnowledgeIndex
 from kinema.live.engines import Animator, Engines, ReplySentence
 from kinema.media.audio import Audio
 from kinema.voice.tts import DEFAULT_VOICE, TTS, get_tts
-from kinema.voice.tts.base import Speech, VoiceSettings
+from kinema.voice.tts.base import PhonemeEvent, Speech, VoiceSettings
 
 
 class TTSSpeaker:
@@ -126,15 +128,50 @@ class RigCache:
 RIGS = RigCache()
 
 
-def make_animator(seed: int = 0) -> Animator:
-    """The face engine's real-time animator when it has one, else ``LiveAnimator``."""
-    try:
-        from kinema.face.motion import RealtimeAnimator  # type: ignore[attr-defined]
-    except ImportError:
-        from kinema.live.animation import LiveAnimator
+class SmoothedAnimator:
+    """``kinema.face.motion.Animator`` on the session clock, with eased state changes.
 
-        return LiveAnimator(seed=seed)
-    return RealtimeAnimator(seed=seed)
+    The face animator switches its state look (gaze, brows, head) at once; conversation states
+    change often, so head, gaze and brow channels are eased with a ``tau`` time constant here.
+    Mouth and blinks pass through untouched (lip sync and blinks must stay sharp).
+    """
+
+    EASED = ("head_yaw", "head_pitch", "head_roll", "gaze_x", "gaze_y", "brow_raise")
+    EASED += ("brow_inner_up", "smile")
+
+    def __init__(self, seed: int = 0, tau: float = 0.15) -> None:
+        from kinema.face.motion import Animator as FaceAnimator
+
+        self.inner = FaceAnimator(seed=seed)
+        self.tau = tau
+        self._last_t: float | None = None
+        self._prev: dict[str, float] = {}
+
+    def say(self, phonemes: Sequence[PhonemeEvent], start_time: float, emotion: str) -> None:
+        self.inner.say(list(phonemes), start_time, emotion)
+
+    def stop(self, at: float) -> None:
+        self.inner.stop(at)
+
+    def set_state(self, state: str, at: float) -> None:
+        self.inner.set_state(state)
+
+    def controls_at(self, t: float) -> FaceControls:
+        c = self.inner.controls_at(t)
+        last, self._last_t = self._last_t, t
+        if last is not None and 0 < t - last < 0.5:
+            alpha = 1.0 - math.exp(-(t - last) / self.tau)
+            for name in self.EASED:
+                prev = self._prev[name]
+                setattr(c, name, prev + alpha * (getattr(c, name) - prev))
+        for name in self.EASED:
+            self._prev[name] = getattr(c, name)
+        return c
+
+
+def make_animator(seed: int = 0) -> Animator:
+    """The face engine's real-time animator, eased for conversation-state changes."""
+    return SmoothedAnimator(seed=seed)
 
 
 def build_engines(
