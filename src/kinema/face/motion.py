@@ -14,7 +14,7 @@ Public API::
 
 Lip sync follows the dominance model of Cohen & Massaro: each phoneme pulls the mouth towards
 its viseme shape with a weight that is flat over the phoneme (starting ``ANTICIPATION`` early:
-lips move before the sound) and falls off as a Gaussian of ``SPREAD`` around it, so neighbours
+lips move before the sound) and falls off as a Gaussian (per viseme ``REACH``) around it, so neighbours
 blend. Bilabials (p, b, m) dominate strongly and are held at least ``MIN_CLOSURE`` so the lips
 really close on every one of them. Stressed vowels (espeak marks them with ``'``) add a small
 nod and brow lift. Everything random (blinks, saccades, sway phases) is seeded.
@@ -35,11 +35,23 @@ from kinema.media.audio import Audio
 from kinema.voice.tts.base import PhonemeEvent
 
 ANTICIPATION = 0.04  # s: lips lead the audio at onsets
-SPREAD = 0.045  # s: coarticulation reach of a phoneme's influence
+SPREAD = 0.06  # s: the widest coarticulation reach (see REACH)
 MIN_CLOSURE = 0.07  # s: shortest hold of a bilabial closure
 RELEASE = 0.12  # s: mouth back to rest after stop()
 STATES = ("idle", "listening", "thinking", "speaking")
-DOMINANCE = {"PP": 6.0, "FF": 3.0, "sil": 0.6}
+DOMINANCE = {"PP": 4.0, "FF": 2.5, "sil": 0.6}
+# how far (s) each viseme's influence reaches beyond its own interval: closures are crisp,
+# vowels blend widely
+REACH = {
+    "PP": 0.012,
+    "FF": 0.02,
+    "sil": 0.04,
+    "aa": 0.06,
+    "E": 0.055,
+    "I": 0.05,
+    "O": 0.06,
+    "U": 0.06,
+}
 
 
 @dataclass
@@ -48,6 +60,7 @@ class _Target:
     end: float
     shape: np.ndarray  # mouth components (len(MOUTH))
     weight: float
+    reach: float
     stressed: bool
 
 
@@ -81,6 +94,7 @@ def _targets(phonemes: list[PhonemeEvent], t0: float) -> list[_Target]:
                 e,
                 _shape(p.viseme),
                 DOMINANCE.get(p.viseme, 1.0),
+                REACH.get(p.viseme, 0.035),
                 "'" in p.phoneme and p.viseme in ("aa", "E", "I", "O", "U"),
             )
         )
@@ -210,7 +224,7 @@ class Animator:
                 if tg.start > u.cut:
                     continue
                 d = max(0.0, tg.start - t, t - tg.end)
-                w = tg.weight * math.exp(-((d / SPREAD) ** 2))
+                w = tg.weight * math.exp(-((d / tg.reach) ** 2))
                 if w < 1e-4:
                     continue
                 num += w * tg.shape * fade

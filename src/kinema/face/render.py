@@ -43,7 +43,7 @@ def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
     out[0] = lim("jaw_open")
     out[1] = lim("lips_wide")
     out[2] = lim("lips_round")
-    out[3] = lim("lips_press")
+    out[3] = min(1.0, 1.35 * lim("lips_press"))  # coarticulated closures still seal
     out[4] = lim("lip_tuck")
     out[5] = lim("upper_lip_up")
     out[6] = max(smile, 0.0)
@@ -155,8 +155,38 @@ class _EyeLayer:
         np.add(base, self.ibuf[..., :3], out=base)
 
 
+class _ClosedLayer:
+    """Blends the rig's closed-lips patch into the source by ``lips_press`` (source space)."""
+
+    def __init__(self, rig: Rig, k: float, src: np.ndarray) -> None:
+        n = src.shape[0]
+        x0, y0, x1, y1 = np.clip(np.round(rig.closed_box * k).astype(int), 0, n)
+        self.box = (x0, y0, x1, y1)
+        self.ok = x1 - x0 > 2 and y1 - y0 > 2
+        self.dirty = False
+        if not self.ok:
+            return
+        self.src = np.ascontiguousarray(src[y0:y1, x0:x1])
+        self.patch = cv2.resize(rig.closed, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        self.out = np.empty_like(self.src)
+
+    def apply(self, work: np.ndarray, press: float) -> None:
+        if not self.ok:
+            return
+        x0, y0, x1, y1 = self.box
+        if press < 0.01:
+            if self.dirty:
+                work[y0:y1, x0:x1] = self.src
+                self.dirty = False
+            return
+        p = min(1.0, press * 1.6)
+        cv2.addWeighted(self.patch, p, self.src, 1.0 - p, 0.0, dst=self.out)
+        work[y0:y1, x0:x1] = self.out
+        self.dirty = True
+
+
 class Renderer:
-    """Renders a rig at ``size`` x ``size``: build once per (rig, size), then ``render`` per frame."""
+    """Renders a rig at ``size`` x ``size``: build once per (rig, size), render per frame."""
 
     def __init__(self, rig: Rig, size: int = 512) -> None:
         if size < 32 or size > 2048 or size % 2:
@@ -213,6 +243,7 @@ class Renderer:
         self.map = self.id_full.copy()
         self.out_box = self.out[y0:y1, x0:x1]
         self.eyes = [_EyeLayer(rig, i, k, self.src) for i in range(2)]
+        self.closed = _ClosedLayer(rig, k, self.src)
         self._init_mouth()
 
     # ------------------------------------------------------------------ mouth
@@ -319,6 +350,7 @@ class Renderer:
                 controls.gaze_y,
                 self.rig.gaze,
             )
+        self.closed.apply(self.work, float(vec[3]))
         if not vec.any():
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)

@@ -80,6 +80,8 @@ class Rig:
     eyes: list[Eye]
     mouth_upper: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row TEX//4 = upper inner lip line
     mouth_lower: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row 3*TEX//4 = lower inner lip line
+    closed_box: np.ndarray  # (4,) x0, y0, x1, y1; all zero when the lips meet at rest
+    closed: np.ndarray  # box-sized RGB: the mouth with its rest gap filled by the lips
     source: str = "mesh"
     gaze: bool = True
 
@@ -107,6 +109,7 @@ class Rig:
             _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
         ]
         up, lo = _mouth_textures(img, pts)
+        cbox, closed = _closed_mouth(img, pts)
         return cls(
             img.copy(),
             mask,
@@ -117,6 +120,8 @@ class Rig:
             eyes,
             up,
             lo,
+            cbox,
+            closed,
             analysis.source,
             gaze=analysis.source == "mesh",
         )
@@ -137,6 +142,8 @@ class Rig:
             "bases": self.bases,
             "mouth_upper": _png(self.mouth_upper),
             "mouth_lower": _png(self.mouth_lower),
+            "closed_box": self.closed_box,
+            "closed": _png(self.closed),
             "source": np.array(self.source),
             "gaze": np.array(self.gaze),
         }
@@ -182,6 +189,8 @@ class Rig:
             eyes,
             _unpng(z["mouth_upper"]),
             _unpng(z["mouth_lower"]),
+            z["closed_box"],
+            _unpng(z["closed"]),
             str(z["source"]),
             bool(z["gaze"]),
         )
@@ -468,3 +477,51 @@ def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.nd
     up[..., :3] *= tint
     lo[..., :3] *= tint
     return (np.clip(up, 0, 255).astype(np.uint8), np.clip(lo, 0, 255).astype(np.uint8))
+
+
+def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a mouth open at rest: the lips mirrored into the gap, meeting at a seam.
+
+    Blended in by ``lips_press`` so p, b, m close the lips even over visible teeth (a warp alone
+    would have to squeeze the teeth to a line, which a backward map cannot invert).
+    """
+    up = pts[list(L.LIP_UPPER_INNER), :2]
+    lo = pts[list(L.LIP_LOWER_INNER), :2]
+    width = float(np.hypot(*(pts[L.MOUTH_R, :2] - pts[L.MOUTH_L, :2])))
+    gap = float((lo[:, 1] - up[:, 1]).max())
+    empty = (np.zeros(4, np.int32), np.zeros((1, 1, 3), np.uint8))
+    if gap < max(1.5, 0.03 * width):
+        return empty
+    h, w = img.shape[:2]
+    x0 = int(max(0, np.floor(min(up[:, 0].min(), lo[:, 0].min())) - 2))
+    x1 = int(min(w, np.ceil(max(up[:, 0].max(), lo[:, 0].max())) + 3))
+    y0 = int(max(0, np.floor(up[:, 1].min() - gap) - 2))
+    y1 = int(min(h, np.ceil(lo[:, 1].max() + gap) + 3))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return empty
+    roi = img[y0:y1, x0:x1]
+    xs = np.arange(x0, x1, dtype=np.float64)
+    ou, ol = np.argsort(up[:, 0]), np.argsort(lo[:, 0])
+    yu = np.interp(xs, up[ou, 0], up[ou, 1]) - y0
+    yl = np.interp(xs, lo[ol, 0], lo[ol, 1]) - y0
+    yl = np.maximum(yl, yu)
+    mid = (yu + yl) / 2
+    yy = np.arange(y1 - y0, dtype=np.float64)[:, None]
+    src = yy.repeat(len(xs), axis=1)
+    top = (yy >= yu - 1) & (yy <= mid)
+    bot = (yy > mid) & (yy <= yl + 1)
+    src = np.where(top, yu - 1 - (yy - yu + 1) * 0.7, src)
+    src = np.where(bot, yl + 1 + (yl + 1 - yy) * 0.7, src)
+    mx = np.broadcast_to(np.arange(x1 - x0, dtype=np.float32)[None], src.shape)
+    out = cv2.remap(
+        roi,
+        np.ascontiguousarray(mx),
+        np.clip(src, 0, y1 - y0 - 1).astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    ).astype(np.float32)
+    seam = np.exp(-(((yy - mid) / max(0.6, gap * 0.06)) ** 2)) * (top | bot)
+    out *= (1 - 0.45 * seam)[..., None]
+    inside = cv2.GaussianBlur((top | bot).astype(np.float32), (0, 0), 0.8)[..., None]
+    out = out * inside + roi.astype(np.float32) * (1 - inside)
+    return np.array([x0, y0, x1, y1], np.int32), np.clip(out, 0, 255).astype(np.uint8)

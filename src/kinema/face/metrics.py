@@ -1,0 +1,139 @@
+"""Quality measures as code (tests and benches use these, not eyeballs).
+
+- ``mouth_openings(frames)``: the landmark model re-run on rendered frames: inner-lip gap over
+  mouth width per frame (NaN where no face is found).
+- ``av_offset(openings, audio, fps)``: cross-correlation of the measured mouth opening with the
+  audio loudness envelope; the lag in seconds (positive: video late).
+- ``bilabial_closure(openings, phonemes, fps)``: share of p/b/m whose frame shows closed lips.
+- ``mesh_folds(rig, vec)`` and ``map_folds(map)``: fold-over of triangles / of the dense warp.
+- ``psnr(a, b, mask)`` and ``face_mask(rig, size)``: image agreement outside the face.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from kinema.face import landmarks as L
+from kinema.face.analyze import mesh_points
+from kinema.face.rig import BASES, Rig
+from kinema.media.audio import Audio
+from kinema.voice.tts.base import PhonemeEvent
+
+CLOSED = 0.06  # inner-lip gap / mouth width at or below which lips count as closed
+
+
+def mouth_opening(frame: np.ndarray) -> float:
+    """Inner-lip gap over mouth width, measured by the face mesh (NaN without a face)."""
+    pts = mesh_points(frame)
+    if pts is None:
+        return float("nan")
+    gap = float(np.hypot(*(pts[L.LOWER_INNER_MID, :2] - pts[L.UPPER_INNER_MID, :2])))
+    width = float(np.hypot(*(pts[L.MOUTH_R, :2] - pts[L.MOUTH_L, :2])))
+    return gap / max(width, 1e-6)
+
+
+def mouth_openings(frames: list[np.ndarray]) -> np.ndarray:
+    return np.array([mouth_opening(f) for f in frames])
+
+
+def audio_envelope(audio: Audio, fps: float, n: int | None = None) -> np.ndarray:
+    """RMS loudness per video frame; frame i (shown at i/fps) covers i/fps +- half a frame."""
+    x = audio.samples.astype(np.float64) / 32768.0
+    n = n if n is not None else int(np.ceil(audio.duration * fps))
+    out = np.zeros(n)
+    for i in range(n):
+        a = max(0, int((i - 0.5) * audio.rate / fps))
+        b = int((i + 0.5) * audio.rate / fps)
+        seg = x[a:b]
+        out[i] = np.sqrt((seg**2).mean()) if len(seg) else 0.0
+    return out
+
+
+def av_offset(openings: np.ndarray, audio: Audio, fps: float, max_lag: int = 6) -> float:
+    """Lag (s) maximising the correlation of mouth opening and loudness; > 0: video late."""
+    env = audio_envelope(audio, fps, len(openings))
+    m = np.nan_to_num(openings, nan=float(np.nanmedian(openings)))
+    m = (m - m.mean()) / (m.std() + 1e-9)
+    e = (env - env.mean()) / (env.std() + 1e-9)
+    lags = np.arange(-max_lag, max_lag + 1)
+    corr = []
+    for lag in lags:
+        if lag >= 0:
+            a, b = m[lag:], e[: len(e) - lag]
+        else:
+            a, b = m[: len(m) + lag], e[-lag:]
+        corr.append(float(np.mean(a * b)))
+    corr_a = np.array(corr)
+    i = int(np.argmax(corr_a))
+    frac = 0.0
+    if 0 < i < len(lags) - 1:  # parabolic refinement
+        y0, y1, y2 = corr_a[i - 1], corr_a[i], corr_a[i + 1]
+        den = y0 - 2 * y1 + y2
+        frac = 0.5 * (y0 - y2) / den if den != 0 else 0.0
+    return float((lags[i] + frac) / fps)
+
+
+def bilabial_closure(
+    openings: np.ndarray, phonemes: list[PhonemeEvent], fps: float, closed: float = CLOSED
+) -> float:
+    """Share of bilabial phonemes (viseme PP) with a closed-lip frame during them."""
+    events = [p for p in phonemes if p.viseme == "PP"]
+    if not events:
+        return float("nan")
+    hits = 0
+    for p in events:
+        lo = int(np.floor((p.start - 0.04) * fps))
+        hi = int(np.ceil(p.end * fps))
+        window = openings[max(0, lo) : max(lo + 1, min(len(openings), hi + 1))]
+        if len(window) and np.nanmin(window) <= closed:
+            hits += 1
+    return hits / len(events)
+
+
+def _areas(v: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    a, b, c = v[tri[:, 0]], v[tri[:, 1]], v[tri[:, 2]]
+    return 0.5 * (
+        (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    )
+
+
+def mesh_folds(rig: Rig, vec: np.ndarray) -> int:
+    """Triangles whose orientation flips (or that collapse) under basis weights ``vec``."""
+    rest = _areas(rig.vertices.astype(np.float64), rig.triangles)
+    now = _areas(rig.deformed(np.asarray(vec, np.float64)), rig.triangles)
+    sign = np.sign(rest)
+    real = np.abs(rest) > 0.5  # triangles of (near) zero area at rest are the closed lips
+    return int(np.sum(real & (now * sign <= 0)) + np.sum(~real & (now * sign < -0.5)))
+
+
+def map_folds(backward: np.ndarray) -> float:
+    """Share of pixels where the dense backward map has a non-positive Jacobian."""
+    mx, my = backward[..., 0].astype(np.float64), backward[..., 1].astype(np.float64)
+    dxx, dxy = np.gradient(mx, axis=1), np.gradient(mx, axis=0)
+    dyx, dyy = np.gradient(my, axis=1), np.gradient(my, axis=0)
+    det = dxx * dyy - dxy * dyx
+    return float(np.mean(det <= 0))
+
+
+def face_mask(rig: Rig, size: int, grow: int = 3) -> np.ndarray:
+    """Pixels (at ``size``) the face bases can move: triangles touching a moved vertex."""
+    face_bases = [i for i, b in enumerate(BASES) if not b.startswith("head_")]
+    moved = np.abs(rig.bases[face_bases]).max(axis=(0, 2)) > 1e-3
+    k = size / rig.size
+    mask = np.zeros((size, size), np.uint8)
+    for t in rig.triangles[moved[rig.triangles].any(axis=1)]:
+        cv2.fillConvexPoly(mask, np.round(rig.vertices[t] * k).astype(np.int32), 255)
+    for e in rig.eyes:
+        x0, y0, x1, y1 = np.round(e.box * k).astype(int)
+        mask[y0:y1, x0:x1] = 255
+    return cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
+
+
+def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """PSNR in dB over ``mask`` (all pixels when None); inf when identical."""
+    d = (a.astype(np.float64) - b.astype(np.float64)) ** 2
+    if mask is not None:
+        d = d[mask]
+    mse = float(d.mean()) if d.size else 0.0
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
