@@ -17,7 +17,8 @@ its viseme shape with a weight that is flat over the phoneme (starting ``ANTICIP
 lips move before the sound) and falls off as a Gaussian (per viseme ``REACH``) around it, so
 neighbours blend. Bilabials (p, b, m) dominate strongly, with a short reach, and are held at
 least ``MIN_CLOSURE`` so the lips really close on every one of them. Stressed vowels (espeak
-marks them with ``'``) add a small nod and brow lift. Everything random (blinks, saccades, sway phases) is seeded.
+marks them with ``'``) add a small nod and brow lift. Everything random (blinks, saccades,
+sway phases) is seeded.
 """
 
 from __future__ import annotations
