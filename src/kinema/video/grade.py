@@ -134,6 +134,13 @@ class LabStats:
 
 def lab_stats(rgb: np.ndarray, mask: np.ndarray | None = None) -> LabStats:
     """Mean and std of an RGB image (uint8 or float 0..1) in CIE Lab, optionally under a mask."""
+    h, w = rgb.shape[:2]
+    k = 256 / max(h, w)
+    if k < 1:  # statistics do not need every pixel
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        if mask is not None:
+            mask = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     f = to_float(rgb) if rgb.dtype == np.uint8 else rgb.astype(np.float32)
     lab = cv2.cvtColor(f, cv2.COLOR_RGB2Lab).reshape(-1, 3)
     if mask is not None:

@@ -42,7 +42,7 @@ class Layer:
 
 @dataclass
 class Scene:
-    width: int
+    width: int  # the layers' (render) size; may be smaller than the output for speed
     height: int
     fps: int
     frames: int
@@ -50,9 +50,11 @@ class Scene:
     overlays: list[Overlay]
     camera: CameraPath
     plan: ScenePlan
-    first: np.ndarray | None = None  # keyframes fitted to the frame
+    first: np.ndarray | None = None  # keyframes fitted to the output frame
     last: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    out_width: int = 0  # output size (0 = render size)
+    out_height: int = 0
 
 
 def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -127,10 +129,14 @@ def _harmonise(
     return grade.to_uint8(grade.transfer_lab(grade.to_float(rgb), src, tgt, amount))
 
 
-def build_scene(req: GenerationRequest) -> Scene:
-    w, h, fps = int(req.width), int(req.height), int(req.fps)
-    if w < 16 or h < 16 or w % 2 or h % 2:
-        raise InvalidMedia(f"size: {w}x{h} must be even and at least 16 px a side.")
+def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
+    """Analyse inputs and build layers at ``scale`` x the output size (overlays and keyframes
+    stay at output size, so particles and keyframe frames are sharp)."""
+    out_w, out_h, fps = int(req.width), int(req.height), int(req.fps)
+    if out_w < 16 or out_h < 16 or out_w % 2 or out_h % 2:
+        raise InvalidMedia(f"size: {out_w}x{out_h} must be even and at least 16 px a side.")
+    scale = min(1.0, max(0.25, scale))
+    w, h = (out_w, out_h) if scale >= 1.0 else (round(out_w * scale), round(out_h * scale))
     frames = max(1, round(req.duration * fps)) if req.kind == "video" else 1
     refs = [
         Reference(_check_image(r.image, f"reference @{r.tag or i}"), r.tag, r.type, r.strength)
@@ -141,16 +147,19 @@ def build_scene(req: GenerationRequest) -> Scene:
     box = (pad, pad, w, h)
     info: dict = {"engine": "compositor", "preset": req.preset}
 
-    first = (
-        fit_cover(_check_image(req.first_frame, "first frame"), w, h)
+    first_out = (
+        fit_cover(_check_image(req.first_frame, "first frame"), out_w, out_h)
         if req.first_frame is not None
         else None
     )
     last = (
-        fit_cover(_check_image(req.last_frame, "last frame"), w, h)
+        fit_cover(_check_image(req.last_frame, "last frame"), out_w, out_h)
         if req.last_frame is not None
         else None
     )
+    first = first_out
+    if first_out is not None and (w, h) != (out_w, out_h):
+        first = cv2.resize(first_out, (w, h), interpolation=cv2.INTER_AREA)
     locations = [r for r in refs if r.type == "location"]
     characters = [r for r in refs if r.type == "character"]
     objects = [r for r in refs if r.type == "object"]
@@ -233,10 +242,20 @@ def build_scene(req: GenerationRequest) -> Scene:
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
     _bake_colour(layers, plan, styles, w, h, pad, look)
-    overlays = build_overlays(plan.weather, h, w, req.seed, fps)
+    overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
     camera = CameraPath(w, h, req.duration, plan.camera, plan.speed, plan.action, req.seed)
     info["layers"] = [ly.name for ly in layers]
-    return Scene(w, h, fps, frames, layers, overlays, camera, plan, first, last, info)
+    info["render_size"] = [w, h]
+    if (w, h) != (out_w, out_h):  # report boxes in output pixels
+        k = out_w / w
+        for key in ("subject_box",):
+            if key in info:
+                info[key] = [round(v * k) for v in info[key]]
+        for p in info.get("placed", []):
+            p["box"] = [round(v * k) for v in p["box"]]
+    return Scene(
+        w, h, fps, frames, layers, overlays, camera, plan, first_out, last, info, out_w, out_h
+    )
 
 
 def _bake_colour(

@@ -41,11 +41,18 @@ def _downscale(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), s
 
 
-def _selfie(small: np.ndarray) -> np.ndarray:
-    import mediapipe as mp
+_segmenter = None
+_segmenter_lock = threading.Lock()
 
-    with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
-        res = seg.process(np.ascontiguousarray(small))
+
+def _selfie(small: np.ndarray) -> np.ndarray:
+    global _segmenter
+    with _segmenter_lock:  # loaded once per process (~1 s), then ~15 ms per image
+        if _segmenter is None:
+            import mediapipe as mp
+
+            _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        res = _segmenter.process(np.ascontiguousarray(small))
     if res.segmentation_mask is None:
         return np.zeros(small.shape[:2], np.float32)
     return res.segmentation_mask.astype(np.float32)

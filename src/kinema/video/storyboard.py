@@ -36,7 +36,7 @@ import yaml
 
 from kinema.errors import Cancelled, InvalidInput
 from kinema.media.image import encode_image, load_image
-from kinema.video.engines.compositor import PRESETS, FrameRenderer, I420Writer
+from kinema.video.engines.compositor import Encoder, FrameRenderer, render_scale
 from kinema.video.request import (
     CancelFn,
     GenerationRequest,
@@ -186,7 +186,6 @@ def render_storyboard(
     counts = [max(1, round(s.duration * sb.fps)) for s in sb.shots]
     total = sum(counts)
     path, poster = out_dir / "video.mp4", out_dir / "poster.jpg"
-    opts = PRESETS.get(sb.preset, PRESETS["fast"])
     understood: list[str] = []
     ignored: list[str] = []
     plans: list[dict] = []
@@ -208,7 +207,7 @@ def render_storyboard(
             last_frame=shot.last_frame,
             references=_shot_refs(sb, shot.prompt),
         )
-        scene = build_scene(req)
+        scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height))
         plan = scene.plan.to_dict()
         plan.update(scene.info, duration=shot.duration, transition=shot.transition)
         plans.append(plan)
@@ -221,20 +220,13 @@ def render_storyboard(
             yield renderer.render(j)
 
     try:
-        with I420Writer(
-            path,
-            sb.width,
-            sb.height,
-            sb.fps,
-            crf=opts.get("crf", 20),
-            preset=opts.get("x264", "veryfast"),
-        ) as wr:
+        with Encoder(path, sb.width, sb.height, sb.fps, sb.preset) as enc:
 
             def emit(frame: np.ndarray) -> None:
                 nonlocal done
                 if done == total // 3:
                     poster.write_bytes(encode_image(frame, "JPEG", quality=88))
-                wr.write(frame)
+                enc.put(frame)
                 done += 1
                 if progress is not None:
                     progress(done / total)

@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
-from kinema.errors import Cancelled
+from kinema.errors import Cancelled, EngineFailure
 from kinema.media.image import encode_image
 from kinema.media.video import VideoWriter
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
-from kinema.video.scene import Layer, Scene, build_scene
+from kinema.video.scene import Scene, build_scene
 
 PRESETS: dict[str, dict] = {
-    "fast": {"interp": cv2.INTER_LINEAR, "x264": "ultrafast", "crf": 23},
-    "quality": {"interp": cv2.INTER_CUBIC, "x264": "veryfast", "crf": 18},
+    # render_area: layers are composed at most at this many pixels, then scaled to the output
+    "fast": {"interp": cv2.INTER_LINEAR, "x264": "ultrafast", "crf": 23, "render_area": 854 * 480},
+    "quality": {"interp": cv2.INTER_LINEAR, "x264": "superfast", "crf": 18},
     "still": {"interp": cv2.INTER_CUBIC},
     "still_fast": {"interp": cv2.INTER_LINEAR},
 }
@@ -33,18 +37,49 @@ KEY_RAMP = 0.75  # seconds over which a first keyframe hands over to the animate
 LAST_RAMP = 1.0  # seconds over which the shot converges on a last keyframe
 
 
+def render_scale(preset: str, width: int, height: int) -> float:
+    """Scale at which a preset composes layers for a given output size (1 = full size)."""
+    area = PRESETS.get(preset, PRESETS["fast"]).get("render_area")
+    return 1.0 if not area else min(1.0, (area / (width * height)) ** 0.5)
+
+
 def _smooth(x: float) -> float:
     x = min(1.0, max(0.0, x))
     return x * x * (3 - 2 * x)
 
 
+@dataclass
+class _Cutout:
+    """A layer ready for the hot loop: premultiplied colour and inverse alpha, both uint8."""
+
+    premul: np.ndarray
+    inv_alpha: np.ndarray  # 255 - alpha (one channel: a third of the warp cost)
+
+
 class FrameRenderer:
-    """Renders frame ``i`` of a scene into a reused buffer. Same scene + index → same pixels."""
+    """Renders frame ``i`` of a scene. Same scene + index → same pixels.
+
+    The returned array is one of a few rotating buffers: it stays valid while the next
+    ``RING - 1`` frames render (room for an encoder thread behind the renderer)."""
+
+    RING = 4
 
     def __init__(self, scene: Scene, preset: str = "fast") -> None:
         self.scene = scene
         self.interp = PRESETS.get(preset, PRESETS["fast"])["interp"]
         self.buf = np.empty((scene.height, scene.width, 3), np.uint8)
+        self.out_size = (scene.out_width or scene.width, scene.out_height or scene.height)
+        self.scaled = self.out_size != (scene.width, scene.height)
+        ow, oh = self.out_size
+        self._ring = [np.empty((oh, ow, 3), np.uint8) for _ in range(self.RING)]
+        self._k = 0
+        self._cut: dict[int, _Cutout] = {}
+        for idx, ly in enumerate(scene.layers):
+            if ly.alpha is not None:
+                a = np.clip(ly.alpha, 0, 1)
+                premul = np.clip(ly.rgb * a[..., None] + 0.5, 0, 255).astype(np.uint8)
+                inv = np.clip(255.0 - a * 255.0 + 0.5, 0, 255).astype(np.uint8)
+                self._cut[idx] = _Cutout(premul, inv)
         n = scene.frames
         self._ramp = min(KEY_RAMP, 0.3 * n / scene.fps)
         self._last_ramp = min(LAST_RAMP, 0.4 * n / scene.fps)
@@ -54,26 +89,32 @@ class FrameRenderer:
         n = sc.frames
         u = i / (n - 1) if n > 1 else 0.0
         t = i / sc.fps
-        out = self.buf
-        for ly in sc.layers:
+        comp = self.buf
+        for idx, ly in enumerate(sc.layers):
             cam = sc.camera.camera(u, t, ly.depth)
             if ly.animated:
                 cam = cam @ sc.camera.action_matrix(u, t, ly.anchor)
-            place = np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
-            m = cam @ place
+            m = cam @ np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
             if ly.alpha is None:
                 cv2.warpAffine(
                     ly.rgb,
                     m[:2],
                     (sc.width, sc.height),
-                    dst=out,
+                    dst=comp,
                     flags=self.interp,
                     borderMode=cv2.BORDER_REFLECT_101,
                 )
             else:
-                self._blend_layer(out, ly, m)
+                self._blend_layer(comp, self._cut[idx], m)
+        out = self._ring[self._k]
+        self._k = (self._k + 1) % self.RING
+        if self.scaled:
+            cv2.resize(comp, self.out_size, dst=out, interpolation=cv2.INTER_LINEAR)
+        else:
+            out[...] = comp
+        oh, ow = out.shape[:2]
         for ov in sc.overlays:
-            cv2.add(out, ov.view(i, sc.height, sc.width), dst=out)
+            cv2.add(out, ov.view(i, oh, ow), dst=out)
         if sc.first is not None and self._ramp > 0:
             w = _smooth(t / self._ramp)
             if w < 1.0:
@@ -85,8 +126,8 @@ class FrameRenderer:
                 cv2.addWeighted(sc.last, w, out, 1.0 - w, 0.0, dst=out)
         return out
 
-    def _blend_layer(self, out: np.ndarray, ly: Layer, m: np.ndarray) -> None:
-        h, w = ly.rgb.shape[:2]
+    def _blend_layer(self, out: np.ndarray, cut: _Cutout, m: np.ndarray) -> None:
+        h, w = cut.premul.shape[:2]
         corners = m @ np.array([[0, w, 0, w], [0, 0, h, h], [1, 1, 1, 1]], np.float64)
         x0 = max(0, math.floor(corners[0].min()) - 1)
         y0 = max(0, math.floor(corners[1].min()) - 1)
@@ -98,17 +139,26 @@ class FrameRenderer:
         mr[0, 2] -= x0
         mr[1, 2] -= y0
         size = (x1 - x0, y1 - y0)
-        fg = cv2.warpAffine(ly.rgb, mr, size, flags=self.interp, borderMode=cv2.BORDER_REPLICATE)
-        a = cv2.warpAffine(
-            ly.alpha,
+        fg = cv2.warpAffine(
+            cut.premul,
+            mr,
+            size,
+            flags=self.interp,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0),
+        )
+        inv = cv2.warpAffine(
+            cut.inv_alpha,
             mr,
             size,
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
-            borderValue=0,
+            borderValue=255,
         )
+        inv = cv2.merge((inv, inv, inv))
         roi = out[y0:y1, x0:x1]
-        roi[...] = cv2.blendLinear(fg, roi, a, 1.0 - a)
+        cv2.multiply(roi, inv, dst=roi, scale=1.0 / 255.0)  # background * (1 - alpha)
+        cv2.add(roi, fg, dst=roi)  # + premultiplied foreground
 
     def frames(self) -> Iterator[np.ndarray]:
         for i in range(self.scene.frames):
@@ -125,6 +175,47 @@ class I420Writer(VideoWriter):
         self._n += 1
         for packet in self._video.encode(frame):
             self._out.mux(packet)
+
+
+class Encoder:
+    """Encodes frames on a background thread while the next ones render (OpenCV and x264
+    release the GIL), so a render uses both cores. ``put`` blocks when two frames wait."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: int, preset: str) -> None:
+        opts = PRESETS.get(preset, PRESETS["fast"])
+        self._writer = I420Writer(
+            path, width, height, fps, crf=opts.get("crf", 20), preset=opts.get("x264", "veryfast")
+        )
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kinema-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (frame := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._writer.write(frame)
+                except BaseException as exc:  # surfaced to the caller on the next put/close
+                    self._error = exc
+
+    def put(self, frame: np.ndarray) -> None:
+        if self._error is not None:
+            raise EngineFailure(f"video encoder failed: {self._error}")
+        self._queue.put(frame)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+        if self._error is not None:
+            raise EngineFailure(f"video encoder failed: {self._error}")
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _threads(req: GenerationRequest) -> None:
@@ -151,7 +242,7 @@ class CompositorEngine:
         out_dir.mkdir(parents=True, exist_ok=True)
         if should_cancel is not None and should_cancel():
             raise Cancelled("generation cancelled")
-        scene = build_scene(req)
+        scene = build_scene(req, render_scale(req.preset, req.width, req.height))
         renderer = FrameRenderer(scene, req.preset)
         plan = scene.plan.to_dict()
         plan.update(scene.info)
@@ -168,25 +259,17 @@ class CompositorEngine:
             return GenerationResult(files=[path], poster=None, **result_meta)
         path = out_dir / "video.mp4"
         poster = out_dir / "poster.jpg"
-        opts = PRESETS.get(req.preset, PRESETS["fast"])
         n = scene.frames
         poster_index = min(n - 1, n // 3)
         try:
-            with I420Writer(
-                path,
-                scene.width,
-                scene.height,
-                scene.fps,
-                crf=opts.get("crf", 20),
-                preset=opts.get("x264", "veryfast"),
-            ) as wr:
+            with Encoder(path, req.width, req.height, scene.fps, req.preset) as enc:
                 for i in range(n):
                     if should_cancel is not None and should_cancel():
                         raise Cancelled("generation cancelled")
                     frame = renderer.render(i)
                     if i == poster_index:
                         poster.write_bytes(encode_image(frame, "JPEG", quality=88))
-                    wr.write(frame)
+                    enc.put(frame)
                     if progress is not None:
                         progress((i + 1) / n)
         except BaseException:
