@@ -196,3 +196,20 @@ async def test_sessions_are_isolated():
     caps_b = " ".join(e["text"] for e in cb.got.of_type("caption"))
     assert "Ada" in caps_a and "Bob" not in caps_a
     assert "Bob" in caps_b and "Ada" not in caps_b
+
+
+async def test_greeting_is_spoken_on_connect_without_a_user_turn():
+    eng = fake_engines()
+    eng.responder.greeting = lambda: "Hello there. I am Ada."  # type: ignore[attr-defined]
+    s = await LiveSession(eng, SessionConfig()).start()
+    c = Collector(s)
+    await c.got.wait_for("turn_metrics", timeout=5)
+    second = s.subscribe()  # a second viewer does not trigger another greeting
+    await s.close()
+    await c.stop()
+    assert [e["text"] for e in c.got.of_type("caption")] == ["Hello there.", "I am Ada."]
+    assert [(m["role"], m["content"]) for m in s.transcript] == [
+        ("assistant", "Hello there. I am Ada.")
+    ]
+    assert s.turn_records()[0]["source"] == "script" and second.closed
+    assert eng.responder.calls == []  # the brain was not asked

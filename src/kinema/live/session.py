@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +26,14 @@ import numpy as np
 from kinema.config import get_settings
 from kinema.errors import InvalidInput
 from kinema.live.clock import MediaClock
-from kinema.live.engines import Engines
+from kinema.live.engines import Engines, ReplySentence
 from kinema.live.frames import AudioOut, Event, VideoOut
 from kinema.live.metrics import FrameStats, TurnMetrics
 from kinema.live.outlet import Outlet
 from kinema.live.tools import ClientTool
 from kinema.live.workers import render_pool, speech_pool
 from kinema.media.audio import Audio, resample
+from kinema.voice.text import split_sentences
 from kinema.voice.tts.base import Speech
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class SessionConfig:
     video_buffer: int = 6  # frames per outlet before the oldest is dropped
     audio_buffer: int = 50  # chunks per outlet (one per frame period)
     tools: list[ClientTool] = field(default_factory=list)
+    greet: bool = True  # speak the responder's greeting (a persona's start script) on connect
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> SessionConfig:
@@ -99,6 +102,11 @@ def spoken_prefix(segment: _Segment, played: int, rate: int) -> str:
     return " ".join(out)
 
 
+async def _scripted(text: str) -> AsyncIterator[ReplySentence]:
+    for sentence in split_sentences(text) or [text]:
+        yield ReplySentence(sentence)
+
+
 class LiveSession:
     """A real-time talking character. Create, ``await start()``, subscribe outlets, talk, close."""
 
@@ -132,6 +140,7 @@ class LiveSession:
         self._turn_counter = 0
         self._closing = False
         self.interruptions = 0
+        self._greeted = False
         self._gone_dropped = [0, 0]  # video, audio drops of outlets already unsubscribed
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -198,6 +207,12 @@ class LiveSession:
         )
         self._outlets.append(outlet)
         outlet.events.put({"type": "state", "state": self.state, "t": self.clock.now()})
+        if self.config.greet and not self._greeted:
+            self._greeted = True
+            greeting = getattr(self.engines.responder, "greeting", None)
+            text = greeting() if callable(greeting) else None
+            if text:
+                self.say(text)
         return outlet
 
     def unsubscribe(self, outlet: Outlet) -> None:
@@ -222,6 +237,15 @@ class LiveSession:
         self.touch()
         self.interrupt("text")
         self._start_turn(TurnMetrics(self._next_turn(), "text", user_text=text))
+
+    def say(self, text: str) -> None:
+        """Speak ``text`` as the character (a greeting, a host app's announcement); no brain."""
+        self._check_open()
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("text: nothing to say.", field="text")
+        self.interrupt("say")
+        self._start_turn(TurnMetrics(self._next_turn(), "script"), script=text)
 
     def push_audio(self, samples: np.ndarray | bytes, rate: int = MIC_RATE) -> None:
         """Microphone audio (int16 mono). VAD start barges in; VAD end sends it to ASR."""
@@ -326,18 +350,19 @@ class LiveSession:
         self.transcript.append(entry)
         self._emit({"type": "transcript", **entry})
 
-    def _start_turn(self, turn: TurnMetrics) -> None:
+    def _start_turn(self, turn: TurnMetrics, script: str | None = None) -> None:
         self.turns.append(turn)
         self._turn = turn
         self._reply_done = False
         self._segments = []
         history = list(self.transcript)
-        self._log("user", turn.user_text)
-        for tool in self.config.tools:
-            if tool.matches(turn.user_text):
-                self.emit_client_event(tool.name, {"text": turn.user_text})
+        if script is None:
+            self._log("user", turn.user_text)
+            for tool in self.config.tools:
+                if tool.matches(turn.user_text):
+                    self.emit_client_event(tool.name, {"text": turn.user_text})
         self._set_state("thinking")
-        self._reply_task = asyncio.create_task(self._reply(turn, history))
+        self._reply_task = asyncio.create_task(self._reply(turn, history, script))
 
     async def _transcribe(self, utterance: np.ndarray) -> None:
         turn = TurnMetrics(self._next_turn(), "audio")
@@ -354,11 +379,17 @@ class LiveSession:
         turn.user_text = text
         self._start_turn(turn)
 
-    async def _reply(self, turn: TurnMetrics, history: list[dict[str, Any]]) -> None:
+    async def _reply(
+        self, turn: TurnMetrics, history: list[dict[str, Any]], script: str | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         rate = self.config.audio_rate
+        if script is not None:
+            sentences = _scripted(script)
+        else:
+            sentences = self.engines.responder.reply(history, turn.user_text)
         try:
-            async for sentence in self.engines.responder.reply(history, turn.user_text):
+            async for sentence in sentences:
                 text = sentence.text.strip()
                 if not text:
                     continue

@@ -53,6 +53,10 @@ class BrainResponder:
         self.brain, self.persona = brain, persona
         self.index, self.org_id, self.doc_ids = index, org_id, doc_ids
 
+    def greeting(self) -> str | None:
+        """The persona's start script, spoken when the client connects (none: wait silently)."""
+        return (self.persona.start_script or "").strip() or None
+
     async def reply(
         self, history: list[dict[str, Any]], user_text: str
     ) -> AsyncIterator[ReplySentence]:
