@@ -88,3 +88,49 @@ def test_whisper_backend_reports_missing_extra():
             WhisperASR()
     else:
         pytest.skip("faster-whisper is installed; model files may be absent offline")
+
+
+def test_openai_backend_posts_wav_and_reads_words(tts):
+    import httpx
+
+    from kinema.voice.asr.openai import OpenAIASR
+
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["path"] = request.url.path
+        seen["body"] = request.content
+        return httpx.Response(
+            200,
+            json={
+                "text": "hello world",
+                "language": "english",
+                "duration": 1.0,
+                "words": [
+                    {"word": "hello", "start": 0.1, "end": 0.4},
+                    {"word": "world", "start": 0.5, "end": 0.9},
+                ],
+            },
+        )
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    asr = OpenAIASR("http://asr.test/v1", "whisper-1", "k", http_client=client)
+    speech = tts.synthesize("hello world", "emma")
+    result = asr.transcribe(speech.audio)
+    assert seen["path"] == "/v1/audio/transcriptions"
+    assert b"RIFF" in seen["body"] and b"whisper-1" in seen["body"]
+    assert result.text == "hello world" and [w.text for w in result.words] == ["hello", "world"]
+    assert result.words[1].start == 0.5
+
+
+def test_confidence_separates_clear_from_garbled(tts, asr):
+    """emma (f2) is recognised well, leo (m7) badly; N-best agreement shows it."""
+
+    def conf(voice: str) -> float:
+        return float(
+            np.mean(
+                [asr.transcribe(tts.synthesize(t, voice).audio).confidence for t in SENTENCES[:3]]
+            )
+        )
+
+    assert conf("emma") > conf("leo") + 0.2

@@ -11,6 +11,8 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
+
 from kinema.errors import InvalidInput
 from kinema.media.audio import Audio
 from kinema.voice.analysis import VoiceStats, voice_stats
@@ -120,6 +122,36 @@ def _preset_stats(preset_id: str) -> VoiceStats:
     return voice_stats(speech.audio)
 
 
+_CURVE_PITCHES = (10, 30, 50, 70, 90)
+
+
+@lru_cache(maxsize=128)
+def _pitch_curve(preset_id: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Measured F0 of a preset at several espeak pitch settings: variants differ in how far
+    the pitch parameter moves them, so each chosen preset is calibrated on its own."""
+    from kinema.voice.tts.espeak import EspeakTTS
+
+    preset, tts = PRESETS[preset_id], EspeakTTS()
+    f0s = []
+    for p in _CURVE_PITCHES:
+        spec = replace(preset.spec(), pitch=p)
+        f0s.append(voice_stats(tts.synthesize(sample_text(preset.language), spec).audio).f0)
+    return _CURVE_PITCHES, tuple(f0s)
+
+
+def _pitch_for_f0(preset_id: str, f0: float) -> int:
+    pitches, f0s = _pitch_curve(preset_id)
+    logs = np.log(np.maximum.accumulate(np.maximum(f0s, 1.0)))  # monotonic for interpolation
+    if logs[-1] <= logs[0]:
+        return PRESETS[preset_id].pitch
+    # extend the curve linearly to the parameter's ends before clamping
+    slope_lo = (logs[1] - logs[0]) / (pitches[1] - pitches[0])
+    slope_hi = (logs[-1] - logs[-2]) / (pitches[-1] - pitches[-2])
+    xs = [0, *pitches, 100]
+    ys = [logs[0] - slope_lo * pitches[0], *logs, logs[-1] + slope_hi * (100 - pitches[-1])]
+    return int(round(float(np.interp(math.log(f0), ys, xs))))
+
+
 def match_from_sample(
     audio: Audio, language: str | None = "en", name: str = "matched"
 ) -> tuple[VoiceSpec, VoiceStats]:
@@ -147,12 +179,11 @@ def match_from_sample(
     preset = min(candidates, key=distance)
     ref = _preset_stats(preset.id)
     spec = preset.spec()
-    ratio = pitch_ratio(spec.pitch) * stats.f0 / ref.f0
     rate = spec.rate * (stats.syllable_rate / ref.syllable_rate if ref.syllable_rate else 1.0)
     tuned = replace(
         spec,
         name=name,
-        pitch=pitch_for_ratio(ratio),
+        pitch=_pitch_for_f0(preset.id, stats.f0),
         rate=int(round(min(450, max(80, rate)))),
     )
     return tuned, stats

@@ -12,7 +12,11 @@ class OpenAIASR:
     name = "openai"
 
     def __init__(
-        self, base_url: str | None = None, model: str | None = None, api_key: str | None = None
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        http_client: object | None = None,  # an httpx.Client, e.g. with a test transport
     ) -> None:
         from kinema.config import get_settings
 
@@ -24,7 +28,10 @@ class OpenAIASR:
         from openai import OpenAI
 
         self._client = OpenAI(
-            base_url=self.base_url, api_key=api_key or settings.llm_api_key, timeout=30.0
+            base_url=self.base_url,
+            api_key=api_key or settings.llm_api_key,
+            timeout=30.0,
+            http_client=http_client,  # type: ignore[arg-type]
         )
 
     def transcribe(self, audio: Audio) -> Transcript:
