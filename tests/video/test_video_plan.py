@@ -28,8 +28,8 @@ def test_colour_binds_to_the_next_noun_and_unknown_words_are_ignored() -> None:
     plan = parse_prompt("a red car on a road at night, neon, flamboyant gesticulation")
     assert ("car", "red") in plan.objects
     assert "red car" in plan.understood
-    assert plan.light == "night"  # first light phrase wins; neon is still understood
-    assert "neon" in plan.understood
+    assert plan.light == "neon"  # neon implies night and wins over it
+    assert "at night" in plan.understood
     assert plan.ignored == ["flamboyant", "gesticulation"]
 
 

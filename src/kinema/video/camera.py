@@ -42,6 +42,7 @@ class CameraPath:
     speed: float = 1.0
     action: str | None = None
     seed: int = 0
+    centre_walk: bool = False  # no first frame: the subject may start off its resting place
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng([self.seed, 3])
@@ -107,7 +108,9 @@ class CameraPath:
         tx = ty = 0.0
         if self.action in ("walk_left", "walk_right"):
             sign = -1 if self.action == "walk_left" else 1
-            tx = sign * 0.32 * k * w * u  # walking is steady, not eased
+            # walking is steady, not eased; without a first frame to honour, the walk is
+            # centred on the subject's place so it crosses the frame instead of leaving it
+            tx = sign * 0.32 * k * w * (u - (0.5 if self.centre_walk else 0.0))
             ty = -0.012 * h * abs(math.sin(math.pi * 2.0 * t))  # step bob
         elif self.action == "approach":
             sx = sy = 1 + 0.3 * k * e

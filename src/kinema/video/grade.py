@@ -58,8 +58,8 @@ LOOKS: dict[str, Look] = {
     "overcast": Look(
         gains=(0.96, 1.0, 1.05),
         lift=(0.03, 0.03, 0.035),
-        contrast=0.82,
-        saturation=0.68,
+        contrast=0.85,
+        saturation=0.78,
         gamma=1.05,
     ),
     "dramatic": Look(

@@ -113,12 +113,12 @@ def dust(h: int, w: int, rng: np.random.Generator, fps: int) -> Overlay:
 
 def fog(h: int, w: int, rng: np.random.Generator, fps: int) -> Overlay:
     """Drifting haze: periodic low-frequency noise, additive pale grey."""
-    gh, gw = 6, 10
+    gh, gw = 3, 5
     grid = rng.uniform(0, 1, (gh, gw)).astype(np.float32)
     grid = np.tile(grid, (3, 3))  # periodic by construction after resize of the middle tile
     big = cv2.resize(grid, (w * 3, h * 3), interpolation=cv2.INTER_CUBIC)
     tex = big[h : 2 * h, w : 2 * w]  # cubic interpolation of a periodic grid: smooth, tiling
-    tex = (np.clip(tex, 0, 1) ** 1.5 * 60).astype(np.uint8)
+    tex = (np.clip(tex, 0, 1) ** 2 * 38).astype(np.uint8)
     tex = np.repeat(tex[..., None], 3, axis=2)
     return Overlay(_tile(tex), (w * 0.03 / fps, 0.0), name="fog")
 
@@ -134,7 +134,7 @@ def build_overlays(weather: list[str], h: int, w: int, seed: int, fps: int) -> l
 def depth_haze(img: np.ndarray, weather: list[str], depth: float) -> np.ndarray:
     """Bake atmospheric haze into a float RGB layer: far layers (small depth) get more."""
     if "fog" in weather:
-        amount, colour = 0.55 * (1.0 - depth) + 0.12, (0.78, 0.8, 0.82)
+        amount, colour = 0.45 * (1.0 - depth) + 0.08, (0.78, 0.8, 0.82)
     elif "dust" in weather:
         amount, colour = 0.35 * (1.0 - depth) + 0.08, (0.85, 0.7, 0.5)
     elif "rain" in weather or "snow" in weather:

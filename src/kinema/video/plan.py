@@ -347,8 +347,8 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
             elif name == "weather":
                 if value not in plan.weather:
                     plan.weather.append(value)
-            elif getattr(plan, name) is None:
-                setattr(plan, name, value)
+            elif getattr(plan, name) is None or (name == "light" and value == "neon"):
+                setattr(plan, name, value)  # neon implies night, so it wins over it
 
     # single words: speed, colours + objects
     pending_colour: str | None = None

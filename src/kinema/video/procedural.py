@@ -73,6 +73,8 @@ def draw_stage(
     rng = np.random.default_rng([seed, 11])
     fx, fy, fw, fh = frame_box
     names = [o for o, _ in objects]
+    if light == "neon" and not set(names) & {"sea", "mountains", "hills", "desert", "field"}:
+        names = names + ["city"]  # neon light implies streets and signs
     colour_of = {o: c for o, c in objects if c}
     horizon = fy + int(fh * (0.62 if "sea" in names else 0.6))
     ys = np.arange(height, dtype=np.float32)[:, None, None]
@@ -129,21 +131,38 @@ def draw_stage(
                 shade = shade * 0.35
             img = img * (1 - mask[..., None]) + shade * mask[..., None]
     if "city" in names:
+        glow = np.zeros_like(img)
         x = float(fx - fw * 0.1)
+        win = max(2, round(fh * 0.009))
         while x < fx + fw * 1.1:
-            bw = rng.uniform(0.04, 0.09) * fw
-            bh = rng.uniform(0.12, 0.42) * fh
+            bw = rng.uniform(0.05, 0.11) * fw
+            bh = rng.uniform(0.14, 0.45) * fh
             x0, x1, y0 = int(x), int(x + bw), int(horizon - bh)
-            base = rng.uniform(34, 60) if night else rng.uniform(90, 140)
-            cv2.rectangle(img, (x0, y0), (x1, horizon), (base, base, base * 1.12), -1)
-            lit = (255, 60, 200) if light == "neon" else (255, 214, 140)
-            for wy in range(y0 + 6, horizon - 6, max(6, int(fh * 0.025))):
-                for wx in range(x0 + 4, x1 - 4, max(6, int(fw * 0.012))):
-                    if rng.random() < (0.45 if night else 0.25):
-                        c = lit if (light != "neon" or rng.random() < 0.5) else (60, 230, 255)
-                        c = c if night else (170, 190, 210)
-                        cv2.rectangle(img, (wx, wy), (wx + 3, wy + 4), c, -1)
-            x += bw + rng.uniform(0, 0.01) * fw
+            base = rng.uniform(26, 48) if night else rng.uniform(90, 140)
+            cv2.rectangle(img, (x0, y0), (x1, horizon), (base, base, base * 1.15), -1)
+            lit = (255, 200, 130)
+            step_y, step_x = max(4, round(win * 2.6)), max(4, round(win * 2.2))
+            for wy in range(y0 + step_y, horizon - step_y, step_y):
+                for wx in range(x0 + win, x1 - 2 * win, step_x):
+                    if rng.random() < (0.42 if night else 0.25):
+                        c = lit if night else (170, 190, 210)
+                        if light == "neon" and rng.random() < 0.4:
+                            c = (90, 220, 255)
+                        cv2.rectangle(img, (wx, wy), (wx + win, wy + round(win * 1.3)), c, -1)
+            if light == "neon" and rng.random() < 0.55:  # a glowing sign on the facade
+                c = [(255, 40, 190), (40, 230, 255), (255, 220, 60), (150, 60, 255)][
+                    int(rng.integers(0, 4))
+                ]
+                sx0 = int(x0 + bw * rng.uniform(0.1, 0.4))
+                sy0 = int(y0 + bh * rng.uniform(0.1, 0.5))
+                if rng.random() < 0.5:
+                    sx1, sy1 = sx0 + max(3, int(bw * 0.18)), sy0 + int(bh * 0.4)
+                else:
+                    sx1, sy1 = sx0 + int(bw * 0.6), sy0 + max(3, int(fh * 0.025))
+                cv2.rectangle(glow, (sx0, sy0), (sx1, sy1), c, -1)
+            x += bw + rng.uniform(0, 0.012) * fw
+        if glow.any():
+            img += cv2.GaussianBlur(glow, (0, 0), fh * 0.02) * 1.6 + glow * 0.9
     # ground
     ground_kind = next(
         (n for n in ("sea", "desert", "beach", "road", "field") if n in names),
@@ -177,14 +196,26 @@ def draw_stage(
             ],
             np.int32,
         )
-        road = (62, 62, 66) if not night else (26, 26, 30)
+        road = (62, 62, 66) if not night else (34, 34, 40)
         cv2.fillPoly(img, [pts], road, cv2.LINE_AA)
+        edge = (200, 200, 195) if not night else (110, 110, 115)
+        for side in (-1, 1):
+            p0 = (int(vx + side * fw * 0.012), horizon)
+            p1 = (int(vx + side * near * 0.92), height)
+            cv2.line(img, p0, p1, edge, max(1, round(fh * 0.004)), cv2.LINE_AA)
         for k in range(12):
             a, b = (k / 12) ** 2, ((k + 0.5) / 12) ** 2
             ya, yb = horizon + a * (height - horizon), horizon + b * (height - horizon)
             wa, wb = 1 + a * fw * 0.012, 1 + b * fw * 0.012
             line = np.array([[vx - wa, ya], [vx + wa, ya], [vx + wb, yb], [vx - wb, yb]], np.int32)
             cv2.fillPoly(img, [line], (225, 210, 120) if not night else (150, 140, 90), cv2.LINE_AA)
+    if night and ground_kind in ("road", "city", "sea"):
+        # wet ground: the lit skyline reflects, blurred and dimmed, below the horizon
+        k = min(horizon, height - horizon)
+        mirror = img[horizon - k : horizon][::-1]
+        refl = cv2.GaussianBlur(mirror, (0, 0), sigmaX=fh * 0.004, sigmaY=fh * 0.02)
+        fade = np.linspace(0.45, 0.0, k, dtype=np.float32)[:, None, None]
+        img[horizon : horizon + k] += np.clip(refl - 30, 0, None) * fade
     if "trees" in names:
         for _ in range(int(rng.integers(5, 10))):
             tx = rng.uniform(fx, fx + fw)
@@ -236,6 +267,7 @@ def _draw_subject(
     """An RGBA sprite of a simple flat shape, height relative to the frame height ``fh``."""
     s = fh / 720
     if name == "car":
+        s *= 1.25
         w, h = int(520 * s), int(190 * s)
         col = colour or (200, 30, 35)
         img = np.zeros((h, w, 4), np.uint8)
@@ -292,9 +324,25 @@ def _draw_subject(
             -1,
             cv2.LINE_AA,
         )
-        # soft contact shadow
-        shadow = np.zeros((h + int(20 * s), w, 4), np.uint8)
-        shadow[:h] = img
+        # soft contact shadow under the wheels, drawn behind the body
+        shadow = np.zeros((h + int(12 * s), w, 4), np.uint8)
+        cv2.ellipse(
+            shadow,
+            (w // 2, int(172 * s)),
+            (int(250 * s), int(14 * s)),
+            0,
+            0,
+            360,
+            (0, 0, 0, 150),
+            -1,
+            cv2.LINE_AA,
+        )
+        shadow[..., 3] = cv2.GaussianBlur(shadow[..., 3], (0, 0), 6 * s)
+        body_a = img[..., 3:4].astype(np.float32) / 255
+        top = shadow[:h].astype(np.float32)
+        top[..., :3] = img[..., :3] * body_a + top[..., :3] * (1 - body_a)
+        top[..., 3] = np.maximum(img[..., 3], top[..., 3])
+        shadow[:h] = top.astype(np.uint8)
         return shadow
     if name == "person":
         w, h = int(130 * s), int(380 * s)

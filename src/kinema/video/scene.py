@@ -58,13 +58,14 @@ class Scene:
 
 
 def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
-    """Scale and centre-crop ``img`` to fill ``w x h`` (what a keyframe of another ratio does)."""
+    """Scale and crop ``img`` to fill ``w x h`` (what a keyframe of another ratio does).
+    Horizontal crops are centred; vertical crops keep the upper part (where faces are)."""
     ih, iw = img.shape[:2]
     s = max(w / iw, h / ih)
     nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
     r = cv2.resize(img, (nw, nh), interpolation=interp)
-    x0, y0 = (nw - w) // 2, (nh - h) // 2
+    x0, y0 = (nw - w) // 2, round((nh - h) * 0.3)
     return np.ascontiguousarray(r[y0 : y0 + h, x0 : x0 + w])
 
 
@@ -243,7 +244,16 @@ def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
     look = 0.45 if info["base"] == "procedural" else 1.0
     _bake_colour(layers, plan, styles, w, h, pad, look)
     overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
-    camera = CameraPath(w, h, req.duration, plan.camera, plan.speed, plan.action, req.seed)
+    camera = CameraPath(
+        w,
+        h,
+        req.duration,
+        plan.camera,
+        plan.speed,
+        plan.action,
+        req.seed,
+        centre_walk=first is None,
+    )
     info["layers"] = [ly.name for ly in layers]
     info["render_size"] = [w, h]
     if (w, h) != (out_w, out_h):  # report boxes in output pixels
