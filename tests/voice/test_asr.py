@@ -123,6 +123,7 @@ def test_openai_backend_posts_wav_and_reads_words(tts):
     assert result.words[1].start == 0.5
 
 
+@pytest.mark.slow
 def test_confidence_separates_clear_from_garbled(tts, asr):
     """emma (f2) is recognised well, leo (m7) badly; N-best agreement shows it."""
 

@@ -147,11 +147,11 @@ def _timings(
     phonemes: list[PhonemeEvent] = []
     if starts and starts[0][0] > 0:  # tile the whole audio: leading silence is "sil" too
         starts.insert(0, (0, "_"))
-    for i, (sample, name) in enumerate(starts):
+    for i, (at, ph) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else n
-        if end > sample:
+        if end > at:
             phonemes.append(
-                PhonemeEvent(name, sample / rate, end / rate, phoneme_to_viseme(name, language))
+                PhonemeEvent(ph, at / rate, end / rate, phoneme_to_viseme(ph, language))
             )
     return phonemes, words
 
