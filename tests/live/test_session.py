@@ -213,3 +213,39 @@ async def test_greeting_is_spoken_on_connect_without_a_user_turn():
     ]
     assert s.turn_records()[0]["source"] == "script" and second.closed
     assert eng.responder.calls == []  # the brain was not asked
+
+
+async def test_a_failing_renderer_closes_the_session_with_error():
+    eng = fake_engines()
+
+    def broken(controls):
+        raise RuntimeError("GPU on fire")
+
+    eng.renderer.render = broken  # type: ignore[method-assign]
+    s = await started()
+    s.engines = eng
+    c = Collector(s)
+    await asyncio.wait_for(s.closed.wait(), 2)
+    await c.stop()
+    assert s.close_reason == "error"
+    assert "GPU on fire" in c.got.of_type("error")[0]["message"]
+
+
+async def test_asr_failure_is_reported_and_the_session_goes_on():
+    eng = fake_engines()
+
+    def deaf(audio):
+        raise RuntimeError("no model")
+
+    eng.transcriber.transcribe = deaf  # type: ignore[method-assign]
+    s = await LiveSession(eng, SessionConfig()).start()
+    c = Collector(s)
+    loud = (3000 * np.sin(np.arange(320) * 0.3)).astype(np.int16)
+    for chunk in [loud] * 5 + [np.zeros(320, np.int16)] * 4:
+        s.push_audio(chunk)
+    await c.got.wait_for("error", timeout=2)
+    await s.send_text("who are you")
+    await c.got.wait_for("turn_metrics", timeout=5)
+    await s.close()
+    await c.stop()
+    assert s.transcript[-1]["content"].startswith("I am Ada")

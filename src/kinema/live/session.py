@@ -369,7 +369,13 @@ class LiveSession:
         self._set_state("thinking")
         loop = asyncio.get_running_loop()
         audio = Audio(utterance, MIC_RATE)
-        text = await loop.run_in_executor(speech_pool(), self.engines.transcriber.transcribe, audio)
+        try:
+            transcribe = self.engines.transcriber.transcribe
+            text = await loop.run_in_executor(speech_pool(), transcribe, audio)
+        except Exception as exc:  # ASR trouble costs this utterance, not the session
+            log.exception("session %s: speech recognition failed", self.id)
+            self._emit({"type": "error", "message": f"speech recognition failed: {exc}"})
+            text = ""
         turn.asr_done = time.monotonic()
         text = (text or "").strip()
         if not text or self._user_speaking or self._closing:
@@ -454,6 +460,16 @@ class LiveSession:
         return image, (time.perf_counter() - t0) * 1000.0
 
     async def _run(self) -> None:
+        try:
+            await self._tick_loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken renderer/animator must not leave a frozen session
+            log.exception("session %s: the frame loop failed", self.id)
+            self._emit({"type": "error", "message": f"rendering failed: {exc}"})
+            self._spawn(self.close("error"))
+
+    async def _tick_loop(self) -> None:
         loop = asyncio.get_running_loop()
         clock, rate = self.clock, self.config.audio_rate
         n = 0

@@ -85,8 +85,8 @@ async def serve_websocket(
     sender = asyncio.create_task(_send_loop(ws, outlet, jpeg_quality, send_silence))
     receiver = asyncio.create_task(_receive_loop(ws, session, outlet))
     try:
-        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-        if receiver in done and close_session:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if close_session and not session.is_closed:  # the client left (or could not be sent to)
             await session.close("client_disconnected")
             with contextlib.suppress(Exception):  # flush the "closed" event if still connected
                 await asyncio.wait_for(sender, 1.0)
