@@ -81,14 +81,6 @@ def to_uint8(img: np.ndarray) -> np.ndarray:
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def vignette_mask(h: int, w: int, amount: float) -> np.ndarray:
-    """A multiplicative HxW float mask, 1 at the centre, ``1 - amount`` in the far corners."""
-    y = np.linspace(-1.0, 1.0, h, dtype=np.float32)[:, None]
-    x = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
-    r2 = (x * x + y * y) * 0.5
-    return 1.0 - amount * np.clip(r2, 0, 1) ** 1.5
-
-
 def apply_look(
     img: np.ndarray,
     light: str | None,
@@ -159,3 +151,67 @@ def transfer_lab(img: np.ndarray, src: LabStats, style: LabStats, strength: floa
     lab = (lab - src.mean) * (std_t / src.std) + mean_t
     lab[..., 0] = np.clip(lab[..., 0], 0, 100)
     return np.clip(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB), 0, 1)
+
+
+class FrameGrader:
+    """The same looks and style transfer for existing footage, per frame and cheap: uint8
+    OpenCV ops only (a Lab LUT for style, RGB curves + a saturation matrix for the light, then
+    the glow added and the vignette multiplied from precomputed maps)."""
+
+    def __init__(
+        self,
+        h: int,
+        w: int,
+        light: str | None,
+        style: tuple[LabStats, LabStats, float] | None = None,
+    ) -> None:
+        self.style_lut = None
+        if style is not None and style[2] > 0:
+            src, sty, k = style
+            mean_t = src.mean + k * (sty.mean - src.mean)
+            std_t = src.std + k * (sty.std - src.std)
+            v = np.arange(256, dtype=np.float32)
+            lut = np.empty((1, 256, 3), np.uint8)
+            for c, (to_f, to_8) in enumerate([(v / 2.55, 2.55), (v - 128, 1.0), (v - 128, 1.0)]):
+                f = (to_f - src.mean[c]) * (std_t[c] / src.std[c]) + mean_t[c]
+                f = f * to_8 if c == 0 else f + 128
+                lut[0, :, c] = np.clip(f + 0.5, 0, 255).astype(np.uint8)
+            self.style_lut = lut
+        self.look = LOOKS.get(light or "")
+        if self.look is None:
+            return
+        lk = self.look
+        x = np.arange(256, dtype=np.float32)[:, None] / 255.0
+        y = x * (np.asarray(lk.gains, np.float32) * lk.exposure)
+        y = np.power(np.clip(y, 0, None), lk.gamma)
+        y = y + np.asarray(lk.lift, np.float32) * (1.0 - np.clip(y, 0, 1))
+        y = (y - 0.45) * lk.contrast + 0.45
+        self.curve = np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8).reshape(1, 256, 3)
+        lum = np.asarray([0.299, 0.587, 0.114], np.float32)
+        s = lk.saturation
+        self.matrix = (s * np.eye(3) + (1 - s) * np.outer(np.ones(3), lum)).astype(np.float32)
+        self.glow = None
+        if any(lk.glow):
+            fall = np.clip(1.0 - np.arange(h, dtype=np.float32) / h, 0, 1) ** 2
+            g = fall[:, None, None] * np.asarray(lk.glow, np.float32) * 255
+            self.glow = np.ascontiguousarray(np.broadcast_to(g, (h, w, 3)).astype(np.uint8))
+        self.vignette = None
+        if lk.vignette:
+            ys = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+            xs = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+            m = 1.0 - lk.vignette * np.clip((xs**2 + ys**2) * 0.5, 0, 1.5) ** 1.5
+            self.vignette = np.repeat((np.clip(m, 0, 1) * 255)[..., None], 3, 2).astype(np.uint8)
+
+    def apply(self, rgb: np.ndarray) -> np.ndarray:
+        out = rgb
+        if self.style_lut is not None:
+            lab = cv2.cvtColor(out, cv2.COLOR_RGB2Lab)
+            out = cv2.cvtColor(cv2.LUT(lab, self.style_lut), cv2.COLOR_Lab2RGB)
+        if self.look is None:
+            return out
+        out = cv2.transform(cv2.LUT(out, self.curve), self.matrix)
+        if self.glow is not None:
+            cv2.add(out, self.glow, dst=out)
+        if self.vignette is not None:
+            cv2.multiply(out, self.vignette, dst=out, scale=1.0 / 255.0)
+        return out

@@ -42,6 +42,7 @@ class GenerationRequest:
     references: list[Reference] = field(default_factory=list)
     options: dict[str, float] = field(default_factory=dict)  # e.g. motion_physics 0..1
     engine: str = "compositor"  # registered engine name (``kinema.video.engines``)
+    video: Path | None = None  # input video file for edits (preset "edit", gen4_aleph)
 
 
 @dataclass

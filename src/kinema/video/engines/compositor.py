@@ -32,6 +32,7 @@ PRESETS: dict[str, dict] = {
     "quality": {"interp": cv2.INTER_LINEAR, "x264": "superfast", "crf": 18},
     "still": {"interp": cv2.INTER_CUBIC},
     "still_fast": {"interp": cv2.INTER_LINEAR},
+    "edit": {"x264": "ultrafast", "crf": 20},  # restyle/relight an input video (edit.py)
 }
 KEY_RAMP = 0.75  # seconds over which a first keyframe hands over to the animated scene
 LAST_RAMP = 1.0  # seconds over which the shot converges on a last keyframe
@@ -242,6 +243,10 @@ class CompositorEngine:
         out_dir.mkdir(parents=True, exist_ok=True)
         if should_cancel is not None and should_cancel():
             raise Cancelled("generation cancelled")
+        if req.preset == "edit" or req.video is not None:
+            from kinema.video.edit import edit_video
+
+            return edit_video(req, out_dir, progress, should_cancel)
         scene = build_scene(req, render_scale(req.preset, req.width, req.height))
         renderer = FrameRenderer(scene, req.preset)
         plan = scene.plan.to_dict()
