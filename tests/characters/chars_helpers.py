@@ -1,0 +1,86 @@
+"""Helpers of the Characters API tests: portraits, speech, PDFs, running queued tasks."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from kinema.config import Settings
+from kinema.media.image import encode_image
+from kinema.platform import db
+
+DATA = Path(__file__).parent / "data"
+VERSION = {"X-Runway-Version": "2024-11-06"}
+
+
+def data_uri(data: bytes, mime: str = "image/jpeg") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def einstein_uri() -> str:
+    return data_uri((DATA / "einstein_photo.jpg").read_bytes())
+
+
+def no_face_uri() -> str:
+    from skimage import data as skdata
+
+    return data_uri(encode_image(skdata.coffee()), "image/png")
+
+
+def run_tasks(settings: Settings) -> list[str]:
+    """Run every queued task to its end in this process, through the worker's own code
+    (what a worker process would do); returns the task ids."""
+    from kinema.platform import tasks
+    from kinema.platform.jobs.registry import TASK_KINDS
+    from kinema.platform.jobs.worker import Job, run_job
+
+    with db.session_scope(settings) as s:
+        claims = tasks.claim_pending(s, 50, "test")
+    for c in claims:
+        job = Job(
+            c.task_id,
+            c.attempt,
+            c.kind,
+            TASK_KINDS[c.kind],
+            c.payload,
+            settings.model_dump(mode="json"),
+        )
+        run_job(job)
+    return [c.task_id for c in claims]
+
+
+def pdf_bytes(*paragraphs: str, title: str = "Store handbook") -> bytes:
+    """A small text PDF made with reportlab."""
+    import io
+
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    buf = io.BytesIO()
+    styles = getSampleStyleSheet()
+    story = [Paragraph(title, styles["Title"])]
+    story += [Paragraph(p, styles["BodyText"]) for p in paragraphs]
+    SimpleDocTemplate(buf, title=title).build(story)
+    return buf.getvalue()
+
+
+def make_avatar(client: TestClient, headers: dict, settings: Settings, **fields) -> dict:
+    body = {
+        "name": "Albert",
+        "personality": "A patient physics teacher.",
+        "referenceImage": einstein_uri(),
+        "voice": {"type": "runway-live-preset", "presetId": "vincent"},
+        **fields,
+    }
+    r = client.post("/v1/avatars", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    run_tasks(settings)
+    return client.get(f"/v1/avatars/{r.json()['id']}", headers=headers).json()
+
+
+def speech_wav(text: str, voice: str = "james") -> bytes:
+    from kinema.voice.tts import get_tts
+
+    return get_tts("espeak").synthesize(text, voice).audio.to_wav()
