@@ -237,22 +237,26 @@ async def soak(port: int, seconds: float, server_pid: int) -> None:
     async with httpx.AsyncClient() as http:
         rss0 = (await http.get(f"http://127.0.0.1:{port}/rss")).json()["rss_mb"]
     start = time.monotonic()
-    next_print = start + 60
+    every = min(60.0, seconds / 3)
+    next_print = start + every
     print(f"soak {seconds:.0f} s: RSS at start {rss0:.1f} MB")
+    offset: float | None = None  # video pts - wall clock at the first report (drift is vs this)
     while time.monotonic() - start < seconds:
         if c.events and c.events[-1][1].get("state") == "idle":
             await c.send(type="text", text="Who are you?")
         await asyncio.sleep(0.5)
         if time.monotonic() >= next_print:
-            next_print += 60
+            next_print += every
             rss = _rss_mb(server_pid)
-            wall = time.monotonic() - c.video[0][0]
+            wall = c.video[-1][0] - c.video[0][0]
             video_pts = c.video[-1][1] - c.video[0][1]
+            if offset is None:
+                offset = video_pts - wall
             audio_pts = c.audio[-1][1] + c.audio[-1][3] / 48000 if c.audio else 0.0
             m = await c.metrics()
             print(
                 f"  t={time.monotonic() - start:6.0f}s RSS {rss:7.1f} MB ({rss - rss0:+.1f})"
-                f"  video pts - wall {1000 * (video_pts - wall):+.0f} ms"
+                f"  A/V clock vs wall drift {1000 * (video_pts - wall - offset):+.0f} ms"
                 f"  last audio end - video pts {1000 * (audio_pts - c.video[-1][1]):+.0f} ms"
                 f"  dropped {m['dropped_frames']}"
             )
