@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     # -- platform -----------------------------------------------------------------------------
     executor: str = "local"  # local (worker processes) | ray
     workers: int = 2  # render processes of the local executor
+    worker_prewarm: bool = True  # workers import the engines at start, not at the first task
     ray_address: str = ""  # "" = start/attach a local Ray; "ray://host:10001" for a cluster
     initial_credits: int = 1000  # grant for a new organization
     max_concurrent_tasks: int = 2  # per organization; more are THROTTLED (FIFO)

@@ -11,6 +11,7 @@ from kinema.platform import accounts, db
 
 
 def make_settings(home: Path, **overrides: object) -> Settings:
+    overrides.setdefault("worker_prewarm", False)  # test kinds need no engine imports
     return Settings(home=home, workers=2, **overrides)  # type: ignore[arg-type]
 
 

@@ -29,11 +29,13 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
-def make_executor(name: str, workers: int, ray_address: str = "") -> Executor:
+def make_executor(
+    name: str, workers: int, ray_address: str = "", *, prewarm: bool = True
+) -> Executor:
     if name == "local":
         from kinema.platform.jobs.local import LocalExecutor
 
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, prewarm=prewarm)
     if name == "ray":
         from kinema.platform.jobs.ray_executor import RayExecutor
 
