@@ -43,6 +43,7 @@ def serve(port: int, size: int, fps: int) -> None:
 
     @app.websocket("/live/{i}")
     async def live(ws: WebSocket, i: int) -> None:
+        await ws.accept()  # accept first: building a new avatar takes a while under load
         img = np.clip(base.astype(np.int16) + (i % 8) * 6, 0, 255).astype(np.uint8)
         session = await LiveSession.create(
             SessionConfig(fps=fps, max_duration=4000, idle_timeout=600),
@@ -88,7 +89,8 @@ class Client:
     async def connect(cls, port: int, i: int) -> Client:
         import websockets
 
-        ws = await websockets.connect(f"ws://127.0.0.1:{port}/live/{i}", max_size=None)
+        url = f"ws://127.0.0.1:{port}/live/{i}"
+        ws = await websockets.connect(url, max_size=None, open_timeout=60)
         c = cls(ws)
         await c.wait_for("session", timeout=60)
         return c
