@@ -35,6 +35,8 @@ def test_design_deep_slow_older_british_man(tts):
         ("old German grandmother", "de-DE", "female", "senior"),
         ("young energetic Latin American guy", "es-419", "male", "young"),
         ("calm Mandarin speaking man", "zh-CN", "male", None),
+        ("deep Arabic man", "ar", "male", None),
+        ("Japanese young woman", "ja-JP", "female", "young"),
     ],
 )
 def test_design_reads_language_gender_age(text, language, gender, age):

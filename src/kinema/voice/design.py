@@ -35,6 +35,10 @@ _LANGUAGE_WORDS = {
     "italian": "it-IT", "portuguese": "pt-PT", "brazilian": "pt-BR", "dutch": "nl-NL",
     "russian": "ru-RU", "polish": "pl-PL", "swedish": "sv-SE", "hindi": "hi-IN",
     "indian": "hi-IN", "turkish": "tr-TR", "chinese": "zh-CN", "mandarin": "zh-CN",
+    "japanese": "ja-JP", "korean": "ko-KR", "arabic": "ar", "arab": "ar",
+    "indonesian": "id-ID", "vietnamese": "vi-VN", "ukrainian": "uk-UA", "greek": "el-GR",
+    "finnish": "fi-FI", "czech": "cs-CZ", "danish": "da-DK", "norwegian": "nb-NO",
+    "hungarian": "hu-HU", "romanian": "ro-RO",
 }  # fmt: skip
 _MALE = {"man", "male", "men", "boy", "guy", "gentleman", "he", "him", "his", "father", "dad",
          "grandfather", "grandpa", "masculine", "mr", "sir", "king", "wizard"}  # fmt: skip

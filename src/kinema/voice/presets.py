@@ -151,6 +151,21 @@ arjun     | Arjun     | hi-IN          | hi+m3                  | male   | adult
 elif      | Elif      | tr-TR          | tr+f4                  | female | adult  |  50  50 165 | clear warm           | Clear Turkish woman.
 mei       | Mei       | zh-CN          | cmn+f3                 | female | adult  |  52  50 160 | bright clear         | Bright Mandarin-speaking woman.
 wei       | Wei       | zh-CN          | cmn+m3                 | male   | adult  |  45  45 155 | calm neutral         | Calm Mandarin-speaking man.
+yui       | Yui       | ja-JP          | ja+f3                  | female | young  |  58  55 160 | light gentle         | Gentle young Japanese woman (reads kana; kanji are skipped by espeak).
+haruto    | Haruto    | ja-JP          | ja+m3                  | male   | adult  |  45  45 155 | calm polite          | Calm, polite Japanese man (reads kana).
+jiwoo     | Jiwoo     | ko-KR          | ko+f2                  | female | adult  |  52  55 160 | bright friendly      | Friendly Korean woman.
+layla     | Layla     | ar             | ar+f4                  | female | adult  |  50  55 155 | warm clear           | Warm Arabic-speaking woman.
+omar      | Omar      | ar             | ar+m3                  | male   | adult  |  42  45 150 | deep calm            | Calm, deep Arabic-speaking man.
+putri     | Putri     | id-ID          | id+f2                  | female | adult  |  52  55 165 | soft friendly        | Friendly Indonesian woman.
+linh      | Linh      | vi-VN          | vi+f1                  | female | young  |  58  55 160 | light clear          | Clear young Vietnamese woman.
+oksana    | Oksana    | uk-UA          | uk+f3                  | female | adult  |  50  50 160 | clear warm           | Warm Ukrainian woman.
+eleni     | Eleni     | el-GR          | el+f2                  | female | adult  |  52  55 165 | warm melodic         | Melodic Greek woman.
+aino      | Aino      | fi-FI          | fi+f5                  | female | young  |  58  50 160 | light calm           | Calm young Finnish woman.
+tereza    | Tereza    | cs-CZ          | cs+f4                  | female | adult  |  50  50 160 | clear precise        | Precise Czech woman.
+freja     | Freja     | da-DK          | da+f2                  | female | adult  |  52  55 160 | soft warm            | Soft Danish woman.
+nora      | Nora      | nb-NO          | nb+f3                  | female | adult  |  52  55 160 | bright clear         | Bright Norwegian woman.
+levente   | Levente   | hu-HU          | hu+m1                  | male   | adult  |  44  45 160 | steady warm          | Steady Hungarian man.
+andrei    | Andrei    | ro-RO          | ro+m6                  | male   | adult  |  45  50 160 | warm expressive      | Expressive Romanian man.
 """  # noqa: E501
 
 
@@ -197,6 +212,19 @@ SAMPLE_TEXT: dict[str, str] = {
     "hi": "नमस्ते, आज आप कैसे हैं? मौसम बहुत अच्छा है।",
     "tr": "Merhaba, bugün nasılsınız? Hava çok güzel.",
     "zh": "你好，你今天好吗？天气很好。",
+    "ja": "こんにちは、おげんきですか。きょうはいいてんきですね。",
+    "ko": "안녕하세요, 오늘 기분이 어때요? 날씨가 정말 좋아요.",
+    "ar": "مرحبا، كيف حالك اليوم؟ الطقس جميل جدا.",
+    "id": "Selamat pagi, apa kabar hari ini? Cuacanya sangat bagus.",
+    "vi": "Xin chào, hôm nay bạn có khỏe không? Thời tiết rất đẹp.",
+    "uk": "Доброго ранку, як у вас справи сьогодні? Погода дуже гарна.",
+    "el": "Καλημέρα, πώς είστε σήμερα; Ο καιρός είναι πολύ ωραίος.",
+    "fi": "Hyvää huomenta, mitä kuuluu tänään? Sää on todella kaunis.",
+    "cs": "Dobré ráno, jak se dnes máte? Počasí je opravdu krásné.",
+    "da": "Godmorgen, hvordan har du det i dag? Vejret er meget smukt.",
+    "nb": "God morgen, hvordan har du det i dag? Været er veldig fint.",
+    "hu": "Jó reggelt, hogy van ma? Az idő nagyon szép.",
+    "ro": "Bună dimineața, ce mai faceți astăzi? Vremea este foarte frumoasă.",
 }
 
 

@@ -32,7 +32,7 @@ VISEMES: tuple[str, ...] = (
 _CLASSES: dict[str, str] = {
     # post-alveolar, palatal and retroflex: lips forward
     "CH": "tS dZ tC tc dz; ts; ts. dz. S Z C c J s. z. s; z; sx",
-    "SS": "s z ts dz",  # sibilants
+    "SS": "s z ts dz t_s d_z",  # sibilants
     "PP": "p b m B P",  # bilabials
     "FF": "f v F",  # labiodentals
     "TH": "T D",  # dentals
@@ -63,6 +63,8 @@ def phoneme_to_viseme(phoneme: str, language: str = "en") -> str:
     if not name or name.startswith("_"):
         return "sil"
     name = name.lstrip("'\",%=")
+    if len(name) > 1 and name[0] == "?":
+        name = name[1:].lstrip("'\",%=")  # Danish stød on a vowel: the vowel shapes the mouth
     if len(name) > 1 and name[0] == "j" and name[1] in "aeiouAEIOU@":
         name = name[1:]  # iotated vowels (Russian "ja", "ju"): the vowel shapes the mouth
     for key in _KEYS:
