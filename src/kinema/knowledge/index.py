@@ -9,6 +9,7 @@ so a passage that matches part of the question still ranks.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -65,17 +66,25 @@ def fts5_query(text: str) -> str | None:
 
 
 _SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
-    text, heading, doc_name,
+CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_passages USING fts5(
+    text, heading, doc_name, org_key,
     org_id UNINDEXED, doc_id UNINDEXED, position UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
 
 
+def _org_key(org_id: str) -> str:
+    """An indexed token standing for the organization, so FTS5 narrows to its rows before
+    ranking instead of scoring every tenant's matches."""
+    return "org" + hashlib.sha1(org_id.encode()).hexdigest()[:20]
+
+
 class SqliteIndex:
     """SQLite FTS5 index in one file (or ``":memory:"``). Thread-safe: one connection, one lock;
-    WAL so other processes can read while we write. BM25 weights: text 1, heading 0.5, name 0.2."""
+    WAL so other processes can read while we write. BM25 weights: text 1, heading 0.5, name 0.2.
+    Each organization's rows carry an indexed ``org_key`` token that every query ANDs with, so
+    a search only ranks that organization's passages (``org_id`` is re-checked as well)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -91,16 +100,19 @@ class SqliteIndex:
             self._db.executescript(_SCHEMA)
 
     def add(self, org_id: str, doc_id: str, name: str, chunks: Sequence[Chunk]) -> int:
-        rows = [(c.text, c.heading or "", name, org_id, doc_id, c.position) for c in chunks]
+        key = _org_key(org_id)
+        rows = [(c.text, c.heading or "", name, key, org_id, doc_id, c.position) for c in chunks]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
-                    "DELETE FROM passages WHERE org_id = ? AND doc_id = ?", (org_id, doc_id)
+                    "DELETE FROM knowledge_passages WHERE org_id = ? AND doc_id = ?",
+                    (org_id, doc_id),
                 )
                 self._db.executemany(
-                    "INSERT INTO passages (text, heading, doc_name, org_id, doc_id, position) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO knowledge_passages "
+                    "(text, heading, doc_name, org_key, org_id, doc_id, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
                 self._db.execute("COMMIT")
@@ -112,7 +124,7 @@ class SqliteIndex:
     def remove(self, org_id: str, doc_id: str) -> int:
         with self._lock:
             cur = self._db.execute(
-                "DELETE FROM passages WHERE org_id = ? AND doc_id = ?", (org_id, doc_id)
+                "DELETE FROM knowledge_passages WHERE org_id = ? AND doc_id = ?", (org_id, doc_id)
             )
             return cur.rowcount
 
@@ -124,10 +136,10 @@ class SqliteIndex:
             return []
         sql = (
             "SELECT text, doc_id, doc_name, heading, position, "
-            "bm25(passages, 1.0, 0.5, 0.2) AS rank FROM passages "
-            "WHERE passages MATCH ? AND org_id = ?"
+            "bm25(knowledge_passages, 1.0, 0.5, 0.2, 0.0) AS rank FROM knowledge_passages "
+            "WHERE knowledge_passages MATCH ? AND org_id = ?"
         )
-        params: list[object] = [match, org_id]
+        params: list[object] = [f"org_key : {_org_key(org_id)} AND ({match})", org_id]
         if doc_ids is not None:
             sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
             params.extend(doc_ids)
@@ -142,7 +154,7 @@ class SqliteIndex:
 
     def count(self, org_id: str, doc_id: str | None = None) -> int:
         """Number of passages stored for an organization (or one of its documents)."""
-        sql, params = "SELECT count(*) FROM passages WHERE org_id = ?", [org_id]
+        sql, params = "SELECT count(*) FROM knowledge_passages WHERE org_id = ?", [org_id]
         if doc_id is not None:
             sql += " AND doc_id = ?"
             params.append(doc_id)
