@@ -102,17 +102,31 @@ def test_progress_is_monotonic_to_one(tmp_path: Path) -> None:
     assert seen[-1] == 1.0 and 0 < seen[0] < 0.1
 
 
-def test_cancel_stops_within_a_second(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("size", "preset", "after"),
+    [((640, 360), "fast", 0.4), ((1280, 720), "quality", 0.15)],  # mid-frames, mid-analysis
+)
+def test_cancel_stops_within_a_second(
+    tmp_path: Path, astronaut: np.ndarray, size: tuple[int, int], preset: str, after: float
+) -> None:
     flag = threading.Event()
     set_at: list[float] = []
 
     def cancel_soon() -> None:
-        time.sleep(0.4)
+        time.sleep(after)
         set_at.append(time.perf_counter())
         flag.set()
 
+    req = _req(
+        width=size[0],
+        height=size[1],
+        duration=60.0,
+        preset=preset,
+        prompt="wide shot, city at night, rain",
+        first_frame=astronaut,
+    )
+    segment_subject(astronaut)  # a warm worker: the model is loaded (it preloads at import)
     threading.Thread(target=cancel_soon, daemon=True).start()
-    req = _req(width=640, height=360, duration=60.0, prompt="wide shot, city at night, rain")
     with pytest.raises(Cancelled):
         generate(req, tmp_path, should_cancel=flag.is_set)
     stopped = time.perf_counter() - set_at[0]

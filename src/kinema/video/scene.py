@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from kinema.errors import InvalidMedia
+from kinema.errors import Cancelled, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
 from kinema.video.particles import Overlay, build_overlays, depth_haze
 from kinema.video.plan import ScenePlan, parse_prompt
 from kinema.video.procedural import draw_stage
-from kinema.video.request import GenerationRequest, Reference
+from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import fill_background, segment_subject, subject_box
 
 PAD = 0.1  # plate margin on each side, as a fraction of the long side
@@ -130,9 +130,17 @@ def _harmonise(
     return grade.to_uint8(grade.transfer_lab(grade.to_float(rgb), src, tgt, amount))
 
 
-def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
+def build_scene(
+    req: GenerationRequest, scale: float = 1.0, should_cancel: CancelFn | None = None
+) -> Scene:
     """Analyse inputs and build layers at ``scale`` x the output size (overlays and keyframes
-    stay at output size, so particles and keyframe frames are sharp)."""
+    stay at output size, so particles and keyframe frames are sharp). ``should_cancel`` is
+    polled between the analysis steps."""
+
+    def check() -> None:
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("generation cancelled")
+
     out_w, out_h, fps = int(req.width), int(req.height), int(req.fps)
     if out_w < 16 or out_h < 16 or out_w % 2 or out_h % 2:
         raise InvalidMedia(f"size: {out_w}x{out_h} must be even and at least 16 px a side.")
@@ -167,8 +175,10 @@ def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
     styles = [r for r in refs if r.type == "style"]
 
     layers: list[Layer] = []
+    check()
     if first is not None:
         alpha = segment_subject(first, "auto")
+        check()
         plate_img = fill_background(first, alpha)
         plate = _pad_plate(plate_img, pad)
         crop, a, (sx, sy, sw, sh) = _crop_subject(first, alpha)
@@ -206,6 +216,7 @@ def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
     slots = [0.5] if n_cut == 1 else list(np.linspace(0.3, 0.7, n_cut)) if n_cut else []
     placed: list[dict] = []
     for i, ref in enumerate(characters + objects):
+        check()
         is_obj = ref.type == "object"
         alpha = segment_subject(ref.image, "object" if is_obj else "auto")
         crop, a, _ = _crop_subject(ref.image, alpha)
@@ -242,6 +253,7 @@ def build_scene(req: GenerationRequest, scale: float = 1.0) -> Scene:
 
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
+    check()
     _bake_colour(layers, plan, styles, w, h, pad, look)
     overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
     camera = CameraPath(

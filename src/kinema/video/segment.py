@@ -45,14 +45,25 @@ _segmenter = None
 _segmenter_lock = threading.Lock()
 
 
-def _selfie(small: np.ndarray) -> np.ndarray:
+def _load_segmenter() -> None:
     global _segmenter
-    with _segmenter_lock:  # loaded once per process (~1 s), then ~15 ms per image
+    with _segmenter_lock:
         if _segmenter is None:
             import mediapipe as mp
 
             _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
-        res = _segmenter.process(np.ascontiguousarray(small))
+
+
+def preload() -> None:
+    """Load the segmentation model on a background thread (a second or more on a busy
+    machine), so a worker's first render neither waits for it nor blocks a cancel."""
+    threading.Thread(target=_load_segmenter, name="kinema-segmenter", daemon=True).start()
+
+
+def _selfie(small: np.ndarray) -> np.ndarray:
+    _load_segmenter()  # loaded once per process, then ~15 ms per image
+    with _segmenter_lock:
+        res = _segmenter.process(np.ascontiguousarray(small))  # type: ignore[union-attr]
     if res.segmentation_mask is None:
         return np.zeros(small.shape[:2], np.float32)
     return res.segmentation_mask.astype(np.float32)

@@ -207,7 +207,7 @@ def render_storyboard(
             last_frame=shot.last_frame,
             references=_shot_refs(sb, shot.prompt),
         )
-        scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height))
+        scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height), should_cancel)
         plan = scene.plan.to_dict()
         plan.update(scene.info, duration=shot.duration, transition=shot.transition)
         plans.append(plan)

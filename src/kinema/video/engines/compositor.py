@@ -8,6 +8,7 @@ the keyframe blends. Frames go to x264 as I420 converted by OpenCV (cheaper than
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -25,6 +26,9 @@ from kinema.media.image import encode_image
 from kinema.media.video import VideoWriter
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
 from kinema.video.scene import Scene, build_scene
+from kinema.video.segment import preload
+
+preload()  # worker processes import this module to warm up: start loading the model now
 
 PRESETS: dict[str, dict] = {
     # render_area: layers are composed at most at this many pixels, then scaled to the output
@@ -177,6 +181,13 @@ class I420Writer(VideoWriter):
         for packet in self._video.encode(frame):
             self._out.mux(packet)
 
+    def abort(self) -> None:
+        """Close without flushing the encoder: the file is being thrown away (cancel)."""
+        if self._out is not None:
+            with contextlib.suppress(Exception):
+                self._out.close()
+            self._out = None  # type: ignore[assignment]
+
 
 class Encoder:
     """Encodes frames on a background thread while the next ones render (OpenCV and x264
@@ -212,11 +223,24 @@ class Encoder:
         if self._error is not None:
             raise EngineFailure(f"video encoder failed: {self._error}")
 
+    def abort(self) -> None:
+        """Stop at once: drop queued frames, skip the encoder flush."""
+        self._error = self._error or Cancelled("aborted")  # the thread stops encoding
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.abort()
+
     def __enter__(self) -> Encoder:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def _threads(req: GenerationRequest) -> None:
@@ -247,7 +271,8 @@ class CompositorEngine:
             from kinema.video.edit import edit_video
 
             return edit_video(req, out_dir, progress, should_cancel)
-        scene = build_scene(req, render_scale(req.preset, req.width, req.height))
+        scale = render_scale(req.preset, req.width, req.height)
+        scene = build_scene(req, scale, should_cancel)
         renderer = FrameRenderer(scene, req.preset)
         plan = scene.plan.to_dict()
         plan.update(scene.info)
