@@ -79,3 +79,11 @@ def test_incremental_splitter_cuts_long_runs() -> None:
     s = SentenceSplitter(max_chars=50)
     out = s.feed("and then, " * 20)
     assert out and all(len(x) <= 50 for x in out)
+
+
+def test_fullwidth_stops_end_sentences() -> None:
+    assert split_sentences("今日は晴れです。明日は雨？「はい！」と言った。") == [
+        "今日は晴れです。",
+        "明日は雨？",
+        "「はい！」と言った。",
+    ]

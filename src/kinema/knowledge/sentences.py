@@ -20,6 +20,8 @@ ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 # end punctuation (plus closing quotes/brackets), whitespace, then a plausible sentence start
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9À-Ý])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# CJK: no space after the stop; a stop inside quotes (「はい！」と言った) does not end it
+_FULLWIDTH_END = re.compile(r"[。！？]+(?![」』”’）!?！？])\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
@@ -41,6 +43,8 @@ def boundaries(text: str) -> list[int]:
         if not _is_abbreviation(text, m.end(1)):
             cuts.add(m.end(2))
     for m in _PARAGRAPH.finditer(text):
+        cuts.add(m.end())
+    for m in _FULLWIDTH_END.finditer(text):
         cuts.add(m.end())
     return sorted(c for c in cuts if 0 < c < len(text))
 
