@@ -116,8 +116,11 @@ def test_client_event_tool_reaches_the_client(client, headers):
         ({"avatar": {"type": "runway-preset", "presetId": "robot"}}, 400, "presetId"),
         ({"avatar": {"type": "custom", "avatarId": "nope"}}, 404, "nope"),
         ({"maxDuration": 100000}, 400, "maxDuration"),
-        ({"integration": {"type": "livekit", "url": "wss://x", "token": "t", "roomName": "r"}},
-         400, "integration"),
+        (
+            {"integration": {"type": "livekit", "url": "wss://x", "token": "t", "roomName": "r"}},
+            400,
+            "integration",
+        ),
         ({"tools": [{"type": "backend_rpc", "name": "lookup", "description": "d"}]}, 400, "rpc"),
         ({"tools": [{"type": "client_event", "name": "9bad", "description": "d"}]}, 400, "name"),
         ({"model": "gen4_turbo"}, 400, "model"),

@@ -32,6 +32,7 @@ ROUTERS: list[str] = [
     "kinema.api.live.embed:router",
     "kinema.api.live.cors:router",
     "kinema.api.live.dashboard:router",
+    "kinema.api.live.studio_tools:router",
     "kinema.api.live.static:router",
 ]
 

@@ -22,7 +22,9 @@ def _file(relative: str) -> FileResponse:
     path = (WEB / relative).resolve()
     if WEB not in path.parents or not path.is_file():
         raise NotFound("Not found.")
-    return FileResponse(path, headers={"Cache-Control": "no-cache"})
+    # Public files: the widget on other origins imports /studio/live.js as a module.
+    headers = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+    return FileResponse(path, headers=headers)
 
 
 @router.get("/studio")
@@ -42,6 +44,4 @@ def studio_file(path: str) -> FileResponse:
 
 @router.get("/embed.js")
 def embed_js() -> FileResponse:
-    response = _file("embed.js")
-    response.headers["Access-Control-Allow-Origin"] = "*"  # a public script, like any CDN's
-    return response
+    return _file("embed.js")

@@ -96,6 +96,7 @@ def fail(s: Session, session_id: str, failure: str, code: str = "INTERNAL") -> N
         update(RealtimeSession)
         .where(RealtimeSession.id == session_id, RealtimeSession.status.not_in(TERMINAL))
         .values(status="FAILED", failure=failure, failure_code=code, ended_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -119,6 +120,7 @@ def consume(s: Session, session_id: str, session_key: str) -> str:
             RealtimeSession.expires_at > now,
         )
         .values(consumed_at=now, connect_token_hash=hash_secret(token))
+        .execution_options(synchronize_session=False)
     )
     if res.rowcount == 1:  # type: ignore[attr-defined]
         return token
@@ -143,6 +145,7 @@ def start(s: Session, session_id: str, token: str) -> RealtimeSession:
             RealtimeSession.connect_token_hash == hash_secret(token),
         )
         .values(status="RUNNING", started_at=now)
+        .execution_options(synchronize_session=False)
     )
     row = s.get(RealtimeSession, session_id)
     if res.rowcount == 1 and row is not None:  # type: ignore[attr-defined]

@@ -1,0 +1,151 @@
+/* Kinema embed widget. One tag on any page listed in the publishable key's allowed origins:
+ *
+ *   <script src="https://kinema.example/embed.js" data-avatar="AVATAR_ID" data-key="pk_..."
+ *     data-position="bottom-right" data-width="360" data-height="560" data-color="#6d5efc"
+ *     data-greeting="Hi! Ask me anything." data-title="Chat with Nova" async></script>
+ *
+ * A launcher button opens a floating window with live video (WebRTC, WebSocket fallback),
+ * captions, a text box and a mic button. Styles live in a shadow root, so the host page's CSS
+ * neither leaks in nor out. ``window.KinemaEmbed`` exposes open(), close(), send(text).
+ */
+(function () {
+  "use strict";
+  const script = document.currentScript || document.querySelector("script[data-key][src*='embed.js']");
+  if (!script) return;
+  const server = new URL(script.src).origin;
+  const d = script.dataset;
+  const cfg = {
+    avatar: d.avatar || "",
+    key: d.key || "",
+    position: d.position || "bottom-right",
+    width: parseInt(d.width || "360", 10),
+    height: parseInt(d.height || "560", 10),
+    color: d.color || "#6d5efc",
+    text: d.textColor || "#ffffff",
+    background: d.background || "",
+    greeting: d.greeting || "Hi! How can I help you today?",
+    title: d.title || "Chat with us",
+    transport: d.transport || "auto",
+    open: d.open === "true",
+  };
+  const [vert, horiz] = cfg.position.split("-");
+  const host = document.createElement("div");
+  host.id = "kinema-embed";
+  const root = host.attachShadow({ mode: "open" });
+  root.innerHTML = `
+<style>
+  :host { all: initial; }
+  * { box-sizing: border-box; font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  .launcher { position: fixed; ${vert}: 20px; ${horiz}: 20px; z-index: 2147483000; width: 60px; height: 60px; border-radius: 50%;
+    border: none; background: ${cfg.color}; color: ${cfg.text}; cursor: pointer; box-shadow: 0 8px 24px rgba(0,0,0,.25); font-size: 26px; }
+  .launcher:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid ${cfg.color}; outline-offset: 2px; }
+  .panel { position: fixed; ${vert}: 92px; ${horiz}: 20px; z-index: 2147483000; width: min(${cfg.width}px, calc(100vw - 40px));
+    height: min(${cfg.height}px, calc(100vh - 120px)); display: flex; flex-direction: column; border-radius: 18px; overflow: hidden;
+    background: ${cfg.background || "Canvas"}; color: CanvasText; color-scheme: light dark; box-shadow: 0 16px 48px rgba(0,0,0,.28); border: 1px solid rgba(127,127,127,.25); }
+  .panel[hidden] { display: none; }
+  header { display: flex; align-items: center; gap: 10px; padding: 12px 14px; background: ${cfg.color}; color: ${cfg.text}; font-weight: 650; font-size: 15px; }
+  header .dot { width: 8px; height: 8px; border-radius: 50%; background: #9ca3af; }
+  header .dot.live { background: #34d399; }
+  header .x { margin-left: auto; background: transparent; border: none; color: inherit; font-size: 20px; cursor: pointer; line-height: 1; }
+  .stage { position: relative; flex: 1; min-height: 0; background: #0b0d13; }
+  video { width: 100%; height: 100%; object-fit: cover; display: block; }
+  .caption { position: absolute; left: 10px; right: 10px; bottom: 10px; padding: 8px 12px; border-radius: 12px; background: rgba(8,10,16,.72);
+    color: #fff; font-size: 14px; line-height: 1.4; }
+  .caption:empty { display: none; }
+  .state { position: absolute; top: 10px; left: 10px; font-size: 12px; padding: 3px 9px; border-radius: 999px; background: rgba(8,10,16,.6); color: #fff; }
+  form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid rgba(127,127,127,.25); }
+  input { flex: 1; min-width: 0; font-size: 14px; padding: 9px 12px; border-radius: 10px; border: 1px solid rgba(127,127,127,.4); background: transparent; color: inherit; }
+  button.send, button.mic { border: none; border-radius: 10px; padding: 0 12px; font-weight: 600; cursor: pointer; background: ${cfg.color}; color: ${cfg.text}; }
+  button.mic { background: rgba(127,127,127,.18); color: inherit; }
+  button.mic[aria-pressed="true"] { background: #dc2626; color: #fff; }
+  .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+</style>
+<button class="launcher" type="button" aria-label="${cfg.title}" aria-expanded="false" aria-controls="kp">💬</button>
+<section class="panel" id="kp" role="dialog" aria-label="${cfg.title}" hidden>
+  <header><span class="dot" aria-hidden="true"></span><span class="title"></span><button class="x" type="button" aria-label="Close chat">×</button></header>
+  <div class="stage"><video playsinline autoplay aria-label="Character video"></video><span class="state">Connecting…</span>
+    <div class="caption" aria-live="polite" aria-atomic="true"></div></div>
+  <form><label class="sr" for="kin">Message</label><input id="kin" type="text" autocomplete="off" placeholder="Type a message…">
+    <button class="mic" type="button" aria-pressed="false" aria-label="Microphone">🎙</button><button class="send" type="submit">Send</button></form>
+</section>`;
+  const $ = (s) => root.querySelector(s);
+  const launcher = $(".launcher"), panel = $(".panel"), video = $("video"), caption = $(".caption");
+  const stateEl = $(".state"), dot = $(".dot"), input = $("input"), mic = $(".mic");
+  $(".title").textContent = cfg.title;
+  caption.textContent = cfg.greeting;
+  let client = null;
+  let connecting = null;
+
+  async function details() {
+    const res = await fetch(`${server}/v1/live/embed/sessions`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${cfg.key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ avatarId: cfg.avatar }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || `Kinema refused the session (${res.status}).`);
+    return body;
+  }
+
+  function onEvent(e) {
+    const ev = e.detail;
+    if (ev.type === "state") stateEl.textContent = ev.state[0].toUpperCase() + ev.state.slice(1);
+    else if (ev.type === "caption") caption.textContent = ev.text;
+    else if (ev.type === "client_event") host.dispatchEvent(new CustomEvent("kinema:client_event", { detail: ev, bubbles: true, composed: true }));
+    else if (ev.type === "closed") { stateEl.textContent = "Ended"; dot.classList.remove("live"); client = null; connecting = null; }
+  }
+
+  function connect() {
+    if (connecting) return connecting;
+    connecting = (async () => {
+      const { LiveClient } = await import(`${server}/studio/live.js`);
+      client = new LiveClient(video, { transport: cfg.transport });
+      client.addEventListener("event", onEvent);
+      const kind = await client.connect(details);
+      dot.classList.add("live");
+      stateEl.textContent = "Live";
+      api.transport = kind;
+      return client;
+    })().catch((err) => { stateEl.textContent = "Unavailable"; caption.textContent = err.message; connecting = null; throw err; });
+    return connecting;
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    input.focus();
+    return connect();
+  }
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    client?.close(); client = null; connecting = null;
+    dot.classList.remove("live");
+    launcher.focus();
+  }
+  async function send(text) {
+    const c = await connect();
+    c.sendText(text);
+  }
+
+  launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
+  $(".x").addEventListener("click", close);
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+  $("form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send(text).catch(() => {});
+  });
+  mic.addEventListener("click", async () => {
+    const c = await connect();
+    if (mic.getAttribute("aria-pressed") === "true") { c.stopMic(); mic.setAttribute("aria-pressed", "false"); }
+    else { try { await c.startMic(); mic.setAttribute("aria-pressed", "true"); } catch (err) { caption.textContent = `Microphone: ${err.message}`; } }
+  });
+
+  const api = { root, open, close, send, get client() { return client; }, transport: null };
+  window.KinemaEmbed = api;
+  const mount = () => { document.body.appendChild(host); if (cfg.open) open(); };
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();

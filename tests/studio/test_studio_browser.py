@@ -1,0 +1,188 @@
+"""The Studio and the embed widget in real headless Chromium (Debian's, via Playwright).
+
+One kinema server (uvicorn in a thread, workers on so avatars get built) serves both tests; a
+second loopback port serves the page that embeds the widget, so it runs cross-origin.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from browser_env import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MOUTH_MOTION_JS,
+    free_port,
+    kinema_server,
+    static_site,
+)
+
+from kinema.config import Settings
+from kinema.platform import accounts, db
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+WIDGET = "document.querySelector('#kinema-embed').shadowRoot"
+PORTRAIT = Path(__file__).resolve().parents[1] / "data" / "einstein_photo.jpg"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("studio_browser")
+    settings = Settings(home=home, live_size=320, workers=1)  # type: ignore[arg-type]
+    db.migrate(settings)
+    with db.session_scope(settings) as s:
+        org = accounts.create_org(s, "browser-test", credits=500)
+        _, key = accounts.create_key(s, org.id)
+    with kinema_server(settings, free_port()) as url:
+        yield {"url": url, "key": key, "home": home}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _speaking_motion(page, video_selector: str) -> dict:
+    video = page.locator(video_selector).element_handle()
+    return page.evaluate(MOUTH_MOTION_JS, [video, 1500])
+
+
+def test_dashboard_creates_a_character_and_talks_live(env, browser):
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(env["url"] + "/studio/")
+    page.get_by_label("API key").fill(env["key"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#org-name:has-text('browser-test')")
+    _shot(page, "01_characters_empty")
+
+    page.get_by_role("link", name="Create character").click()
+    page.set_input_files("#portrait-file", str(PORTRAIT))
+    page.wait_for_selector("#quality-badge", timeout=30_000)
+    assert page.locator("#quality-badge").inner_text() in ("Ready", "Usable, with tips")
+    page.get_by_label("Name").fill("Albert")
+    page.get_by_label("Personality template").select_option("tutor")
+    _shot(page, "02_create_quality")
+    page.get_by_role("button", name="Create character").click()
+    page.wait_for_selector("#create-ready", timeout=120_000)
+    _shot(page, "03_create_ready")
+
+    page.locator("#open-test").click()
+    page.wait_for_selector("#live-start")
+    page.locator("#live-start").click()
+    page.wait_for_function("document.querySelector('#live-video').videoWidth > 0", timeout=60_000)
+    page.wait_for_selector("#live-input:not([disabled])")
+    idle = _speaking_motion(page, "#live-video")
+    page.locator("#live-input").fill("Hello! Who are you?")
+    page.locator("#live-send").click()
+    page.wait_for_function(
+        "document.querySelector('#live-status').textContent === 'Speaking'", timeout=30_000
+    )
+    speaking = _speaking_motion(page, "#live-video")
+    _shot(page, "04_test_mode_speaking")
+    page.wait_for_selector("#live-transcript .msg.assistant", timeout=30_000)
+    answer = page.locator("#live-transcript .msg.assistant").first.inner_text()
+    transport = page.locator(".metrics b").nth(2).inner_text()
+    print(f"transport={transport} idle={idle} speaking={speaking} answer={answer!r}")
+    assert "Albert" in answer
+    assert speaking["frames"] >= 10 and speaking["maxDiff"] > 2.0
+    assert speaking["maxDiff"] > idle["maxDiff"]
+    page.locator("#live-end").click()
+
+    page.get_by_role("link", name="Deployments").click()
+    page.wait_for_selector("#embed-snippet")
+    page.wait_for_timeout(300)
+    _shot(page, "05_deployments")
+    page.get_by_role("link", name="My characters").click()
+    page.wait_for_selector("#char-list .char")
+    _shot(page, "06_characters")
+    page.get_by_role("link", name="Videos").click()
+    page.wait_for_selector("h1:has-text('Videos')")
+    _shot(page, "07_videos")
+    assert not errors, errors
+    page.close()
+
+
+def test_embed_widget_on_another_origin(env, browser, tmp_path):
+    import httpx
+
+    site_port = free_port()
+    site_origin = f"http://127.0.0.1:{site_port}"
+    headers = {"Authorization": f"Bearer {env['key']}"}
+    r = httpx.post(
+        env["url"] + "/v1/publishable_keys",
+        json={"avatarId": "game-character", "allowedOrigins": [site_origin]},
+        headers=headers,
+    )
+    pk = r.json()["key"]
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><head><title>Shop</title></head><body style='font-family:sans-serif'>"
+        "<h1>Example shop</h1><p>A page on another origin.</p>"
+        f"<script src='{env['url']}/embed.js' data-avatar='game-character' data-key='{pk}' "
+        "data-position='bottom-right' data-color='#0f766e' data-title='Chat with Nova' "
+        "data-greeting='Hi, I am Nova!'></script></body></html>"
+    )
+    (tmp_path / "other.html").write_text((tmp_path / "index.html").read_text())
+    with static_site(tmp_path, site_port) as site:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(site + "/index.html")
+        page.locator("#kinema-embed").locator("button.launcher").click()
+        page.wait_for_function(
+            "window.KinemaEmbed && window.KinemaEmbed.transport !== null", timeout=60_000
+        )
+        page.wait_for_function(f"{WIDGET}.querySelector('video').videoWidth > 0")
+        page.evaluate("window.KinemaEmbed.send('Who are you?')")
+        page.wait_for_function(
+            "document.querySelector('#kinema-embed').shadowRoot.querySelector('.caption')"
+            ".textContent.includes('Nova') && "
+            "document.querySelector('#kinema-embed').shadowRoot.querySelector('.state')"
+            ".textContent === 'Speaking'",
+            timeout=30_000,
+        )
+        video = page.evaluate_handle(
+            "document.querySelector('#kinema-embed').shadowRoot.querySelector('video')"
+        )
+        motion = page.evaluate(MOUTH_MOTION_JS, [video, 1200])
+        _shot(page, "08_embed_widget")
+        print("embed transport", page.evaluate("window.KinemaEmbed.transport"), motion)
+        assert motion["maxDiff"] > 2.0
+        page.close()
+
+    # the same page served from an origin the key does not list is refused
+    other_port = free_port()
+    with static_site(tmp_path, other_port) as other:
+        page = browser.new_page()
+        page.goto(other + "/other.html")
+        page.locator("#kinema-embed").locator("button.launcher").click()
+        page.wait_for_function(
+            "document.querySelector('#kinema-embed').shadowRoot.querySelector('.state')"
+            ".textContent === 'Unavailable'",
+            timeout=20_000,
+        )
+        _shot(page, "09_embed_refused")
+        page.close()
+
+
+def teardown_module() -> None:
+    shutil.rmtree(ARTIFACTS.parent / "tmp", ignore_errors=True)
