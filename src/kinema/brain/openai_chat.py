@@ -53,7 +53,6 @@ class OpenAIBrain:
         temperature: float = 0.3,
         max_tokens: int = 400,
     ) -> None:
-        import httpx
         import openai
 
         if not base_url or not model:
@@ -69,7 +68,7 @@ class OpenAIBrain:
         self._client = openai.AsyncOpenAI(
             base_url=base_url,
             api_key=api_key or "not-needed",
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=timeout,  # a float: applies to connect and to each read of the stream
             max_retries=0,  # retries are ours: only before the first spoken sentence
         )
 

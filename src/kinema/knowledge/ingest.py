@@ -208,9 +208,9 @@ def _pdf(data: bytes) -> tuple[str, str]:
         if reader.is_encrypted:
             # owner-password-only PDFs (print/copy restrictions) open with an empty password
             try:
-                opened = reader.decrypt("")
+                opened = bool(reader.decrypt(""))
             except Exception:  # noqa: BLE001 - pypdf raises several types here
-                opened = 0
+                opened = False
             if not opened:
                 raise EncryptedDocument(
                     "The PDF is password-protected. Remove the password (print to a new PDF) "
