@@ -87,3 +87,10 @@ def test_fullwidth_stops_end_sentences() -> None:
         "明日は雨？",
         "「はい！」と言った。",
     ]
+
+
+def test_a_long_line_starting_with_hash_is_text_not_a_heading() -> None:
+    line = "# " + "This line is far too long to be a heading. " * 10
+    chunks = chunk_text(line, max_chars=200)
+    assert chunks and chunks[0].heading == ""
+    assert sum(c.text.count("too long") for c in chunks) == 10

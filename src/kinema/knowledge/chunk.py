@@ -15,6 +15,7 @@ from kinema.knowledge.sentences import split_sentences
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LINE_BLOCK = re.compile(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+|\|)")
+_MAX_HEADING = 200  # a longer "# ..." line is text that happens to start with "#"
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 
 
@@ -65,7 +66,7 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
 
     for raw in text.splitlines():
         line = raw.strip()
-        m = _HEADING.match(line)
+        m = _HEADING.match(line) if len(line) <= _MAX_HEADING else None
         if m:
             end_paragraph()
             level = len(m.group(1))
