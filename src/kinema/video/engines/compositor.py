@@ -271,7 +271,7 @@ class CompositorEngine:
             from kinema.video.edit import edit_video
 
             return edit_video(req, out_dir, progress, should_cancel)
-        scale = render_scale(req.preset, req.width, req.height)
+        scale = render_scale(req.preset, req.width, req.height) if req.kind == "video" else 1.0
         scene = build_scene(req, scale, should_cancel)
         renderer = FrameRenderer(scene, req.preset)
         plan = scene.plan.to_dict()
