@@ -73,9 +73,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "blink_right": (0.0, 1.0),
     "gaze_x": (-1.0, 1.0),
     "gaze_y": (-1.0, 1.0),
-    "head_yaw": (-12.0, 12.0),
-    "head_pitch": (-10.0, 10.0),
-    "head_roll": (-10.0, 10.0),
+    "head_yaw": (-10.0, 10.0),
+    "head_pitch": (-8.0, 8.0),
+    "head_roll": (-8.0, 8.0),
 }
 
 VISEME_SHAPES: dict[str, dict[str, float]] = {

@@ -98,22 +98,42 @@ def _areas(v: np.ndarray, tri: np.ndarray) -> np.ndarray:
     )
 
 
-def mesh_folds(rig: Rig, vec: np.ndarray) -> int:
-    """Triangles whose orientation flips (or that collapse) under basis weights ``vec``."""
+def mesh_folds(rig: Rig, vec: np.ndarray, tolerance: float = 0.5) -> int:
+    """Triangles turned over by basis weights ``vec`` (rig triangles are counter-clockwise).
+
+    A triangle may collapse to a line (the strip between the lips does when they press) but
+    not turn over by more than ``tolerance`` px² of signed area.
+    """
     rest = _areas(rig.vertices.astype(np.float64), rig.triangles)
     now = _areas(rig.deformed(np.asarray(vec, np.float64)), rig.triangles)
-    sign = np.sign(rest)
-    real = np.abs(rest) > 0.5  # triangles of (near) zero area at rest are the closed lips
-    return int(np.sum(real & (now * sign <= 0)) + np.sum(~real & (now * sign < -0.5)))
+    return int(np.sum(now < np.minimum(rest, 0.0) - tolerance))
 
 
-def map_folds(backward: np.ndarray) -> float:
-    """Share of pixels where the dense backward map has a non-positive Jacobian."""
+def map_folds(backward: np.ndarray, ignore: np.ndarray | None = None) -> float:
+    """Share of pixels where the dense backward map has a non-positive Jacobian.
+
+    ``ignore`` (same height/width, bool) masks pixels the renderer paints over anyway: the
+    mouth opening, where the lips part and the warp is replaced by the mouth interior.
+    """
     mx, my = backward[..., 0].astype(np.float64), backward[..., 1].astype(np.float64)
     dxx, dxy = np.gradient(mx, axis=1), np.gradient(mx, axis=0)
     dyx, dyy = np.gradient(my, axis=1), np.gradient(my, axis=0)
-    det = dxx * dyy - dxy * dyx
-    return float(np.mean(det <= 0))
+    bad = (dxx * dyy - dxy * dyx) <= 0
+    if ignore is not None:
+        bad &= ~ignore
+    return float(np.mean(bad))
+
+
+def opening_mask(
+    rig: Rig, vec: np.ndarray, size: int, box: tuple[int, int, int, int], grow: int = 4
+) -> np.ndarray:
+    """The deformed inner-lip polygon (where the mouth interior is drawn), in ``box`` pixels."""
+    x0, y0, x1, y1 = box
+    idx = list(L.LIP_UPPER_INNER) + list(L.LIP_LOWER_INNER[::-1])
+    poly = rig.deformed(np.asarray(vec, np.float64))[idx] * (size / rig.size) - [x0, y0]
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 255)
+    return cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
 
 
 def face_mask(rig: Rig, size: int, grow: int = 3) -> np.ndarray:

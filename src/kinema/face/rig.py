@@ -102,8 +102,8 @@ class Rig:
         pts = analysis.points.astype(np.float64)
         mask = (np.clip(analysis.mask, 0, 1) * 255).astype(np.uint8)
         verts, head_w, z = _vertices(pts, mask, img.shape[0])
-        tri = Delaunay(verts).simplices.astype(np.int32)
         bases = _bases(pts, verts, head_w, z)
+        tri = _triangulate(verts, bases)
         eyes = [
             _eye(img, pts, L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
             _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
@@ -258,16 +258,22 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     chin_y = pts[L.CHIN, 1]
     face_h = float(np.ptp(oval[:, 1]))
     verts, weights = [mesh], [np.ones(N_MESH)]
-    for factor, w in ((1.3, 1.0), (1.7, 0.45), (2.3, 0.0)):
+    ring_z: list[np.ndarray] = []
+    for factor, w in ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0)):
         ring = centre + (oval - centre) * factor
         inside = (
             (ring[:, 0] > 1) & (ring[:, 0] < size - 2) & (ring[:, 1] > 1) & (ring[:, 1] < size - 2)
         )
         ring = ring[inside]
+        ring_z.append(pts[list(L.FACE_OVAL), 2][inside])
         m = soft[ring[:, 1].astype(int), ring[:, 0].astype(int)]
         below = _smooth(ring[:, 1] - chin_y, 0.0, 0.4 * face_h)
+        # fade to the image border, where the frame is pinned
+        edge = np.minimum(ring, size - 1 - ring).min(axis=1)
+        border_fade = _smooth(edge, 0.0, 0.12 * size)
+        person = 1.0 if factor < 1.3 else np.clip(0.6 + 0.4 * m, 0, 1)
         verts.append(ring)
-        weights.append(w * np.clip(0.25 + 0.75 * m, 0, 1) * (1 - 0.6 * below))
+        weights.append(w * person * (1 - 0.5 * below) * border_fade)
     s = size - 1
     ticks = np.linspace(0, s, 6)
     border = np.array(
@@ -280,9 +286,59 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     verts.append(border)
     weights.append(np.zeros(len(border)))
     v = np.vstack(verts)
+    w = _lipschitz(v, np.concatenate(weights), 0.5 / (0.9 * _iod(pts)))
     z = np.full(len(v), z_oval)
     z[:N_MESH] = pts[:N_MESH, 2]
-    return v, np.concatenate(weights), z
+    # band points take the depth of the outline point they were grown from (continuous parallax)
+    if ring_z:
+        z[N_MESH : N_MESH + sum(len(r) for r in ring_z)] = np.concatenate(ring_z)
+    return v, w, z
+
+
+def _iod(pts: np.ndarray) -> float:
+    return face_frame(pts)[2]
+
+
+def _smooth_on_mesh(v: np.ndarray, x: np.ndarray, iterations: int) -> np.ndarray:
+    """Laplacian smoothing of a per-vertex value over the Delaunay graph."""
+    tri = Delaunay(v).simplices
+    e = np.vstack([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    e = np.vstack([e, e[:, ::-1]])
+    deg = np.bincount(e[:, 0], minlength=len(v)).astype(float)
+    x = x.astype(float).copy()
+    for _ in range(iterations):
+        acc = np.bincount(e[:, 0], weights=x[e[:, 1]], minlength=len(v))
+        x = 0.5 * x + 0.5 * acc / np.maximum(deg, 1)
+    return x
+
+
+def _lipschitz(v: np.ndarray, w: np.ndarray, slope: float) -> np.ndarray:
+    """Lower weights until neighbours differ by at most ``slope`` per px of distance, so the
+    head-motion field stretches the band gently and never folds it (border stays pinned)."""
+    tri = Delaunay(v).simplices
+    e = np.vstack([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    e = np.vstack([e, e[:, ::-1]])
+    cap = slope * np.hypot(*(v[e[:, 0]] - v[e[:, 1]]).T)
+    w = w.copy()
+    for _ in range(100):
+        new = w.copy()
+        np.minimum.at(new, e[:, 0], w[e[:, 1]] + cap)
+        if np.allclose(new, w):
+            break
+        w = new
+    return w
+
+
+def _triangulate(verts: np.ndarray, bases: np.ndarray) -> np.ndarray:
+    """Delaunay on the mesh with the jaw virtually opened, so no triangle links the upper lip to
+    the lower lip except the strip between the inner lip lines (which opens and closes); every
+    triangle is returned counter-clockwise in that configuration."""
+    ajar = verts + 0.15 * bases[BASES.index("jaw_open")]
+    tri = Delaunay(ajar).simplices.astype(np.int32)
+    a, b, c = ajar[tri[:, 0]], ajar[tri[:, 1]], ajar[tri[:, 2]]
+    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    tri[area < 0] = tri[area < 0][:, [0, 2, 1]]
+    return tri
 
 
 def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -310,9 +366,10 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     is_mesh = np.arange(n) < N_MESH
     upper_set = np.zeros(n, bool)
     lower_set = np.zeros(n, bool)
-    upper_set[list(L.LIP_UPPER_INNER[1:-1])] = True
-    lower_set[list(L.LIP_LOWER_INNER[1:-1])] = True
-    corners = [L.MOUTH_L, L.MOUTH_R, 78, 308]
+    upper_set[list(L.UPPER_LIP)] = True
+    lower_set[list(L.LOWER_LIP)] = True
+    corners = list(L.LIP_CORNERS)
+    side = np.where(upper_set, -1.0, np.where(lower_set, 1.0, 0.0))  # which lip, 0 elsewhere
 
     # jaw: everything below the lip line drops, the chin most; fades to the neck and the ears
     below = _smooth(rel, -0.03, 0.05)
@@ -321,24 +378,27 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     below[corners] = 0.35
     neck = 1 - _smooth(v - chin_v, 0.0, 0.55)
     depth = 0.75 + 0.25 * np.clip(rel / max(chin_v - mc[1], 0.3), 0, 1)
-    B[0, :, 1] = 0.30 * below * lat * neck * depth * is_mesh
+    B[0, :, 1] = 0.30 * below * lat * neck * depth
     B[0, :, 0] = 0.025 * (g(cl, 0.15) - g(cr, 0.15)) * neck
     # spread / round: mouth corners out or in; rounding also pouts the lips
     B[1, :, 0] = 0.075 * (g(cr, 0.22) - g(cl, 0.22))
     B[1, :, 1] = -0.01 * (g(cr, 0.2) + g(cl, 0.2))
-    sgn = np.tanh(rel / 0.02)
+    sgn = np.where(side != 0, side, np.tanh(rel / 0.02))
     B[2, :, 0] = -0.10 * (g(cr, 0.25) - g(cl, 0.25))
     B[2, :, 1] = 0.022 * sgn * mouth
     # press: inner lips meet, lips thin
     gap = (lo_in[:, 1] - up_in[:, 1]).clip(0, None)
-    B[3, :, 1] = -0.012 * np.tanh(rel / 0.015) * mouth
-    B[3, list(L.LIP_UPPER_INNER[1:-1]), 1] = gap[1:-1] / 2
-    B[3, list(L.LIP_LOWER_INNER[1:-1]), 1] = -gap[1:-1] / 2
+    thin = np.where(side != 0, side * _smooth(np.abs(rel), 0.0, 0.06), np.tanh(rel / 0.015))
+    B[3, :, 1] = -0.012 * thin * mouth
+    B[3, list(L.LIP_UPPER_INNER[1:-1]), 1] = gap[1:-1] * 0.47  # meet, leaving a hair
+    B[3, list(L.LIP_LOWER_INNER[1:-1]), 1] = -gap[1:-1] * 0.47
     # tuck (f/v): lower lip rolls up towards the upper teeth
-    B[4, :, 1] = -0.04 * _smooth(rel, 0.0, 0.08) * (1 - _smooth(rel, 0.15, 0.35)) * mouth
+    tuck = np.where(lower_set, _smooth(rel, 0.0, 0.08), 0.0)
+    B[4, :, 1] = -0.04 * tuck * mouth
     # upper lip raise: shows the upper teeth
-    above = (1 - _smooth(-rel, 0.08, 0.25)) * (rel <= 0.0)
-    above[lower_set] = 0.0
+    above = (1 - _smooth(-rel, 0.08, 0.25)) * (rel <= 0.0) * ~lower_set
+    above[upper_set] = 1.0
+    above[corners] = 0.5
     B[5, :, 1] = -0.035 * above * mouth
     # smile / frown
     B[6, :, 0] = 0.07 * (g(cr, 0.2) - g(cl, 0.2))
@@ -353,26 +413,30 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     near = np.exp(-d2 / 0.35**2)
     brow_v = float(brows[:, 1].mean())
     lid_v = float(min(P[159, 1], P[386, 1]))
-    keep_eye = 1 - _smooth(v, brow_v, lid_v - 0.02)
+    keep_eye = (1 - _smooth(v, brow_v, lid_v - 0.02)) * is_mesh * (1 - _smooth(np.abs(u), 0.9, 1.4))
     B[8, :, 1] = -0.11 * near * keep_eye
     inner_l = P[list(L.BROW_L_INNER)].mean(axis=0)
     inner_r = P[list(L.BROW_R_INNER)].mean(axis=0)
     ginner = g(inner_l, 0.25) + g(inner_r, 0.25)
-    B[9, :, 1] = 0.06 * near * keep_eye + 0.02 * ginner * keep_eye
-    B[9, :, 0] = 0.035 * (g(inner_l, 0.25) - g(inner_r, 0.25)) * keep_eye
+    room = min(1.0, (lid_v - brow_v) / 0.25)  # lowering brows must not crush a short lid
+    B[9, :, 1] = (0.06 * near + 0.02 * ginner) * keep_eye * room
+    B[9, :, 0] = 0.02 * (g(inner_l, 0.25) - g(inner_r, 0.25)) * keep_eye * room
     outer = g(P[70], 0.2) + g(P[300], 0.2)
     B[10, :, 1] = (-0.09 * ginner + 0.02 * outer) * keep_eye
     # head: yaw/pitch by depth parallax about an axis behind the face, roll about the neck
     zf = z / iod
     zc = float(zf[list(L.FACE_OVAL)].mean()) + 0.9
     rad = np.pi / 180
-    B[11, :, 0] = rad * (zc - zf) * head_w
-    B[12, :, 1] = rad * (zc - zf) * head_w * 0.9
+    lever = _smooth_on_mesh(verts, np.clip(zc - zf, 0.4, 2.0), 80)  # depth before the axis
+    B[11, :, 0] = rad * lever * head_w
+    B[12, :, 1] = rad * lever * head_w * 0.9
     pivot = np.array([0.0, chin_v + 0.8])
     B[13, :, 0] = -rad * (v - pivot[1]) * head_w
     B[13, :, 1] = rad * (u - pivot[0]) * head_w
     # face units -> pixels
-    return (B[..., :1] * ux + B[..., 1:] * uy) * iod
+    px = (B[..., :1] * ux + B[..., 1:] * uy) * iod
+    px[np.abs(px) < 1e-3] = 0.0  # Gaussian tails: exactly still, so the background is untouched
+    return px
 
 
 def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Eye:
