@@ -61,7 +61,10 @@ def serve(port: int, size: int, fps: int) -> None:
 
     @app.get("/rss")
     async def rss() -> dict[str, float]:
-        return {"rss_mb": _rss_mb()}
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {"rss_mb": _rss_mb(), "cpu_s": usage.ru_utime + usage.ru_stime}
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
@@ -135,6 +138,13 @@ class Client:
         self.task.cancel()
 
 
+async def _server_cpu(port: int) -> float:
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        return (await http.get(f"http://127.0.0.1:{port}/rss")).json()["cpu_s"]
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -201,6 +211,7 @@ async def bench_ramp(port: int, fps: int, max_sessions: int, hold: float, step: 
             clients.append(await Client.connect(port, len(clients)))
         await asyncio.sleep(3.0)  # settle after the rig/renderer set-up of the new sessions
         before = [await c.metrics() for c in clients]
+        cpu0 = await _server_cpu(port)
         start = time.monotonic()
         counts = [len(c.video) for c in clients]
         while time.monotonic() - start < hold:
@@ -209,6 +220,7 @@ async def bench_ramp(port: int, fps: int, max_sessions: int, hold: float, step: 
                     await c.send(type="text", text="Who are you?")
             await asyncio.sleep(0.5)
         span = time.monotonic() - start
+        cpu = await _server_cpu(port) - cpu0
         after = [await c.metrics() for c in clients]
         frames = sum(a["frames"] - b["frames"] for a, b in zip(after, before, strict=True))
         dropped = sum(
@@ -218,10 +230,14 @@ async def bench_ramp(port: int, fps: int, max_sessions: int, hold: float, step: 
         expected = fps * span * len(clients)
         drop = max(dropped / max(1, frames + dropped), 1 - received / expected)
         render = statistics.mean(a["render_ms_mean"] or 0 for a in after)
+        cpu_frame = 1000 * cpu / max(1, frames)
+        cpu_bound = (os.cpu_count() or 1) * 1000 / (cpu_frame * fps)
         ok = drop < 0.01
         print(
             f"  {len(clients):3d} sessions: client fps {received / span / len(clients):5.1f}"
-            f"  dropped {100 * drop:5.2f}%  render {render:5.1f} ms/frame  {'ok' if ok else 'FAIL'}"
+            f"  dropped {100 * drop:5.2f}%  render {render:5.1f} ms (wall)"
+            f"  server CPU {cpu_frame:4.1f} ms/frame → ≈{cpu_bound:4.1f} sessions if the"
+            f" cores were ours  {'ok' if ok else 'FAIL'}"
         )
         if not ok:
             break
