@@ -131,3 +131,31 @@ async def test_webrtc_microphone_goes_through_vad_and_asr():
         await c.close()
         await asyncio.wait_for(sessions["Farid"].closed.wait(), 5)
         await asyncio.sleep(0.5)
+
+
+@pytest.mark.slow
+async def test_ten_concurrent_webrtc_sessions_without_cross_talk():
+    app, sessions = make_app()
+    async with LoopbackServer(app) as srv:
+        clients = []
+        for i in range(10):
+            clients.append(await RtcClient.connect(srv.url(f"/offer/{i}", "http")))
+        for c in clients:
+            c.send(type="text", text="Who are you?")
+        for c in clients:
+            await c.wait_for("caption", timeout=10)
+        await asyncio.sleep(1.0)
+        for i, c in enumerate(clients):
+            caps = " ".join(e["text"] for e in c.of_type("caption"))
+            assert f"I am {NAMES[i]}." in caps
+            assert not any(n in caps for n in NAMES if n != NAMES[i])
+            assert c.video, f"client {i} got no video"
+            corner = c.video[-1][3][2, 2].astype(int)
+            assert np.abs(corner - COLORS[i]).max() < 20  # its own avatar, not a neighbour's
+        for c in clients:
+            await c.close()
+        for _ in range(50):
+            if not active_peers():
+                break
+            await asyncio.sleep(0.1)
+        assert active_peers() == 0 and all(s.is_closed for s in sessions.values())
