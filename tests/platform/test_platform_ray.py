@@ -11,6 +11,8 @@ from kinema.platform.jobs.dispatcher import Dispatcher
 from kinema.platform.jobs.registry import register_task_kind
 from kinema.platform.models import Task
 
+pytestmark = pytest.mark.slow
+
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'kinema[ray]')")
 
 
@@ -38,7 +40,10 @@ def test_ray_executor_runs_a_task(settings, org):
             if status == "SUCCEEDED":
                 break
             time.sleep(0.1)
-        assert status == "SUCCEEDED"
+        with db.session_scope(settings) as s:
+            t = s.get(Task, tid)
+        assert t.status == "SUCCEEDED", t.failure
+        assert t.outputs["files"] == [f"tasks/{tid}/result.txt"]
     finally:
         d.stop()
         ray.shutdown()

@@ -16,7 +16,12 @@ from kinema.platform.jobs.worker import Job, run_job
 GRACE_S = 1.0
 
 
-def _run_remote(job: Job) -> str:
+def _run_remote(job: Job, driver_path: list[str]) -> str:
+    import os
+    import sys
+
+    # the driver's import path, where it exists here (same machine, or a shared checkout)
+    sys.path.extend(p for p in driver_path if p not in sys.path and os.path.isdir(p))
     return run_job(job)
 
 
@@ -48,7 +53,9 @@ class RayExecutor:
             return self.workers - len(self._refs)
 
     def submit(self, job: Job) -> None:
-        ref = self._remote.remote(job)
+        import sys
+
+        ref = self._remote.remote(job, list(sys.path))
         with self._lock:
             self._refs[job.task_id] = (ref, job, None)
 
