@@ -84,6 +84,19 @@ def preset_spec(preset_id: str) -> AvatarSpec:
     )
 
 
+def split_template(personality: str) -> dict[str, str | None]:
+    """A personality the Studio started from a template (its prompt, maybe refined) keeps that
+    template, so the character speaks in its register ("I'm Albert, a patient tutor")."""
+    from kinema.brain.persona import TEMPLATES
+
+    text = personality.strip()
+    for key, template in TEMPLATES.items():
+        if text.startswith(template.prompt):
+            rest = text[len(template.prompt) :].strip()
+            return {"template": key, "description": rest or None}
+    return {"template": None, "description": text or None}
+
+
 def _characters() -> Any:
     try:
         from kinema.platform.characters import models, voices
@@ -127,7 +140,7 @@ def custom_spec(s: Any, org_id: str, avatar_id: str, settings: Settings) -> Avat
         portrait=portrait,
         rig=rig,
         voice=voices.spec_for(s, org_id, row.voice or {}),
-        description=row.personality,
+        **split_template(row.personality or ""),
         start_script=row.start_script,
         doc_ids=list(row.document_ids or []),
         emotion=row.emotion or "neutral",

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kinema.api.live.avatars import AvatarSpec, custom_spec, preset_spec
+from kinema.api.live.avatars import AvatarSpec, custom_spec, preset_spec, split_template
 from kinema.api.live.conversations import record_conversation
 from kinema.config import Settings
 from kinema.errors import Conflict, KinemaError
@@ -91,8 +91,11 @@ class LiveRuntime:
             }
         persona = Persona(
             spec.name,
-            template=None if info["personality"] else spec.template,
-            description=info["personality"] or spec.description,
+            **(
+                split_template(info["personality"])
+                if info["personality"]
+                else {"template": spec.template, "description": spec.description}
+            ),
             start_script=info["start_script"] or spec.start_script,
             knowledge_only=spec.knowledge_only,
         )

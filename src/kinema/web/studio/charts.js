@@ -16,9 +16,9 @@ function frame(w, h, title) {
 /** ``series``: [{label, values: [n, ...], cls}] over ``labels``; grouped bars with y ticks. */
 export function barChart({ labels, series, title, unit = "", height = 200 }) {
   const w = 560, left = 40, bottom = 28, top = 10;
-  const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
-  const nice = Math.pow(10, Math.floor(Math.log10(max)));
-  const ymax = Math.ceil(max / nice) * nice;
+  const max = Math.max(4, ...series.flatMap((s) => s.values.map((v) => v || 0)));
+  const nice = Math.pow(10, Math.floor(Math.log10(max))) / 2;
+  const ymax = Math.ceil(max / 4 / nice) * nice * 4; // four whole ticks
   const svg = frame(w, height, title);
   const plotH = height - bottom - top, plotW = w - left - 8;
   for (let i = 0; i <= 4; i++) {

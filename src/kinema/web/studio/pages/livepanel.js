@@ -41,11 +41,15 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation" }
     else if (ev.type === "turn_metrics" && ev.turnaround_ms) m.turnaround.textContent = Math.round(ev.turnaround_ms);
     else if (ev.type === "client_event") toast(`Tool called: ${ev.name}`);
     else if (ev.type === "error") toast(ev.message);
-    else if (ev.type === "closed") { setStatus(`Ended (${ev.reason})`); enable(false); end.hidden = true; start.hidden = false; }
+    else if (ev.type === "closed") {
+      setStatus(`Ended (${ev.reason.replace(/_/g, " ")})`); enable(false); end.hidden = true; start.hidden = false;
+      askRating();
+    }
   }
 
   async function begin() {
     start.disabled = true;
+    rating.hidden = true;
     setStatus("Preparing…");
     client = new LiveClient(video, { transport });
     client.addEventListener("event", onEvent);
@@ -87,11 +91,25 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation" }
   start.addEventListener("click", begin);
   end.addEventListener("click", () => { client?.close(); onEvent({ detail: { type: "closed", reason: "ended" } }); });
 
+  const rating = h("div", { class: "rating", id: "live-rating", role: "group", "aria-label": "Rate this conversation", hidden: true });
+  function askRating() {
+    const details = client?.details;
+    if (!details?.token || !rating.hidden) return;
+    rating.replaceChildren(h("span", { class: "muted small" }, "How was it?"),
+      ...[1, 2, 3, 4, 5].map((n) => h("button", { type: "button", class: "secondary", "aria-pressed": "false", "aria-label": `${n} of 5`,
+        onclick: async (e) => {
+          await fetch(`/v1/live/sessions/${details.id || details.roomName}/rating?token=${details.token}`, {
+            method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating: n }) });
+          for (const b of rating.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === e.currentTarget));
+          toast("Thanks for the rating");
+        } }, "★".repeat(n))));
+    rating.hidden = false;
+  }
   const el = h("div", { class: "grid split" },
     h("div", { class: "stack" },
       h("div", { class: "stage" }, video, h("div", { class: "status" }, status), caption),
       h("div", { class: "row" }, start, end, mic, stop)),
-    h("div", { class: "card convo" }, h("h2", {}, title), chat, form, metrics));
+    h("div", { class: "card convo" }, h("h2", {}, title), chat, form, metrics, rating));
   el.leave = () => { clearInterval(fpsTimer); client?.close(); };
   el.start = begin;
   return el;
