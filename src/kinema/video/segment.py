@@ -73,7 +73,7 @@ def _grabcut(small: np.ndarray) -> np.ndarray:
     h, w = small.shape[:2]
     cv2.setRNGSeed(12345)  # GrabCut's k-means seeding: keep renders deterministic
     mask = np.zeros((h, w), np.uint8)
-    rect = (int(w * 0.1), int(h * 0.06), int(w * 0.8), int(h * 0.92))
+    rect = (int(w * 0.1), int(h * 0.06), int(w * 0.8), h - int(h * 0.06))  # down to the bottom
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
         cv2.grabCut(
@@ -89,7 +89,15 @@ def _grabcut(small: np.ndarray) -> np.ndarray:
         fg = (labels == biggest).astype(np.float32)
     if fg.mean() < 0.03:
         return _centre_ellipse(h, w)
-    return fg
+    # a subject has no holes (eyes, dark patches) and no bites out of its outline
+    k = max(3, round(max(h, w) * 0.08)) | 1
+    blob = cv2.morphologyEx(
+        fg.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    )
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    solid = np.zeros((h, w), np.uint8)
+    cv2.drawContours(solid, contours, -1, 1, -1)
+    return solid.astype(np.float32)
 
 
 def _centre_ellipse(h: int, w: int) -> np.ndarray:
@@ -98,9 +106,38 @@ def _centre_ellipse(h: int, w: int) -> np.ndarray:
     return m
 
 
+def _main_component(mask: np.ndarray) -> np.ndarray | None:
+    """The largest solid blob of ``mask > 0.5`` (uint8), or None when there is none."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((mask > 0.5).astype(np.uint8))
+    if n <= 1:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return (labels == biggest).astype(np.uint8)
+
+
 def _plausible(mask: np.ndarray) -> bool:
-    area = float((mask > 0.5).mean())
-    return 0.03 < area < 0.85
+    """A person mask is one big solid blob (not eyes and a nose on a dog)."""
+    blob = _main_component(mask)
+    if blob is None:
+        return False
+    area = float(blob.mean())
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.contourArea(cv2.convexHull(max(contours, key=cv2.contourArea)))
+    solidity = float(blob.sum()) / max(hull, 1.0)
+    ys = np.nonzero(blob.any(axis=1))[0]
+    height = (ys[-1] - ys[0] + 1) / blob.shape[0]
+    # portraits measure area >= 0.4, height >= 0.9; a dog's snout ~0.07 and 0.47
+    return area < 0.85 and solidity > 0.6 and (area > 0.12 or height > 0.55) and area > 0.02
+
+
+def _keep_main(mask: np.ndarray) -> np.ndarray:
+    """Drop stray detections away from the main subject (flags, posters, reflections)."""
+    blob = _main_component(mask)
+    if blob is None:
+        return mask
+    k = max(3, round(max(mask.shape) * 0.03)) | 1
+    near = cv2.dilate(blob, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return mask * cv2.GaussianBlur(near.astype(np.float32), (0, 0), k / 3)
 
 
 def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
@@ -115,7 +152,7 @@ def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
     if kind in ("auto", "person"):
         m = _selfie(small)
         if kind == "person" or _plausible(m):
-            mask = np.clip((m - 0.25) / 0.5, 0, 1)
+            mask = _keep_main(np.clip((m - 0.25) / 0.5, 0, 1))
     if mask is None:
         mask = _grabcut(small)
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, small.shape[1] / 300))
@@ -154,10 +191,18 @@ def fill_background(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     inner = cv2.erode(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     filled = cv2.inpaint(seeded, hole - inner, 5, cv2.INPAINT_TELEA)
     filled = np.where(hole[..., None] > 0, cv2.GaussianBlur(filled, (0, 0), 2.0), small)
-    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
     soft = cv2.resize(hole.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     soft = cv2.GaussianBlur(soft, (0, 0), max(1.0, max(h, w) / 200))[..., None]
-    out = rgb.astype(np.float32) * (1 - soft) + up.astype(np.float32) * soft
+    # the smear is too clean next to real texture: add grain as strong as the image's own
+    src = rgb.astype(np.float32)
+    detail = src - cv2.GaussianBlur(src, (0, 0), 2.0)
+    outside = soft[..., 0] < 0.05
+    if outside.any():
+        sd = detail[outside].std(axis=0)
+        noise = np.random.default_rng(0).normal(0, 1, (h, w, 3)).astype(np.float32)
+        up += cv2.GaussianBlur(noise, (0, 0), 0.7) * (sd * 1.6)
+    out = src * (1 - soft) + up * soft
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
