@@ -138,3 +138,16 @@ def test_recover_requeues_interrupted_tasks(settings, org):
     finally:
         d.stop()
     assert "test.steps" in TASK_KINDS
+
+
+def test_clean_stop_hands_running_tasks_back(settings, org):
+    d = Dispatcher(settings, interval=0.05)
+    d.start()
+    try:
+        tid = submit(settings, org, "test.steps", {"n": 400, "dt": 0.05})
+        wait_for(settings, tid, {"RUNNING"})
+    finally:
+        d.stop()
+    with db.session_scope(settings) as s:
+        t = s.get(Task, tid)
+        assert (t.status, t.attempts) == ("PENDING", 0)

@@ -272,6 +272,22 @@ def requeue_or_fail(
     return "PENDING"
 
 
+def release(session: Session, task_id: str, attempt: int) -> bool:
+    """Hand a running task back to the queue without counting the attempt (clean shutdown)."""
+    res = session.execute(
+        update(Task)
+        .where(
+            Task.id == task_id,
+            Task.status == "RUNNING",
+            Task.attempts == attempt,
+            Task.cancel_requested.is_(False),
+        )
+        .values(status="PENDING", attempts=attempt - 1, progress=0.0, worker=None)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1  # type: ignore[attr-defined]
+
+
 def is_cancelled(session: Session, task_id: str, attempt: int) -> bool:
     row = session.execute(
         select(Task.status, Task.attempts, Task.cancel_requested).where(Task.id == task_id)

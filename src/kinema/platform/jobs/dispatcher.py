@@ -55,6 +55,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
+        self._attempts: dict[str, int] = {}  # task id -> attempt, for jobs we started
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -63,11 +64,16 @@ class Dispatcher:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop dispatching; running tasks go back to the queue (the attempt does not count)."""
         self._stop.set()
         self._wake.set()
         if self._thread:
             self._thread.join(5)
+        running = dict(self._attempts)
         self.executor.shutdown()
+        for task_id in running.keys() & self.executor.running():
+            with db.session_scope(self.settings) as s:
+                tasks.release(s, task_id, running[task_id])
 
     def wake(self) -> None:
         self._wake.set()
@@ -104,6 +110,7 @@ class Dispatcher:
 
     def tick(self) -> None:
         for task_id, attempt, err in self.executor.reap():
+            self._attempts.pop(task_id, None)
             if err:
                 with db.session_scope(self.settings) as s:
                     tasks.requeue_or_fail(s, task_id, attempt, self.settings, err)
@@ -130,6 +137,7 @@ class Dispatcher:
             )
             try:
                 self.executor.submit(job)
+                self._attempts[c.task_id] = c.attempt
             except Exception as exc:
                 log.exception("could not start task %s", c.task_id)
                 with db.session_scope(self.settings) as s:
