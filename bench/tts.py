@@ -56,10 +56,12 @@ def main() -> None:
 
     asr = get_asr("pocketsphinx")
     s = tts.synthesize("hello what is the weather today", "emma")
+    c0 = time.process_time()
     t, tr = _timed(lambda: asr.transcribe(s.audio), 3)
+    cpu = (time.process_time() - c0) / 3
     print(
-        f"asr pocketsphinx: {s.audio.duration:.2f} s in {t:.2f} s "
-        f"({t / s.audio.duration:.2f}x real time) -> {tr.text!r} conf {tr.confidence:.2f}"
+        f"asr pocketsphinx: {s.audio.duration:.2f} s audio, best wall {t:.2f} s, "
+        f"CPU {cpu:.2f} s ({cpu / s.audio.duration:.2f}x) -> {tr.text!r} conf {tr.confidence:.2f}"
     )
 
     x = resample(speech.audio.samples, speech.audio.rate, 16000)
