@@ -249,3 +249,14 @@ async def test_asr_failure_is_reported_and_the_session_goes_on():
     await s.close()
     await c.stop()
     assert s.transcript[-1]["content"].startswith("I am Ada")
+
+
+async def test_metrics_are_pushed_periodically():
+    s = await started(metrics_interval=0.2)
+    c = Collector(s)
+    await asyncio.sleep(0.75)
+    await s.close()
+    await c.stop()
+    pushed = c.got.of_type("metrics")
+    assert 2 <= len(pushed) <= 4
+    assert pushed[-1]["frames"] > pushed[0]["frames"] and pushed[-1]["session"] == s.id

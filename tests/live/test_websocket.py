@@ -37,7 +37,7 @@ async def test_turnaround_text_to_speaking_frame_and_audio():
     async with LoopbackServer(app) as srv:
         c = await WsClient.connect(srv.url("/live/0"))
         _, hello = await c.wait_for("session")
-        assert hello["fps"] == 24 and hello["audio_rate"] == 48000
+        assert hello["fps"] == 24 and hello["audio_rate"] == 48000 and hello["size"] == 64
         await asyncio.sleep(0.2)
         t0 = await c.send(type="text", text="who are you")
         await c.wait_for("turn_metrics", timeout=5)

@@ -50,6 +50,7 @@ class SessionConfig:
     video_buffer: int = 6  # frames per outlet before the oldest is dropped
     audio_buffer: int = 50  # chunks per outlet (one per frame period)
     tools: list[ClientTool] = field(default_factory=list)
+    metrics_interval: float = 5.0  # seconds between pushed "metrics" events (0: only on request)
     greet: bool = True  # speak the responder's greeting (a persona's start script) on connect
 
     @classmethod
@@ -511,8 +512,13 @@ class LiveSession:
             n += 1
 
     async def _watchdog(self) -> None:
+        interval = self.config.metrics_interval
+        next_metrics = time.monotonic() + interval
         while not self._closing:
             await asyncio.sleep(0.1)
+            if interval > 0 and time.monotonic() >= next_metrics:
+                next_metrics += interval
+                self._emit({"type": "metrics", **self.metrics()})
             if self.clock.now() >= self.config.max_duration:
                 await self.close("max_duration")
             elif time.monotonic() - self._last_activity >= self.config.idle_timeout:

@@ -77,6 +77,7 @@ async def serve_websocket(
             "type": "session",
             "id": session.id,
             "fps": session.config.fps,
+            "size": getattr(session.engines.renderer, "size", None),
             "audio_rate": session.config.audio_rate,
             "video": "jpeg",
             "header": "kind:u8 flags:u8 pts_us:i64 (big-endian)",
