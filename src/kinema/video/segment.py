@@ -52,6 +52,8 @@ def _load_segmenter() -> None:
             import mediapipe as mp
 
             _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            # OpenCV builds its float Lab tables on first use (~0.3 s): do that now too
+            cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2Lab)
 
 
 def preload() -> None:
@@ -200,8 +202,9 @@ def fill_background(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     outside = soft[..., 0] < 0.05
     if outside.any():
         sd = detail[outside].std(axis=0)
-        noise = np.random.default_rng(0).normal(0, 1, (h, w, 3)).astype(np.float32)
-        up += cv2.GaussianBlur(noise, (0, 0), 0.7) * (sd * 1.6)
+        tile = np.random.default_rng(0).standard_normal((128, 128, 3), dtype=np.float32)
+        noise = np.tile(cv2.GaussianBlur(tile, (0, 0), 0.7), (h // 128 + 1, w // 128 + 1, 1))
+        up += noise[:h, :w] * (sd * 1.6)
     out = src * (1 - soft) + up * soft
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
