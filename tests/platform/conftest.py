@@ -5,14 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from platform_helpers import make_settings
 
 from kinema.config import Settings
 from kinema.platform import accounts, db
-
-
-def make_settings(home: Path, **overrides: object) -> Settings:
-    overrides.setdefault("worker_prewarm", False)  # test kinds need no engine imports
-    return Settings(home=home, workers=2, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from platform_helpers import make_settings
 
 from kinema.platform import accounts, db, tasks
 from kinema.platform.jobs.dispatcher import Dispatcher
@@ -17,12 +18,29 @@ for name in ("steps", "stubborn", "crash", "bad_input", "boom"):
     register_task_kind(f"test.{name}", f"kinds_for_tests:{name}")
 
 
-@pytest.fixture
-def dispatcher(settings):
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One database and one dispatcher (two worker processes) for the tests below: spawning
+    workers costs seconds on a busy machine. Each test gets its own organization."""
+    settings = make_settings(tmp_path_factory.mktemp("dispatch") / "home")
+    db.migrate(settings)
     d = Dispatcher(settings, interval=0.05)
     d.start()
-    yield d
+    yield settings, d
     d.stop()
+
+
+@pytest.fixture
+def dispatcher(shared):
+    return shared[1]
+
+
+@pytest.fixture
+def shared_org(shared, request):
+    settings = shared[0]
+    with db.session_scope(settings) as s:
+        row = accounts.create_org(s, request.node.name[:60], credits=1000)
+        return accounts.Caller(org_id=row.id, org_name=row.name, key_id="")
 
 
 def submit(settings, org, kind, payload=None, cost=10):
@@ -49,7 +67,8 @@ def wait_for(settings, task_id, states, timeout=30.0):
     raise AssertionError(f"task {task_id} stuck in {t.status}")
 
 
-def test_task_runs_reports_progress_and_stores_output(settings, org, dispatcher):
+def test_task_runs_reports_progress_and_stores_output(shared, shared_org, dispatcher):
+    settings, org = shared[0], shared_org
     tid = submit(settings, org, "test.steps", {"n": 20, "dt": 0.1, "text": "hi"})
     running = wait_for(settings, tid, {"RUNNING"})
     assert running.attempts == 1
@@ -69,7 +88,8 @@ def test_task_runs_reports_progress_and_stores_output(settings, org, dispatcher)
     assert t.outputs["extra"] == {"steps": 20}
 
 
-def test_cancel_stops_a_running_task_within_a_second(settings, org, dispatcher):
+def test_cancel_stops_a_running_task_within_a_second(shared, shared_org, dispatcher):
+    settings, org = shared[0], shared_org
     tid = submit(settings, org, "test.steps", {"n": 400, "dt": 0.05})
     wait_for(settings, tid, {"RUNNING"})
     time.sleep(0.5)
@@ -85,7 +105,8 @@ def test_cancel_stops_a_running_task_within_a_second(settings, org, dispatcher):
         assert accounts.balance_of(s, org.org_id) == 1000
 
 
-def test_a_worker_that_ignores_cancel_is_killed(settings, org, dispatcher, tmp_path):
+def test_a_worker_that_ignores_cancel_is_killed(shared, shared_org, dispatcher, tmp_path):
+    settings, org = shared[0], shared_org
     marker = tmp_path / "pid"
     tid = submit(settings, org, "test.stubborn", {"marker": str(marker)})
     end = time.monotonic() + 30
@@ -105,14 +126,16 @@ def test_a_worker_that_ignores_cancel_is_killed(settings, org, dispatcher, tmp_p
     assert time.monotonic() - t0 < 2.5, "stubborn worker still alive"
 
 
-def test_crashing_worker_is_retried_then_failed(settings, org, dispatcher):
+def test_crashing_worker_is_retried_then_failed(shared, shared_org, dispatcher):
+    settings, org = shared[0], shared_org
     tid = submit(settings, org, "test.crash")
     t = wait_for(settings, tid, {"FAILED"}, timeout=60)
     assert t.attempts == settings.task_max_attempts == 2
     assert t.failure_code == "INTERNAL" and "exited with code 3" in t.failure
 
 
-def test_engine_errors_map_to_failure_codes(settings, org, dispatcher):
+def test_engine_errors_map_to_failure_codes(shared, shared_org, dispatcher):
+    settings, org = shared[0], shared_org
     bad = submit(settings, org, "test.bad_input")
     bug = submit(settings, org, "test.boom")
     t1 = wait_for(settings, bad, {"FAILED"})
