@@ -84,3 +84,23 @@ def speech_wav(text: str, voice: str = "james") -> bytes:
     from kinema.voice.tts import get_tts
 
     return get_tts("espeak").synthesize(text, voice).audio.to_wav()
+
+
+REFERENCE_TEXT = "Hello! Watch my mouth open and close as I talk to you now."
+
+
+def talking_reference(path: Path, size: int = 256):  # type: ignore[no-untyped-def]
+    """A talking-head performance video (the astronaut rig speaking, with audio) at ``path``;
+    returns the per-frame controls that drove it."""
+    from skimage import data as skdata
+
+    from kinema.face.analyze import analyze
+    from kinema.face.motion import controls_track
+    from kinema.face.rig import Rig
+    from kinema.face.talk import render_talking_clip
+    from kinema.voice.tts import get_tts
+
+    rig = Rig.build(None, analyze(skdata.astronaut()))
+    speech = get_tts("espeak").synthesize(REFERENCE_TEXT, "james")
+    render_talking_clip(rig, speech, path, size=size, seed=0)
+    return controls_track(speech.phonemes, speech.audio.duration, 24, seed=0)

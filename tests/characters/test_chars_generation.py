@@ -5,31 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chars_helpers import data_uri, einstein_uri, make_avatar, no_face_uri, run_tasks, speech_wav
+from chars_helpers import (
+    data_uri,
+    einstein_uri,
+    make_avatar,
+    no_face_uri,
+    run_tasks,
+    speech_wav,
+    talking_reference,
+)
 
 from kinema.media.video import probe, read_frames
-
-REFERENCE_TEXT = "Hello! Look at how my mouth opens and closes while I am talking to you today."
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """A talking-head performance: the astronaut rig speaking (audio + lips), and the
-    driving controls that made it."""
-    from skimage import data as skdata
-
-    from kinema.face.analyze import analyze
-    from kinema.face.motion import controls_track
-    from kinema.face.rig import Rig
-    from kinema.face.talk import render_talking_clip
-    from kinema.voice.tts import get_tts
-
-    rig = Rig.build(None, analyze(skdata.astronaut()))
-    speech = get_tts("espeak").synthesize(REFERENCE_TEXT, "james")
+    """A talking-head performance and the controls that drove it."""
     path = tmp_path_factory.mktemp("ref") / "reference.mp4"
-    render_talking_clip(rig, speech, path, size=256, seed=0)
-    driving = controls_track(speech.phonemes, speech.audio.duration, 24, seed=0)
-    return path, driving
+    return path, talking_reference(path)
 
 
 def _task(client, headers, task_id):
@@ -66,6 +59,7 @@ def test_still_performance_gives_still_face():
     assert max(abs(c.jaw_open) + abs(c.brow_raise) + c.blink_left for c in out) < 1e-9
 
 
+@pytest.mark.slow
 def test_act_two_task(client, headers, settings, reference, tmp_path):
     path, _ = reference
     seconds = probe(path).duration
