@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated, cast, get_args
 
 import typer
 
@@ -29,7 +29,7 @@ def parse_ref(spec: str):  # noqa: ANN201 - returns kinema.video.Reference (impo
     if not sep or not tag.lstrip("@") or not rest:
         raise InvalidInput(f"--ref {spec!r}: expected @tag=PATH[:type[:strength]].")
     parts = rest.split(":")
-    strength, rtype = 0.85, "character"
+    strength, rtype = 0.85, cast(ReferenceType, "character")
     if len(parts) > 1:
         try:
             strength = float(parts[-1])
@@ -37,14 +37,14 @@ def parse_ref(spec: str):  # noqa: ANN201 - returns kinema.video.Reference (impo
         except ValueError:
             pass
     if len(parts) > 1 and parts[-1] in get_args(ReferenceType):
-        rtype = parts.pop()
+        rtype = cast(ReferenceType, parts.pop())
     path = ":".join(parts)
     return Reference(
         load_image(Path(path), field=f"--ref @{tag.lstrip('@')}"),
         tag.lstrip("@"),
         rtype,
         max(0.0, min(1.0, strength)),
-    )  # type: ignore[arg-type]
+    )
 
 
 def preset_for_model(model: str) -> str:

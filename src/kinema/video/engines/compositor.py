@@ -276,17 +276,13 @@ class CompositorEngine:
         renderer = FrameRenderer(scene, req.preset)
         plan = scene.plan.to_dict()
         plan.update(scene.info)
-        result_meta = {
-            "understood": list(scene.plan.understood),
-            "ignored": list(scene.plan.ignored),
-            "plan": plan,
-        }
+        understood, ignored = list(scene.plan.understood), list(scene.plan.ignored)
         if req.kind == "image":
             path = out_dir / "image.png"
             path.write_bytes(encode_image(renderer.render(0), "PNG"))
             if progress:
                 progress(1.0)
-            return GenerationResult(files=[path], poster=None, **result_meta)
+            return GenerationResult([path], None, understood, ignored, plan)
         path = out_dir / "video.mp4"
         poster = out_dir / "poster.jpg"
         n = scene.frames
@@ -306,4 +302,4 @@ class CompositorEngine:
             path.unlink(missing_ok=True)
             poster.unlink(missing_ok=True)
             raise
-        return GenerationResult(files=[path], poster=poster, **result_meta)
+        return GenerationResult([path], poster, understood, ignored, plan)
