@@ -6,6 +6,7 @@ second loopback port serves the page that embeds the widget, so it runs cross-or
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -32,7 +33,11 @@ pytestmark = [
 ]
 
 WIDGET = "document.querySelector('#kinema-embed').shadowRoot"
-PORTRAIT = Path(__file__).resolve().parents[1] / "data" / "einstein_photo.jpg"
+DATA = Path(__file__).resolve().parents[1] / "data"
+PORTRAIT = DATA / "einstein_photo.jpg"
+DOG, DOG_POINTS = DATA / "shiba_dog.jpg", DATA / "shiba_dog.points.json"
+NAMES = ("left_eye", "right_eye", "nose_tip", "mouth_left", "mouth_right", "upper_lip", "lower_lip",
+         "chin")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +91,10 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     _shot(page, "02_create_quality")
     page.get_by_role("button", name="Create character").click()
     page.wait_for_selector("#create-ready", timeout=120_000)
-    _shot(page, "03_create_ready")
+    page.wait_for_function(  # the live preview starts by itself and introduces the character
+        "document.querySelector('#live-status').textContent === 'Speaking'", timeout=60_000
+    )
+    _shot(page, "03_create_preview_talking")
 
     page.locator("#open-test").click()
     page.wait_for_selector("#live-start")
@@ -121,6 +129,35 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     page.wait_for_selector("h1:has-text('Videos')")
     _shot(page, "07_videos")
     assert not errors, errors
+    page.close()
+
+
+def test_manual_points_for_a_face_the_detector_misses(env, browser):
+    """A dog: the quality check finds no face; eight clicks place the points; it gets built."""
+    points = json.loads(DOG_POINTS.read_text())
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.goto(env["url"] + "/studio/")
+    page.evaluate(f"sessionStorage.setItem('kinema.apiKey', '{env['key']}')")
+    page.goto(env["url"] + "/studio/#/create")
+    page.set_input_files("#portrait-file", str(DOG))
+    page.wait_for_selector("#quality-badge:has-text('No face found')", timeout=30_000)
+    page.wait_for_selector("#marker-prompt")
+    box = page.locator("#portrait-img").bounding_box()
+    width, height = page.evaluate(
+        "[document.querySelector('#portrait-img').naturalWidth,"
+        " document.querySelector('#portrait-img').naturalHeight]"
+    )
+    k = min(box["width"] / width, box["height"] / height)
+    ox, oy = (box["width"] - width * k) / 2, (box["height"] - height * k) / 2
+    for name in NAMES:
+        x, y = points[name]
+        page.mouse.click(box["x"] + ox + x * k, box["y"] + oy + y * k)
+    assert "All points placed" in page.locator("#marker-prompt").inner_text()
+    assert page.locator(".pin").count() == len(NAMES)
+    _shot(page, "10_manual_points")
+    page.get_by_label("Name").fill("Shiba")
+    page.get_by_role("button", name="Create character").click()
+    page.wait_for_selector("#create-ready", timeout=120_000)
     page.close()
 
 

@@ -53,7 +53,7 @@ def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     with client.websocket_connect(path, headers={"origin": ALLOWED}) as ws:
         assert ws.receive_json()["type"] == "session"
         ws.send_json({"type": "text", "text": "Hello"})
-        read_until(ws, lambda e: e["type"] == "turn_metrics")
+        read_until(ws, lambda e: e["type"] == "turn_metrics" and e["source"] == "text")
     rating = client.post(
         f"/v1/live/sessions/{details['id']}/rating?token={details['token']}",
         json={"rating": 4},
@@ -91,13 +91,13 @@ def test_stats_after_a_conversation(client, headers):
         details["url"].split("testserver", 1)[1], headers={"origin": ALLOWED}
     ) as ws:
         ws.send_json({"type": "text", "text": "Who are you?"})
-        read_until(ws, lambda e: e["type"] == "turn_metrics")
+        read_until(ws, lambda e: e["type"] == "turn_metrics" and e["source"] == "text")
     client.post(
         f"/v1/live/sessions/{details['id']}/rating?token={details['token']}", json={"rating": 5}
     )
     for _ in range(100):
         stats = client.get("/v1/deployments/stats?days=7", headers=headers).json()
-        if stats["latency"]["turnaround_ms"]["n"]:
+        if stats["sessions"] and stats["latency"]["turnaround_ms"]["n"]:
             break
         time.sleep(0.05)
     assert stats["sessions"] == 1
@@ -105,7 +105,7 @@ def test_stats_after_a_conversation(client, headers):
     assert len(stats["conversationsPerDay"]) == 7
     assert stats["satisfaction"]["average"] == 5
     turnaround = stats["latency"]["turnaround_ms"]
-    assert turnaround["n"] == 1 and turnaround["p50"] == turnaround["p95"] > 0
+    assert turnaround["n"] >= 1 and turnaround["p95"] >= turnaround["p50"] > 0
     assert stats["fps"]["p50"] > 5
     sessions = client.get("/v1/live/sessions", headers=headers).json()["data"]
     assert sessions[0]["origin"] == ALLOWED and sessions[0]["satisfaction"] == 5

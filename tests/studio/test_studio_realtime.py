@@ -35,7 +35,7 @@ def test_lifecycle_consume_once_run_complete_with_transcript(client, headers):
         running = client.get(f"/v1/realtime_sessions/{sid}", headers=headers).json()
         assert running == {"id": sid, "createdAt": body["createdAt"], "status": "RUNNING"}
         ws.send_json({"type": "text", "text": "Hello, who are you?"})
-        events, media = read_until(ws, lambda e: e["type"] == "turn_metrics")
+        events, media = read_until(ws, text_turn_done)
         time.sleep(1.0)  # the session runs for at least a second before the client leaves
     captions = " ".join(e["text"] for e in events if e["type"] == "caption")
     assert "Nova" in captions  # the preset's persona answers with its own name
@@ -44,17 +44,40 @@ def test_lifecycle_consume_once_run_complete_with_transcript(client, headers):
     done = wait_status(client, headers, sid, leave="RUNNING")
     assert done["status"] == "COMPLETED" and done["duration"] >= 1
     detail = client.get(f"/v1/live/sessions/{sid}", headers=headers).json()
-    roles = [m["role"] for m in detail["transcript"]]
-    assert roles[:2] == ["user", "assistant"]
-    assert detail["transcript"][0]["content"] == "Hello, who are you?"
-    assert "Nova" in detail["transcript"][1]["content"]
+    transcript = detail["transcript"]
+    asked = [i for i, m in enumerate(transcript) if m["content"] == "Hello, who are you?"]
+    assert asked and transcript[asked[0]]["role"] == "user"
+    assert transcript[asked[0] + 1]["role"] == "assistant"
+    assert "Nova" in transcript[asked[0] + 1]["content"]
     assert detail["endReason"] == "client_disconnected"
-    assert detail["turns"][0]["turnaround_ms"] > 0
+    text_turns = [t for t in detail["turns"] if t["source"] == "text"]
+    assert text_turns[0]["turnaround_ms"] > 0
     conv = client.get(f"/v1/avatar_conversations/{sid}", headers=headers)
     paths = {getattr(route, "path", "") for route in client.app.routes}
     if any("avatar_conversations" in p for p in paths):
         assert conv.status_code == 200, conv.text  # stored via the characters service
         assert "Nova" in str(conv.json()["transcript"])
+
+
+def text_turn_done(event: dict) -> bool:
+    return event["type"] == "turn_metrics" and event.get("source") == "text"
+
+
+def test_start_script_and_personality_overrides(client, headers):
+    body = ready_session(
+        client,
+        headers,
+        startScript="Welcome aboard the Kinema starship!",
+        personality="A grumpy pirate who guards buried treasure.",
+    )
+    details = consume(client, body)
+    with client.websocket_connect(details["url"].split("testserver", 1)[1]) as ws:
+        events, _ = read_until(ws, lambda e: e["type"] == "caption")
+        assert events[-1]["text"] == "Welcome aboard the Kinema starship!"
+        ws.send_json({"type": "text", "text": "Who are you?"})
+        events, _ = read_until(ws, text_turn_done)
+    said = " ".join(e["text"] for e in events if e["type"] == "caption")
+    assert "pirate" in said and "Nova" in said
 
 
 def test_delete_cancels_ready_and_running_sessions(client, headers):

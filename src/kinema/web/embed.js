@@ -37,7 +37,7 @@
   :host { all: initial; }
   * { box-sizing: border-box; font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   .launcher { position: fixed; ${vert}: 20px; ${horiz}: 20px; z-index: 2147483000; width: 60px; height: 60px; border-radius: 50%;
-    border: none; background: ${cfg.color}; color: ${cfg.text}; cursor: pointer; box-shadow: 0 8px 24px rgba(0,0,0,.25); font-size: 26px; }
+    border: none; background: ${cfg.color}; color: ${cfg.text}; cursor: pointer; box-shadow: 0 8px 24px rgba(0,0,0,.25); display: grid; place-items: center; }
   .launcher:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid ${cfg.color}; outline-offset: 2px; }
   .panel { position: fixed; ${vert}: 92px; ${horiz}: 20px; z-index: 2147483000; width: min(${cfg.width}px, calc(100vw - 40px));
     height: min(${cfg.height}px, calc(100vh - 120px)); display: flex; flex-direction: column; border-radius: 18px; overflow: hidden;
@@ -56,17 +56,17 @@
   form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid rgba(127,127,127,.25); }
   input { flex: 1; min-width: 0; font-size: 14px; padding: 9px 12px; border-radius: 10px; border: 1px solid rgba(127,127,127,.4); background: transparent; color: inherit; }
   button.send, button.mic { border: none; border-radius: 10px; padding: 0 12px; font-weight: 600; cursor: pointer; background: ${cfg.color}; color: ${cfg.text}; }
-  button.mic { background: rgba(127,127,127,.18); color: inherit; }
+  button.mic { background: rgba(127,127,127,.18); color: inherit; display: grid; place-items: center; }
   button.mic[aria-pressed="true"] { background: #dc2626; color: #fff; }
   .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 </style>
-<button class="launcher" type="button" aria-label="${cfg.title}" aria-expanded="false" aria-controls="kp">💬</button>
+<button class="launcher" type="button" aria-label="${cfg.title}" aria-expanded="false" aria-controls="kp"><svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg></button>
 <section class="panel" id="kp" role="dialog" aria-label="${cfg.title}" hidden>
   <header><span class="dot" aria-hidden="true"></span><span class="title"></span><button class="x" type="button" aria-label="Close chat">×</button></header>
   <div class="stage"><video playsinline autoplay aria-label="Character video"></video><span class="state">Connecting…</span>
     <div class="caption" aria-live="polite" aria-atomic="true"></div></div>
   <form><label class="sr" for="kin">Message</label><input id="kin" type="text" autocomplete="off" placeholder="Type a message…">
-    <button class="mic" type="button" aria-pressed="false" aria-label="Microphone">🎙</button><button class="send" type="submit">Send</button></form>
+    <button class="mic" type="button" aria-pressed="false" aria-label="Microphone"><svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/></svg></button><button class="send" type="submit">Send</button></form>
 </section>`;
   const $ = (s) => root.querySelector(s);
   const launcher = $(".launcher"), panel = $(".panel"), video = $("video"), caption = $(".caption");

@@ -49,6 +49,7 @@ async function start() {
 
 async function route() {
   if (!auth.key) return loginView();
+  if (document.getElementById("account").hidden) return start();
   const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("/");
   const page = PAGES[name] ? name : "characters";
   for (const a of document.querySelectorAll(".nav a")) {

@@ -43,17 +43,22 @@ export class LiveClient extends EventTarget {
 
   /** ``getDetails`` returns fresh connection details (a new session) each call. */
   async connect(getDetails) {
+    const live = async (details) => {
+      if (this.closed) throw new Error("closed before connecting");
+      return details;
+    };
     if (this.preferred !== "websocket" && "RTCPeerConnection" in window) {
       try {
-        await this._webrtc(await getDetails());
+        await this._webrtc(await live(await getDetails()));
+        await live();
         return this._connected("webrtc");
       } catch (err) {
         this._teardown();
-        if (this.preferred === "webrtc") throw err;
+        if (this.preferred === "webrtc" || this.closed) throw err;
         console.warn("WebRTC failed, falling back to WebSocket:", err);
       }
     }
-    await this._websocket(await getDetails());
+    await this._websocket(await live(await getDetails()));
     return this._connected("websocket");
   }
 

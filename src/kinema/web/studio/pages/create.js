@@ -208,8 +208,9 @@ export async function render(main) {
         h("div", { class: "row" }, h("span", { class: "badge ok", id: "create-ready" }, `${done.name} is ready`), h("span", { class: "spacer" }),
           h("a", { class: "button secondary", href: `#/test/${done.id}`, id: "open-test" }, "Open in test mode")));
       preview?.leave();
-      preview = livePanel({ type: "custom", avatarId: done.id }, { title: "Live preview" });
-      previewSlot.replaceChildren(h("h2", {}, "Live preview"), preview);
+      preview = livePanel({ type: "custom", avatarId: done.id }, { title: "Live preview", greet: "Hello! Please introduce yourself." });
+      previewSlot.replaceChildren(preview);
+      preview.start();
       toast(`${done.name} created`);
     } catch (err) {
       progress.replaceChildren(h("p", { class: "badge bad", role: "alert" }, err.message));
@@ -218,7 +219,7 @@ export async function render(main) {
     }
   });
 
-  const previewSlot = h("section", { class: "stack", id: "preview-slot", "aria-label": "Live preview" });
+  const previewSlot = h("section", { class: "stack", id: "preview-slot", "aria-label": "Live preview", style: "margin-top:20px" });
   main.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Create a character"), h("p", {}, "One image, a personality and a voice — then talk to it live."))),
     h("div", { class: "grid split" },

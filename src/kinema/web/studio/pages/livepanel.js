@@ -3,7 +3,7 @@ import { h, openSession, toast } from "../api.js";
 import { icons } from "../icons.js";
 import { LiveClient } from "../live.js";
 
-export function livePanel(avatar, { transport = "auto", title = "Conversation" } = {}) {
+export function livePanel(avatar, { transport = "auto", title = "Conversation", greet = "" } = {}) {
   const video = h("video", { autoplay: true, playsinline: true, id: "live-video", "aria-label": "Character video" });
   const status = h("span", { class: "badge status", id: "live-status" }, "Not connected");
   const caption = h("div", { class: "caption", id: "live-caption", "aria-live": "polite", "aria-atomic": "true" });
@@ -60,7 +60,7 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation" }
       m.transport.textContent = kind;
       enable(true);
       start.hidden = true; end.hidden = false; start.disabled = false;
-      input.focus();
+      if (greet) { addMsg("user", greet); client.sendText(greet); } else input.focus();
       const tick = () => { frames++; video.requestVideoFrameCallback?.(tick); };
       video.requestVideoFrameCallback?.(tick);
       let last = 0;
