@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kinema.voice.presets import PRESETS, sample_text
-from kinema.voice.visemes import VISEMES, phoneme_to_viseme
+from kinema.voice.visemes import VISEMES, phoneme_to_viseme, phoneme_visemes
 
 LANGUAGE_VOICES = {p.language: p.id for p in PRESETS.values()}
 # pangrams and tongue-twisters: many distinct phonemes per language
@@ -96,3 +96,12 @@ def test_articulatory_classes(phoneme, viseme):
 def test_all_outputs_are_visemes():
     names = ["a", "b", "?", "#", "x", "Q", "R", "'@", "W", "Y:", "t;", "n^", "l^", "*", "c#"]
     assert all(phoneme_to_viseme(n, "xx") in VISEMES for n in names)
+
+
+def test_diphthongs_glide_between_two_shapes(tts):
+    assert phoneme_visemes("aI") == (("aa", 0.55), ("I", 0.45))
+    assert phoneme_visemes("'oU") == (("O", 0.55), ("U", 0.45))
+    assert phoneme_visemes("u:") == (("U", 1.0),) and phoneme_visemes("p") == (("PP", 1.0),)
+    speech = tts.synthesize("My boat goes now.", "emma")
+    my = [p for p in speech.phonemes if p.phoneme == "aI"]
+    assert [p.viseme for p in my] == ["aa", "I"] and my[0].end == my[1].start

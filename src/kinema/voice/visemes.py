@@ -75,3 +75,23 @@ def phoneme_to_viseme(phoneme: str, language: str = "en") -> str:
         if core.startswith(key):
             return _PREFIXES[key]
     return "sil"
+
+
+_VOWEL_VISEMES = frozenset({"aa", "E", "I", "O", "U"})
+
+
+@lru_cache(maxsize=4096)
+def phoneme_visemes(phoneme: str, language: str = "en") -> tuple[tuple[str, float], ...]:
+    """The mouth shapes a phoneme passes through, with the share of its duration each takes.
+
+    Most phonemes hold one shape; diphthongs glide between two ("aI" in "my": aa → I,
+    "oU" in "go": O → U), which reads as a real mouth movement instead of a frozen vowel.
+    """
+    first = phoneme_to_viseme(phoneme, language)
+    core = phoneme.strip().lstrip("'\",%=?").rstrip(":;~-#23")
+    if first not in _VOWEL_VISEMES or len(core) < 2 or core[-1] not in "aeiouAEIOUVY@0&y":
+        return ((first, 1.0),)
+    last = phoneme_to_viseme(core[-1], language)
+    if last not in _VOWEL_VISEMES or last == first:
+        return ((first, 1.0),)
+    return ((first, 0.55), (last, 0.45))

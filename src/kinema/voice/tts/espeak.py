@@ -18,7 +18,7 @@ from kinema.media.audio import Audio
 from kinema.voice.presets import VoiceSpec, apply_prosody, resolve_voice
 from kinema.voice.text import split_sentences
 from kinema.voice.tts.base import PhonemeEvent, Speech, VoiceSettings
-from kinema.voice.visemes import phoneme_to_viseme
+from kinema.voice.visemes import phoneme_to_viseme, phoneme_visemes
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INIT_PHONEME_EVENTS = 1
@@ -202,6 +202,19 @@ def attach_closures(
     return out
 
 
+def split_glides(phonemes: list[PhonemeEvent], language: str) -> list[PhonemeEvent]:
+    """Split diphthongs into their two mouth shapes (same phoneme name, consecutive events)."""
+    out: list[PhonemeEvent] = []
+    for ph in phonemes:
+        shapes = phoneme_visemes(ph.phoneme, language)
+        t = ph.start
+        for i, (viseme, share) in enumerate(shapes):
+            end = ph.end if i == len(shapes) - 1 else t + share * (ph.end - ph.start)
+            out.append(PhonemeEvent(ph.phoneme, t, end, viseme))
+            t = end
+    return out
+
+
 class EspeakTTS:
     """``TTS`` backed by the embedded espeak-ng; ~1000× faster than real time on one core."""
 
@@ -228,7 +241,7 @@ class EspeakTTS:
             samples, events = eng.synth(text, spec)
             rate = eng.rate
         phonemes, words = _timings(text, events, rate, len(samples), spec.language)
-        phonemes = attach_closures(phonemes, samples, rate)
+        phonemes = split_glides(attach_closures(phonemes, samples, rate), spec.language)
         return Speech(Audio(samples, rate), phonemes, text, base.name, words)
 
     def stream(
