@@ -30,7 +30,7 @@ HEADER_SIZE = 10  # kind:u8 flags:u8 pts_us:i64
 # ----------------------------------------------------------------------------------- server
 
 
-def serve(port: int, size: int, fps: int) -> None:
+def serve(port: int, size: int, fps: int, deflate: bool) -> None:
     import skimage.data
     import uvicorn
 
@@ -66,7 +66,13 @@ def serve(port: int, size: int, fps: int) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return {"rss_mb": _rss_mb(), "cpu_s": usage.ru_utime + usage.ru_stime}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=deflate,  # deflating JPEG/PCM costs CPU and saves ~nothing
+    )
 
 
 def _rss_mb(pid: int | str = "self") -> float:
@@ -285,6 +291,7 @@ async def main(args: argparse.Namespace) -> None:
     port = args.port
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     cmd = [sys.executable, __file__, "--serve", str(port), "--size", str(args.size)]
+    cmd += ["--deflate"] if args.deflate else []
     server = subprocess.Popen([*cmd, "--fps", str(args.fps)], env=env, stderr=subprocess.DEVNULL)
     try:
         import httpx
@@ -319,9 +326,10 @@ if __name__ == "__main__":
     p.add_argument("--max-sessions", type=int, default=16)
     p.add_argument("--step", type=int, default=2)
     p.add_argument("--hold", type=float, default=6.0, help="seconds per ramp step")
+    p.add_argument("--deflate", action="store_true", help="permessage-deflate on the server")
     p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")
     a = p.parse_args()
     if a.serve:
-        serve(a.serve, a.size, a.fps)
+        serve(a.serve, a.size, a.fps, a.deflate)
     else:
         asyncio.run(main(a))
