@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     asr_model: str = "whisper-1"
     max_document_bytes: int = 20 * 1024 * 1024
 
+    # -- video --------------------------------------------------------------------------------
+    video_threads: int = 0  # OpenCV threads per render (0 = OpenCV's default: all cores)
+
     # -- live -----------------------------------------------------------------------------------
     live_fps: int = 24
     live_size: int = 512

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -244,7 +243,12 @@ class Encoder:
 
 
 def _threads(req: GenerationRequest) -> None:
-    n = int(req.options.get("threads", 0) or os.environ.get("KINEMA_VIDEO_THREADS", 0) or 0)
+    """OpenCV threads for this render: ``options["threads"]``, else ``KINEMA_VIDEO_THREADS``
+    (``Settings.video_threads``); 0 keeps OpenCV's default. Two renders sharing two cores
+    run best with 1 each."""
+    from kinema.config import get_settings
+
+    n = int(req.options.get("threads", 0) or get_settings().video_threads or 0)
     if n > 0:
         cv2.setNumThreads(n)
 
