@@ -125,15 +125,22 @@ def map_folds(backward: np.ndarray, ignore: np.ndarray | None = None) -> float:
 
 
 def opening_mask(
-    rig: Rig, vec: np.ndarray, size: int, box: tuple[int, int, int, int], grow: int = 4
+    rig: Rig, vec: np.ndarray, size: int, box: tuple[int, int, int, int], grow: float = 0.15
 ) -> np.ndarray:
-    """The deformed inner-lip polygon (where the mouth interior is drawn), in ``box`` pixels."""
+    """Where the lips part: the deformed inner-lip polygon grown by ``grow`` mouth widths.
+
+    Inside it the renderer paints the mouth interior; at its corners the lips shear apart
+    (known: a few pixels there may fold when the jaw is wide open).
+    """
     x0, y0, x1, y1 = box
     idx = list(L.LIP_UPPER_INNER) + list(L.LIP_LOWER_INNER[::-1])
-    poly = rig.deformed(np.asarray(vec, np.float64))[idx] * (size / rig.size) - [x0, y0]
+    pts = rig.deformed(np.asarray(vec, np.float64)) * (size / rig.size)
+    poly = pts[idx] - [x0, y0]
+    width = float(np.hypot(*(pts[L.MOUTH_R] - pts[L.MOUTH_L])))
+    g = max(2, round(grow * width))
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 255)
-    return cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
+    return cv2.dilate(mask, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0
 
 
 def face_mask(rig: Rig, size: int, grow: int = 3) -> np.ndarray:

@@ -28,7 +28,7 @@ from kinema.face.controls import LIMITS, FaceControls
 from kinema.face.rig import BASES, TEX, Rig
 
 SIZES_FPS = (24, 25, 30, 60)
-FIXED_POINT_ITERATIONS = 2
+NEWTON_ITERATIONS = 2
 LOWRES_STEP = 4  # px of output per displacement-grid cell
 
 
@@ -229,6 +229,24 @@ class Renderer:
         fields = fields * k / np.array([sx, sy])
         # one contiguous row per basis; combined with cv2.scaleAdd (single-threaded, skips zeros)
         self.B = np.ascontiguousarray(fields.reshape(len(BASES), -1).astype(np.float32))
+        # and their spatial derivatives, for Newton steps of the inversion
+        f = fields.reshape(len(BASES), gh, gw, 2)
+        grads = np.stack(
+            [
+                np.gradient(f[..., 0], axis=2),
+                np.gradient(f[..., 0], axis=1),
+                np.gradient(f[..., 1], axis=2),
+                np.gradient(f[..., 1], axis=1),
+            ],
+            -1,
+        )
+        self.G = np.ascontiguousarray(grads.reshape(len(BASES), -1).astype(np.float32))
+        self.J = np.zeros((gh, gw, 4), np.float32)
+        self.Js = np.zeros((gh, gw, 4), np.float32)
+        self.r = np.zeros((gh, gw, 2), np.float32)
+        self.det = np.zeros((gh, gw), np.float32)
+        self.t1 = np.zeros((gh, gw), np.float32)
+        self.t2 = np.zeros((gh, gw), np.float32)
         self.vec = np.zeros(len(BASES), np.float32)
         self.d = np.zeros((gh, gw, 2), np.float32)
         self.tmp = np.zeros((gh, gw, 2), np.float32)
@@ -355,24 +373,14 @@ class Renderer:
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)
             return self.out
-        d = self.d.reshape(-1)
+        d, jac = self.d.reshape(-1), self.J.reshape(-1)
         d.fill(0.0)
+        jac.fill(0.0)
         for i, w in enumerate(vec.tolist()):
             if w != 0.0:
                 cv2.scaleAdd(self.B[i], w, d, dst=d)
-        # backward map: s = x - d(s), fixed-point iteration on the low-res grid
-        cv2.subtract(self.id_low, self.d, dst=self.s)
-        for _ in range(FIXED_POINT_ITERATIONS - 1):
-            cv2.remap(
-                self.d,
-                self.s,
-                None,
-                cv2.INTER_LINEAR,
-                dst=self.tmp,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=0,
-            )
-            cv2.subtract(self.id_low, self.tmp, dst=self.s)
+                cv2.scaleAdd(self.G[i], w, jac, dst=jac)
+        self._invert()
         cv2.subtract(self.id_low, self.s, dst=self.tmp)
         cv2.multiply(self.tmp, self.scale, dst=self.tmp)
         x0, y0, x1, y1 = self.box
@@ -389,6 +397,54 @@ class Renderer:
         )
         self._mouth()
         return self.out
+
+    def _invert(self) -> None:
+        """Backward map on the low-res grid: solve s + d(s) = x by Newton steps from s = x - d.
+
+        Newton (with the precomputed field derivatives) converges where the warp stretches
+        more than 2x, which plain fixed-point iteration does not (it would fold the map there).
+        """
+        s, r, js, det, t1, t2 = self.s, self.r, self.Js, self.det, self.t1, self.t2
+        cv2.subtract(self.id_low, self.d, dst=s)
+        for _ in range(NEWTON_ITERATIONS):
+            cv2.remap(
+                self.d,
+                s,
+                None,
+                cv2.INTER_LINEAR,
+                dst=self.tmp,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            cv2.remap(
+                self.J,
+                s,
+                None,
+                cv2.INTER_LINEAR,
+                dst=js,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            cv2.add(s, self.tmp, dst=r)
+            cv2.subtract(r, self.id_low, dst=r)  # residual s + d(s) - x
+            a, b, c, e = js[..., 0], js[..., 1], js[..., 2], js[..., 3]
+            a += 1.0
+            e += 1.0
+            np.multiply(a, e, out=det)
+            np.multiply(b, c, out=t1)
+            np.subtract(det, t1, out=det)
+            np.maximum(det, 0.1, out=det)  # never divide by a collapsed (lip gap) cell
+            r0, r1 = r[..., 0], r[..., 1]
+            np.multiply(e, r0, out=t1)
+            np.multiply(b, r1, out=t2)
+            np.subtract(t1, t2, out=t1)
+            np.divide(t1, det, out=t1)
+            np.multiply(a, r1, out=t2)
+            np.multiply(c, r0, out=a)  # a is no longer needed
+            np.subtract(t2, a, out=t2)
+            np.divide(t2, det, out=t2)
+            s[..., 0] -= t1
+            s[..., 1] -= t2
 
     def rest_frame(self) -> np.ndarray:
         return self.render(FaceControls()).copy()

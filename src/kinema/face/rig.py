@@ -372,9 +372,14 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     side = np.where(upper_set, -1.0, np.where(lower_set, 1.0, 0.0))  # which lip, 0 elsewhere
 
     # jaw: everything below the lip line drops, the chin most; fades to the neck and the ears
-    below = _smooth(rel, -0.03, 0.05)
+    # beside the mouth the drop fades over a band that widens away from the corners, so the
+    # cheek stretches softly instead of creasing along the lip line
+    spread = 0.8 * np.maximum(np.abs(u - mc[0]) - 0.8 * half_w, 0.0)
+    below = _smooth(rel, -0.03 - spread, 0.05 + spread)
     below[upper_set] = 0.0
-    below[lower_set] = 1.0
+    # the lower lip drops fully except near the corners, where it eases to the corner's 0.35
+    ease = _smooth(half_w - np.abs(u - mc[0]), 0.0, 0.45 * half_w)
+    below[lower_set] = (0.35 + 0.65 * ease)[lower_set]
     below[corners] = 0.35
     neck = 1 - _smooth(v - chin_v, 0.0, 0.55)
     depth = 0.75 + 0.25 * np.clip(rel / max(chin_v - mc[1], 0.3), 0, 1)
