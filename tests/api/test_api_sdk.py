@@ -193,3 +193,57 @@ def test_text_to_image_and_gen4_shape_through_the_engine(server, tmp_path):
     with av.open(str(video)) as c:
         vs = c.streams.video[0]
         assert float(vs.average_rate) == 12 and sum(1 for _ in c.decode(vs)) in (23, 24, 25)
+
+
+def test_url_inputs_are_fetched_with_the_rules(server):
+    """Media URLs (this server allows loopback + http for the test): good, redirect, type."""
+    import http.server
+    import threading
+
+    png = png_bytes(128, 128)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/redirect.png":
+                self.send_response(302)
+                self.send_header("Location", "/a.png")
+                self.end_headers()
+                return
+            self.send_response(200)
+            ctype = "application/octet-stream" if self.path == "/blob.png" else "image/png"
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    media = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=media.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{media.server_address[1]}"
+    h = {"Authorization": f"Bearer {server.key}", "X-Runway-Version": "2024-11-06"}
+
+    def create(path: str) -> httpx.Response:
+        return httpx.post(
+            f"{server.url}/v1/image_to_video",
+            headers=h,
+            timeout=30,
+            json={
+                "model": "gen4_turbo",
+                "promptImage": base + path,
+                "ratio": "960:960",
+                "duration": 2,
+            },
+        )
+
+    try:
+        ok = create("/a.png")
+        assert ok.status_code == 200, ok.text
+        httpx.delete(f"{server.url}/v1/tasks/{ok.json()['id']}", headers=h)
+        r = create("/redirect.png")
+        assert r.status_code == 400 and "redirect" in r.json()["error"]
+        r = create("/blob.png")
+        assert r.status_code == 400 and "octet-stream" in r.json()["error"]
+    finally:
+        media.shutdown()
