@@ -65,3 +65,10 @@ def test_names_are_case_insensitive():
 def test_bad_specs_are_rejected(bad):
     with pytest.raises(InvalidInput):
         resolve_voice(bad)
+
+
+def test_runway_preset_ids_are_voice_names_too(tts):
+    assert resolve_voice("victoria").name == "victoria"
+    assert resolve_voice("Maya").name == "Maya"
+    assert resolve_voice("emma").name == "emma"  # the Kinema preset wins a name clash
+    assert tts.synthesize("Hello.", "vincent").voice == "vincent"

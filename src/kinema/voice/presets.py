@@ -285,13 +285,20 @@ def get_preset(name: str) -> VoicePreset:
 
 
 def resolve_voice(voice: str | VoiceSpec | None) -> VoiceSpec:
-    """A preset name, a ``VoiceSpec`` or its JSON → ``VoiceSpec``; ``None`` is the default."""
+    """A preset name, a Runway preset id (``victoria``, ``Maya`` …), a ``VoiceSpec`` or its JSON
+    → ``VoiceSpec``; ``None`` is the default. Kinema preset names win over Runway ids."""
     if voice is None:
         return get_preset(DEFAULT_VOICE).spec()
     if isinstance(voice, VoiceSpec):
         return voice
     if voice.lstrip().startswith("{"):
         return VoiceSpec.from_json(voice)
+    if voice.strip().lower() not in PRESETS:
+        from kinema.voice.runway_presets import LIVE_PRESETS, TTS_PRESETS
+
+        runway = LIVE_PRESETS.get(voice.strip()) or TTS_PRESETS.get(voice.strip())
+        if runway is not None:
+            return runway.spec()
     return get_preset(voice).spec()
 
 
