@@ -1,6 +1,7 @@
 """Compositor throughput: seconds of video rendered per second of wall time (realtime factor).
 
     python bench/video_engine.py [--duration 5] [--presets fast,quality] [--threads 0]
+    python bench/video_engine.py --sheet sheet.png   # a contact sheet of sample prompts, no timing
 
 Each run is a full ``generate()``: scene build (segmentation, inpainting, grades), every frame
 and the H.264 encode. Targets on a 2-core machine: fast >= 3x realtime at 1280x720,
@@ -26,12 +27,80 @@ PROMPTS = {
 }
 
 
+SHEET = [
+    ("image", "slow push in, golden hour, rain"),
+    ("text", "a red car on a road at night, neon"),
+    ("text", "a house and trees on a hill at golden hour, fog, pan left"),
+    ("text", "wide shot of a boat on the sea at sunset, a person walks right"),
+    ("refs", "@hero standing in @room at night"),
+]
+
+
+def contact_sheet(path: Path) -> None:
+    """Four frames (first, 1/3, 2/3, last) of each sample prompt, 320x180 each, one row each."""
+    import cv2
+    import numpy as np
+
+    from kinema.media.image import encode_image, load_image
+    from kinema.media.video import read_frames
+    from kinema.video import Reference
+
+    rows = []
+    for kind, prompt in SHEET:
+        refs = (
+            [
+                Reference(data.astronaut(), "hero", "character"),
+                Reference(data.coffee(), "room", "location"),
+            ]
+            if kind == "refs"
+            else []
+        )
+        req = GenerationRequest(
+            kind="image" if kind == "refs" else "video",
+            prompt=prompt,
+            width=640,
+            height=360,
+            duration=2.0,
+            seed=1,
+            references=refs,
+            first_frame=data.astronaut() if kind == "image" else None,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            res = generate(req, Path(tmp))
+            if req.kind == "video":
+                frames, _ = read_frames(res.files[0])
+                picks = [frames[i] for i in (0, len(frames) // 3, 2 * len(frames) // 3, -1)]
+            else:
+                picks = [load_image(res.files[0])]
+        tiles = [cv2.resize(f, (320, 180), interpolation=cv2.INTER_AREA) for f in picks]
+        tiles += [np.zeros((180, 320, 3), np.uint8)] * (4 - len(tiles))
+        row = np.hstack(tiles)
+        cv2.putText(
+            row,
+            prompt[:70],
+            (6, 172),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45,
+            (255, 255, 0),
+            1,
+            cv2.LINE_AA,
+        )
+        rows.append(row)
+        print(f"{prompt!r}: understood {res.understood}, ignored {res.ignored}")
+    path.write_bytes(encode_image(np.vstack(rows), "PNG"))
+    print(f"wrote {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--presets", default="fast,quality")
     ap.add_argument("--threads", type=int, default=0, help="cv2 threads (0 = OpenCV default)")
+    ap.add_argument("--sheet", type=Path, help="write a contact sheet PNG instead of timing")
     args = ap.parse_args()
+    if args.sheet:
+        contact_sheet(args.sheet)
+        return
     portrait = data.astronaut()
     # warm-up: imports, the segmentation model and OpenCV tables load once per worker process
     with tempfile.TemporaryDirectory() as tmp:
