@@ -38,3 +38,16 @@ def client(settings: Settings):
 
     with TestClient(create_app(settings, run_tasks=False)) as c:
         yield c
+
+
+@pytest.fixture
+def key_for():
+    """Make an organization + key in any settings' database; returns request headers."""
+
+    def make(settings: Settings) -> dict[str, str]:
+        with db.session_scope(settings) as s:
+            org = accounts.create_org(s, "org", credits=settings.initial_credits)
+            _, plain = accounts.create_key(s, org.id)
+        return {"Authorization": f"Bearer {plain}", **VERSION}
+
+    return make

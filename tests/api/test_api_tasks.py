@@ -191,3 +191,32 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/image_to_video", "/v1/tasks/{task_id}", "/v1/uploads"} <= set(paths)
+
+
+def test_outputs_served_from_fsspec_memory_storage(tmp_path, key_for):
+    """Non-local storage (memory://) is streamed through /files with the same signatures."""
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from kinema.api.app import create_app
+    from kinema.config import Settings
+
+    s = Settings(home=tmp_path / "mem", storage_url=f"memory://kinema-{uuid.uuid4().hex}")
+    db.migrate(s)
+    headers = key_for(s)
+    with TestClient(create_app(s, run_tasks=False)) as c:
+        tid = c.post(
+            "/v1/text_to_image",
+            headers=headers,
+            json={"model": "gen4_image", "promptText": "a beach", "ratio": "720:720"},
+        ).json()["id"]
+        from kinema.platform.storage import get_storage
+
+        get_storage(s).put_bytes(f"tasks/{tid}/image.png", b"png-in-memory")
+        with db.session_scope(s) as ss:
+            tasks.claim_pending(ss, 1, "w")
+            tasks.succeed(ss, tid, 1, {"files": [f"tasks/{tid}/image.png"]})
+        url = c.get(f"/v1/tasks/{tid}", headers=headers).json()["output"][0]
+        r = c.get(url)
+        assert r.content == b"png-in-memory" and r.headers["content-type"] == "image/png"
