@@ -3,7 +3,7 @@ phoneme timings (``Speech``) so the face can lip-sync to it."""
 
 from __future__ import annotations
 
-from kinema.errors import BackendUnavailable, InvalidInput
+from kinema.errors import InvalidInput
 from kinema.voice.presets import DEFAULT_VOICE, PRESETS, VoiceSpec
 from kinema.voice.tts.base import TTS, PhonemeEvent, Speech, VoiceSettings
 
@@ -41,11 +41,3 @@ def get_tts(name: str | None = None) -> TTS:
         else:
             raise InvalidInput(f"tts: unknown engine {name!r}; use one of {', '.join(BACKENDS)}.")
     return _CACHE[key]
-
-
-def ensure_backend(module: str, extra: str) -> None:
-    """Raise ``BackendUnavailable`` naming the pip extra when an optional module is missing."""
-    import importlib.util
-
-    if importlib.util.find_spec(module) is None:
-        raise BackendUnavailable(f"`{module}` is not installed: pip install 'kinema[{extra}]'.")
