@@ -159,3 +159,18 @@ async def test_ten_concurrent_webrtc_sessions_without_cross_talk():
                 break
             await asyncio.sleep(0.1)
         assert active_peers() == 0 and all(s.is_closed for s in sessions.values())
+
+
+async def test_audio_only_offer_gets_audio_and_events():
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+    session = await LiveSession(fake_engines("Ines"), SessionConfig()).start()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.createDataChannel("control")
+    pc.addTransceiver("audio", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp, kind = await answer_webrtc_offer(pc.localDescription.sdp, "offer", session)
+    assert kind == "answer" and "m=audio" in sdp and "m=video" not in sdp
+    await pc.setRemoteDescription(RTCSessionDescription(sdp, kind))
+    await pc.close()
+    await session.close()

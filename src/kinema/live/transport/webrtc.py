@@ -99,15 +99,17 @@ class SessionAudioTrack(MediaStreamTrack):
 class WebRtcPeer:
     """One client's peer connection bound to one session; closes with it."""
 
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: LiveSession, kinds: tuple[str, ...] = ("audio", "video")) -> None:
         self.session = session
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # loopback/LAN: no STUN
         self.outlet = session.subscribe()
         self.state = ClientState()
         self.channels: list[RTCDataChannel] = []
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.pc.addTrack(SessionAudioTrack(self.outlet))
-        self.pc.addTrack(SessionVideoTrack(self.outlet))
+        if "audio" in kinds:
+            self.pc.addTrack(SessionAudioTrack(self.outlet))
+        if "video" in kinds:
+            self.pc.addTrack(SessionVideoTrack(self.outlet))
         self.pc.on("datachannel", self._on_channel)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
@@ -184,7 +186,10 @@ async def answer_webrtc_offer(
         raise InvalidInput(f"type: expected 'offer', got {offer_type!r}.", field="type")
     if not offer_sdp.strip():
         raise InvalidInput("sdp: the offer is empty.", field="sdp")
-    peer = WebRtcPeer(session)
+    kinds = tuple(k for k in ("audio", "video") if f"\nm={k} " in "\n" + offer_sdp)
+    if not kinds and "m=application" not in offer_sdp:
+        raise InvalidInput("sdp: the offer has no audio, video or data section.", field="sdp")
+    peer = WebRtcPeer(session, kinds)
     try:
         await peer.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
         await peer.pc.setLocalDescription(await peer.pc.createAnswer())  # gathers candidates
