@@ -119,7 +119,10 @@ def create(
     emotion: str | None = None,
     knowledge_only: bool = False,
     api_key_id: str | None = None,
+    queue: bool = True,
 ) -> Avatar:
+    """Store the portrait and the avatar; ``queue`` a build task (``False``: the caller runs
+    ``build`` itself, as the CLI does)."""
     if not name.strip():
         raise InvalidInput("Invalid parameter 'name': must not be empty.", field="name")
     if not personality.strip():
@@ -149,7 +152,8 @@ def create(
     )
     session.add(avatar)
     session.flush()
-    _queue_build(session, avatar, settings, api_key_id)
+    if queue:
+        _queue_build(session, avatar, settings, api_key_id)
     return avatar
 
 
