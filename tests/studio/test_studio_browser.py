@@ -132,6 +132,57 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     page.close()
 
 
+def test_keyboard_only_sign_in_and_navigation(env, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(env["url"] + "/studio/")
+    assert page.evaluate("document.activeElement.id") == "api-key"  # focus starts on the key
+    page.keyboard.type(env["key"])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#org-name:has-text('browser-test')")
+    assert page.evaluate("document.activeElement.id") == "main"  # focus moves to the content
+    page.keyboard.press("Shift+Tab")  # back into the sidebar: the account box, then the nav
+    assert page.evaluate("document.activeElement.textContent") == "Sign out"
+    page.keyboard.press("Shift+Tab")
+    assert "Videos" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the first control of My characters
+    assert "New character" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Create a character')")
+    labels = page.evaluate(
+        "[...document.querySelectorAll('main input, main select, main textarea')]"
+        ".map((e) => e.labels && e.labels.length > 0)"
+    )
+    assert labels and all(labels)  # every control has a label
+    page.close()
+
+
+def test_test_mode_over_the_websocket_transport(env, browser):
+    """The fallback path: JPEG frames painted on a canvas that feeds the same <video>."""
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.goto(env["url"] + "/studio/")
+    page.evaluate(f"sessionStorage.setItem('kinema.apiKey', '{env['key']}')")
+    page.goto(env["url"] + "/studio/?transport=websocket#/test/cooking-teacher")
+    page.locator("#live-start").click()
+    page.wait_for_function("document.querySelector('#live-video').videoWidth > 0", timeout=60_000)
+    assert page.locator(".metrics b").nth(2).inner_text() == "websocket"
+    page.locator("#live-input").fill("Hello! Who are you?")
+    page.locator("#live-send").click()
+    page.wait_for_function(
+        "document.querySelector('#live-status').textContent === 'Speaking'", timeout=30_000
+    )
+    motion = _speaking_motion(page, "#live-video")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#live-transcript .msg.assistant')]"
+        ".some((m) => m.textContent.includes('Chef Emma'))",
+        timeout=30_000,
+    )
+    _shot(page, "11_test_mode_websocket")
+    print("websocket motion", motion)
+    assert motion["maxDiff"] > 2.0
+    page.close()
+
+
 def test_manual_points_for_a_face_the_detector_misses(env, browser):
     """A dog: the quality check finds no face; eight clicks place the points; it gets built."""
     points = json.loads(DOG_POINTS.read_text())

@@ -1,5 +1,6 @@
 // My Characters: every avatar with its status, voice and quick actions.
 import { api, fmtDate, h, toast } from "../api.js";
+import { icons } from "../icons.js";
 
 const STATUS = { READY: "ok", PROCESSING: "warn", FAILED: "bad" };
 
@@ -8,7 +9,7 @@ export async function render(main) {
   main.append(
     h("div", { class: "page-head" },
       h("div", {}, h("h1", {}, "My characters"), h("p", {}, "Everyone you have brought to life.")),
-      h("a", { class: "button", href: "#/create" }, "＋ New character")),
+      h("a", { class: "button", href: "#/create", html: `${icons.plus} New character` })),
     list);
   const { data } = await api("/v1/avatars?limit=100");
   if (!data.length) {
