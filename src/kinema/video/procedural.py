@@ -184,6 +184,14 @@ def draw_stage(
             ln = rng.uniform(0.01, 0.05) * fw * (1 + (y - horizon) / fh)
             c = tuple(float(v) for v in _lerp(gcol, (230, 230, 240), 0.45) * (0.4 if night else 1))
             cv2.line(img, (int(x), y), (int(x + ln), y), c, 1, cv2.LINE_AA)
+        if set(names) & {"person", "house", "car", "trees"}:  # land subjects need a shore
+            shore = fy + fh * 0.8
+            xs = np.arange(width, dtype=np.float32)
+            edge = shore + np.sin(xs / fw * 9.0 + rng.uniform(0, 6)) * fh * 0.012
+            sand = np.asarray(GROUNDS["beach"], np.float32) * (0.35 if night else 1.0)
+            band = (ys[..., 0] >= edge[None, :]).astype(np.float32)[..., None]
+            wet = np.clip((ys[..., 0] - edge[None, :]) / (fh * 0.03), 0, 1)[..., None]
+            img = img * (1 - band) + (sand * (0.8 + 0.2 * wet)) * band
     if "road" in names:
         vx = fx + fw * 0.5
         near = fh * 1.1
