@@ -115,8 +115,17 @@ def voice_row_json(voice: Voice, base: str, settings: Settings) -> dict[str, Any
     return out
 
 
+PRESET_AVATARS = (
+    "game-character", "music-superstar", "game-character-man", "cat-character", "influencer",
+    "tennis-coach", "human-resource", "fashion-designer", "cooking-teacher",
+)  # fmt: skip
+
+
 def _conv_avatar(session: Session, conv: Conversation, base: str, settings: Settings) -> dict:
     avatar = session.get(Avatar, conv.avatar_id) if conv.avatar_id else None
+    if conv.avatar_id is None and conv.avatar_name in PRESET_AVATARS:  # a live preset session
+        name = conv.avatar_name.replace("-", " ").title()
+        return {"type": "runway-preset", "presetId": conv.avatar_name, "name": name}
     if avatar is None:
         return {"type": "custom", "id": None, "name": conv.avatar_name, "imageUrl": None}
     return {
@@ -146,8 +155,8 @@ def conversation_json(
                 "role": e["role"],
                 "content": e.get("content"),
                 "timestamp": e.get("timestamp"),
-                "toolCalls": None,
-                "toolResults": None,
+                "toolCalls": e.get("toolCalls"),
+                "toolResults": e.get("toolResults"),
                 **{k: v for k, v in e.items() if k in ("citations", "asrConfidence")},
             }
             for e in conv.transcript
@@ -158,6 +167,9 @@ def conversation_json(
     }
     if conv.status != "in_progress":
         out["endedAt"] = iso(conv.ended_at)
+    if conv.status == "failed":
+        out["failure"] = "The session ended because of an error."
+        out["failureCode"] = "INTERNAL"
     return out
 
 
@@ -165,9 +177,10 @@ def conversation_item(
     session: Session, conv: Conversation, base: str, settings: Settings
 ) -> dict[str, Any]:
     avatar = _conv_avatar(session, conv, base, settings)
+    avatar.pop("imageUrl", None)
     return {
         "id": conv.id,
-        "avatar": {"type": "custom", "id": avatar["id"], "name": avatar["name"]},
+        "avatar": avatar,
         "createdAt": iso(conv.created_at),
         "duration": conv_service.duration(conv),
         "hasTools": False,
