@@ -228,6 +228,9 @@ def build_scene(
             # a head-and-shoulders reference is not a full figure: keep it near the frame bottom
             if crop.shape[0] < crop.shape[1] * 1.4 and plan.shot != "wide":
                 feet = max(feet, 1.02 * h)
+        # in tall frames the width binds: a cut-out never gets wider than its share of the frame
+        max_w = 0.95 * w / max(1, n_cut) ** 0.5
+        height = min(height, max_w * crop.shape[0] / max(1, crop.shape[1]))
         rgb, a, x, y = _place(crop, a, height, slots[i] * w, feet)
         layers.append(
             Layer(
