@@ -260,3 +260,14 @@ async def test_metrics_are_pushed_periodically():
     pushed = c.got.of_type("metrics")
     assert 2 <= len(pushed) <= 4
     assert pushed[-1]["frames"] > pushed[0]["frames"] and pushed[-1]["session"] == s.id
+
+
+async def test_bad_audio_and_late_subscribers_are_handled():
+    s = await started()
+    with pytest.raises(InvalidInput):
+        s.push_audio(b"\x00\x01\x02")  # half a sample
+    with pytest.raises(InvalidInput):
+        s.push_audio(np.zeros(320, np.int16), rate=1000)
+    await s.close("done")
+    late = s.subscribe()
+    assert late.closed and late.events.pop() == {"type": "closed", "reason": "done"}

@@ -206,6 +206,10 @@ class LiveSession:
             video_frames=kwargs.get("video_frames", self.config.video_buffer),
             audio_chunks=kwargs.get("audio_chunks", self.config.audio_buffer),
         )
+        if self._closing:  # too late: the consumer only learns why
+            outlet.events.put({"type": "closed", "reason": self.close_reason})
+            outlet.close()
+            return outlet
         self._outlets.append(outlet)
         outlet.events.put({"type": "state", "state": self.state, "t": self.clock.now()})
         if self.config.greet and not self._greeted:
@@ -254,10 +258,13 @@ class LiveSession:
         if self.engines.vad is None or self.engines.transcriber is None:
             raise InvalidInput("audio: this session has no speech input (VAD/ASR) configured.")
         self.touch()
-        if isinstance(samples, bytes | bytearray):
+        if isinstance(samples, bytes | bytearray | memoryview):
+            if len(samples) % 2:
+                raise InvalidInput("audio: PCM16 chunks must have an even number of bytes.")
             samples = np.frombuffer(samples, np.int16)
-        pcm = samples
-        pcm = resample(np.asarray(pcm, np.int16), rate, MIC_RATE)
+        if not 8000 <= rate <= 96000:
+            raise InvalidInput(f"audio: unsupported sample rate {rate} Hz.", field="rate")
+        pcm = resample(np.asarray(samples, np.int16).reshape(-1), rate, MIC_RATE)
         for edge in self.engines.vad.feed(pcm):
             if edge == "start" and not self._user_speaking:
                 self._user_speaking = True
