@@ -55,6 +55,11 @@ async def test_turnaround_text_to_speaking_frame_and_audio():
         assert len(pcm) == 2000 and np.abs(pcm).max() > 1000
         await c.send(type="ping", id=7)
         await c.wait_for("pong", id=7)
+        await c.ws.send("[1, 2]")  # not an object: an error event, the session goes on
+        await c.ws.send(b"\x01")  # half a PCM16 sample
+        await c.send(type="dance")
+        await c.wait_for("error", message="unknown message type 'dance'")
+        assert len(c.of_type("error")) == 3
         await c.send(type="metrics")
         _, m = await c.wait_for("metrics")
         assert m["turns"] == 1 and m["frames"] > 5

@@ -20,6 +20,9 @@ async def handle_message(
     session: LiveSession, outlet: Outlet, state: ClientState, data: dict[str, Any]
 ) -> bool:
     """Apply one JSON message; replies go to ``outlet.events``. True when the client said close."""
+    if not isinstance(data, dict):
+        outlet.events.put({"type": "error", "message": "messages must be JSON objects"})
+        return False
     kind = data.get("type")
     try:
         session.touch()
