@@ -96,7 +96,7 @@ def test_ratio_and_duration_rules_per_model(client, headers):
 @pytest.mark.parametrize(
     ("uri", "needle"),
     [
-        (data_uri(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), "promptImage"),  # corrupt bytes
+        (data_uri(png_bytes(256, 256)[:2000]), "corrupt"),  # a truncated PNG
         (data_uri(b"hello, I am a text file named .png"), "not an image"),
         (data_uri(gif_bytes(), "image/gif"), "GIF"),
         (data_uri(b"\xff" * (6 * 1024 * 1024)), "limit"),  # 6 MB data URI
@@ -106,6 +106,18 @@ def test_ratio_and_duration_rules_per_model(client, headers):
         ("ftp://example.com/a.png", "scheme"),
         ("runway://uploads/00000000-0000-4000-8000-000000000000", "unknown upload"),
         ("data:text/plain;base64,aGVsbG8gd29ybGQ=", "data:image"),
+    ],
+    ids=[
+        "corrupt",
+        "text-as-png",
+        "gif",
+        "6mb-data-uri",
+        "loopback",
+        "private-10",
+        "plain-http",
+        "ftp",
+        "unknown-upload",
+        "text-data-uri",
     ],
 )
 def test_bad_media_inputs_are_400_naming_the_field(client, headers, uri, needle):
