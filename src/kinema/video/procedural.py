@@ -31,7 +31,7 @@ GROUNDS = {
     "sea": (28, 80, 130),
     None: (84, 118, 64),
 }
-SUBJECTS = ("car", "person", "house", "boat")
+SUBJECTS = ("person", "car", "boat", "house")
 
 
 @dataclass
@@ -248,8 +248,9 @@ def draw_stage(
     plate = np.clip(img, 0, 255).astype(np.uint8)
 
     sprites: list[Sprite] = []
-    subjects = [n for n in names if n in SUBJECTS]
-    for i, name in enumerate(dict.fromkeys(subjects)):
+    # the likeliest actor (a person, then a car, a boat) takes the centre; others flank it
+    subjects = sorted(dict.fromkeys(n for n in names if n in SUBJECTS), key=SUBJECTS.index)
+    for i, name in enumerate(subjects):
         rgb = COLOURS.get(colour_of.get(name, ""), None)
         sprite = _draw_subject(name, fh, rgb, night, rng)
         h, w = sprite.shape[:2]
@@ -266,6 +267,7 @@ def draw_stage(
                 name,
             )
         )
+    sprites.sort(key=lambda sp: sp.y + sp.rgb.shape[0])  # far (higher feet line) first
     return plate, sprites
 
 

@@ -254,6 +254,7 @@ def build_scene(
     if placed:
         info["placed"] = placed
 
+    _choose_actor(layers)
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
     check()
@@ -281,6 +282,24 @@ def build_scene(
     return Scene(
         w, h, fps, frames, layers, overlays, camera, plan, first_out, last, info, out_w, out_h
     )
+
+
+ACTOR_ORDER = ("subject", "person", "car", "boat")  # who walks when the prompt says "walks"
+
+
+def _choose_actor(layers: list[Layer]) -> None:
+    """Only one layer performs the subject action: the first-frame subject, else the first
+    character reference, else a person, car or boat (houses and objects stay put)."""
+    movable = [ly for ly in layers if ly.animated]
+
+    def rank(ly: Layer) -> int:
+        if ly.name in ACTOR_ORDER:
+            return ACTOR_ORDER.index(ly.name)
+        return 0 if ly.name.startswith("@") and ly.depth >= 0.95 else len(ACTOR_ORDER)
+
+    actor = min(movable, key=rank, default=None)
+    for ly in movable:
+        ly.animated = ly is actor and rank(ly) < len(ACTOR_ORDER)
 
 
 def _bake_colour(
