@@ -67,7 +67,7 @@ def create_upload(
 
 
 @form_router.post("/uploads/{upload_id}", status_code=204)
-async def receive_upload(
+def receive_upload(
     upload_id: str,
     request: Request,
     token: str = Form(...),
@@ -85,7 +85,7 @@ async def receive_upload(
             raise Conflict("This upload already has a file.")
         filename = up.filename
     chunks, size = [], 0
-    while block := await file.read(1 << 20):
+    while block := file.file.read(1 << 20):
         size += len(block)
         if size > settings.max_upload_bytes:
             raise InvalidMedia(
