@@ -69,3 +69,19 @@ def test_push_in_magnifies_and_pan_shifts(astronaut: np.ndarray) -> None:
     (dx_l, _), _ = cv2.phaseCorrelate(g[0], g[1])
     (dx_r, _), _ = cv2.phaseCorrelate(g[0], g[2])
     assert dx_l > 5 and dx_r < -5  # content moves right when the camera pans left
+
+
+def test_only_the_actor_walks() -> None:
+    req = GenerationRequest(
+        kind="video",
+        prompt="a house by the road, a person walks right",
+        width=320,
+        height=180,
+        duration=1.0,
+    )
+    scene = build_scene(req)
+    assert [ly.name for ly in scene.layers if ly.animated] == ["person"]
+    person = next(ly for ly in scene.layers if ly.name == "person")
+    start = scene.camera.action_matrix(0.0, 0.0, person.anchor)
+    end = scene.camera.action_matrix(1.0, 1.0, person.anchor)
+    assert end[0, 2] - start[0, 2] > 0.25 * 320  # crosses a quarter of the frame to the right
