@@ -24,6 +24,8 @@ from kinema.errors import Cancelled, KinemaError
 
 log = logging.getLogger("kinema.worker")
 
+DB_POLL_S = 0.4  # how often a running job reads its task row for a cancel (Ray has no Event)
+
 
 @dataclass
 class Job:
@@ -68,11 +70,18 @@ def run_job(job: Job, cancel_event: Any = None, parent_pid: int | None = None) -
         with lock, db.session_scope(settings) as s:
             tasks.report_progress(s, job.task_id, job.attempt, f, worker=name)
 
+    last_db_check = [0.0]
+
     def cancelled() -> bool:
+        """The executor's flag (instant), else the task row (at most every DB_POLL_S)."""
         if parent_gone():
             raise Abandoned("parent process exited")
         if cancel_event is not None and cancel_event.is_set():
             return True
+        now = time.monotonic()
+        if now - last_db_check[0] < DB_POLL_S:
+            return False
+        last_db_check[0] = now
         with db.session_scope(settings) as s:
             return tasks.is_cancelled(s, job.task_id, job.attempt)
 
