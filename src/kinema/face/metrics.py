@@ -75,12 +75,18 @@ def av_offset(openings: np.ndarray, audio: Audio, fps: float, max_lag: int = 6) 
 
 
 def bilabial_closure(
-    openings: np.ndarray, phonemes: list[PhonemeEvent], fps: float, closed: float = CLOSED
+    openings: np.ndarray, phonemes: list[PhonemeEvent], fps: float, closed: float | None = None
 ) -> float:
-    """Share of bilabial phonemes (viseme PP) with a closed-lip frame during them."""
+    """Share of bilabial phonemes (viseme PP) with a closed-lip frame during them.
+
+    Closed means an opening at most ``closed``; by default ``CLOSED`` or, when the tracker's
+    floor is higher on small faces, 30 % of the clip's wide-open level (90th percentile).
+    """
     events = [p for p in phonemes if p.viseme == "PP"]
     if not events:
         return float("nan")
+    if closed is None:
+        closed = max(CLOSED, 0.3 * float(np.nanpercentile(openings, 90)))
     hits = 0
     for p in events:
         lo = int(np.floor((p.start - 0.04) * fps))
