@@ -174,3 +174,29 @@ async def test_audio_only_offer_gets_audio_and_events():
     await pc.setRemoteDescription(RTCSessionDescription(sdp, kind))
     await pc.close()
     await session.close()
+
+
+async def test_greeting_waits_for_the_connection_and_no_event_is_lost():
+    app = FastAPI()
+    sessions: list[LiveSession] = []
+
+    @app.post("/offer")
+    async def offer(body: dict) -> dict:
+        engines = fake_engines("Gwen", COLORS[6])
+        engines.responder.greeting = lambda: "Welcome. I am Gwen."  # type: ignore[attr-defined]
+        session = await LiveSession(engines, SessionConfig()).start()
+        sessions.append(session)
+        sdp, kind = await answer_webrtc_offer(body["sdp"], body["type"], session)
+        assert not session.turns  # nothing is said before the client is connected
+        return {"sdp": sdp, "type": kind}
+
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer", "http"))
+        await c.wait_for("turn_metrics", timeout=5)
+        kinds = [e["type"] for _, e in c.events]
+        assert kinds[0] == "state" and "caption" in kinds and "transcript" in kinds
+        assert [e["text"] for e in c.of_type("caption")] == ["Welcome.", "I am Gwen."]
+        assert any(rms > 1000 for _, _, rms in c.audio)  # the greeting was heard
+        await c.close()
+        await asyncio.wait_for(sessions[0].closed.wait(), 5)
+        await asyncio.sleep(0.5)

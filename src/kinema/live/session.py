@@ -200,8 +200,12 @@ class LiveSession:
     def is_closed(self) -> bool:
         return self._closing
 
-    def subscribe(self, **kwargs: int) -> Outlet:
-        """A new consumer; it receives everything emitted from now on."""
+    def subscribe(self, *, greet: bool = True, **kwargs: int) -> Outlet:
+        """A new consumer; it receives everything emitted from now on.
+
+        The first consumer triggers the greeting unless ``greet=False`` (a transport whose media
+        is not flowing yet calls ``greet()`` itself once it is).
+        """
         outlet = Outlet(
             video_frames=kwargs.get("video_frames", self.config.video_buffer),
             audio_chunks=kwargs.get("audio_chunks", self.config.audio_buffer),
@@ -212,13 +216,19 @@ class LiveSession:
             return outlet
         self._outlets.append(outlet)
         outlet.events.put({"type": "state", "state": self.state, "t": self.clock.now()})
-        if self.config.greet and not self._greeted:
-            self._greeted = True
-            greeting = getattr(self.engines.responder, "greeting", None)
-            text = greeting() if callable(greeting) else None
-            if text:
-                self.say(text)
+        if greet:
+            self.greet()
         return outlet
+
+    def greet(self) -> None:
+        """Speak the responder's greeting (a persona's start script), once per session."""
+        if self._greeted or self._closing or not self.config.greet:
+            return
+        self._greeted = True
+        greeting = getattr(self.engines.responder, "greeting", None)
+        text = greeting() if callable(greeting) else None
+        if text:
+            self.say(text)
 
     def unsubscribe(self, outlet: Outlet) -> None:
         if outlet in self._outlets:

@@ -29,6 +29,7 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
+from aiortc.exceptions import InvalidStateError
 from aiortc.mediastreams import MediaStreamError
 
 from kinema.errors import InvalidInput
@@ -102,7 +103,7 @@ class WebRtcPeer:
     def __init__(self, session: LiveSession, kinds: tuple[str, ...] = ("audio", "video")) -> None:
         self.session = session
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # loopback/LAN: no STUN
-        self.outlet = session.subscribe()
+        self.outlet = session.subscribe(greet=False)  # greet once media flows
         self.state = ClientState()
         self.channels: list[RTCDataChannel] = []
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -140,15 +141,26 @@ class WebRtcPeer:
             self._spawn(self._pump_microphone(track))
 
     async def _on_connection_state(self) -> None:
-        if self.pc.connectionState in ("failed", "closed"):
+        if self.pc.connectionState == "connected":
+            self.session.greet()
+        elif self.pc.connectionState in ("failed", "closed"):
             await self.session.close("client_disconnected")
 
     async def _pump_events(self) -> None:
-        while (event := await self.outlet.events.get()) is not None:
+        """Events wait in the outlet until the client's data channel is open; none are lost."""
+        while True:
+            open_ = [c for c in self.channels if c.readyState == "open"]
+            if not open_ and not self.outlet.closed:
+                await asyncio.sleep(0.02)
+                continue
+            event = await self.outlet.events.get()
+            if event is None:
+                return
             text = json.dumps(event, default=str)
             for channel in self.channels:
-                if channel.readyState == "open":
-                    channel.send(text)
+                if channel.readyState == "open":  # re-checked: the client may have left
+                    with contextlib.suppress(InvalidStateError):
+                        channel.send(text)
 
     async def _pump_microphone(self, track: MediaStreamTrack) -> None:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=MIC_RATE)
