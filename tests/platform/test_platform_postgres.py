@@ -1,6 +1,7 @@
 """Migrations and a task round trip on PostgreSQL, in a fresh schema per run.
 
-Uses ``KINEMA_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
+Uses ``KINEMA_TEST_POSTGRES_URL``, else a ``postgresql`` ``KINEMA_DATABASE_URL``, else
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
 skipped with the reason when no server answers there.
 """
 
@@ -20,8 +21,11 @@ from kinema.platform import accounts, db, tasks
 
 pytestmark = pytest.mark.services
 
-PG_URL = os.environ.get(
-    "KINEMA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_env_db = os.environ.get("KINEMA_DATABASE_URL", "")  # read at collection, before conftest
+PG_URL = os.environ.get("KINEMA_TEST_POSTGRES_URL") or (
+    _env_db
+    if _env_db.startswith("postgresql")
+    else "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
