@@ -21,7 +21,12 @@ from kinema.video.particles import Overlay, build_overlays, depth_haze
 from kinema.video.plan import ScenePlan, parse_prompt
 from kinema.video.procedural import draw_stage
 from kinema.video.request import CancelFn, GenerationRequest, Reference
-from kinema.video.segment import fill_background, segment_subject, subject_box
+from kinema.video.segment import (
+    decontaminate,
+    fill_background,
+    segment_subject,
+    subject_box,
+)
 
 PAD = 0.1  # plate margin on each side, as a fraction of the long side
 SHOT_HEIGHT = {"close": 1.25, "medium": 0.8, "wide": 0.45, None: 0.72}  # subject height / H
@@ -220,7 +225,7 @@ def build_scene(
         is_obj = ref.type == "object"
         alpha = segment_subject(ref.image, "object" if is_obj else "auto")
         crop, a, _ = _crop_subject(ref.image, alpha)
-        crop = _harmonise(crop, a, plate_stats, ref.strength)
+        crop = _harmonise(decontaminate(crop, a), a, plate_stats, ref.strength)
         if is_obj:
             height, feet = 0.34 * h, 0.95 * h
         else:
