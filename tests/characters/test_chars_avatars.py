@@ -131,6 +131,18 @@ def test_kinema_uri_resolves_to_the_avatar_image(client, headers, settings):
         assert "promptImage" in str(exc)
     else:
         raise AssertionError("unknown avatar resolved")
+    # the same library feeds the video endpoints: an @tag reference by kinema:// URI
+    r = client.post(
+        "/v1/text_to_image",
+        json={
+            "model": "gen4_image",
+            "ratio": "1024:1024",
+            "promptText": "@Albert on the moon",
+            "referenceImages": [{"uri": avatar["kinemaUri"], "tag": "Albert"}],
+        },
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
     # an avatar can be made from another avatar's portrait
     copy = _create(client, headers, referenceImage=avatar["kinemaUri"])
     assert copy.status_code == 200

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import wave
 
-from chars_helpers import make_avatar, pdf_bytes, speech_wav
+from chars_helpers import make_avatar, no_face_uri, pdf_bytes, speech_wav
 
 from kinema.brain.persona import Persona
 
@@ -142,6 +142,13 @@ def test_silence_and_bad_turns_are_400(client, headers, settings):
         headers=headers,
     )
     assert r.status_code == 404
+    failed = make_avatar(client, headers, settings, referenceImage=no_face_uri())
+    r = client.post(
+        f"/v1/avatars/{failed['id']}/conversation_turns",
+        json={"text": "hi", "video": True},
+        headers=headers,
+    )
+    assert r.status_code == 400 and "not READY" in r.json()["error"]
     r = client.post("/v1/avatars/missing/conversation_turns", json={"text": "hi"}, headers=headers)
     assert r.status_code == 404
 

@@ -292,6 +292,16 @@ class _Unusable(Exception):
 
 # -- rigs, cached per process -----------------------------------------------------------------
 
+
+def require_ready(avatar: Avatar) -> None:
+    """A 400 unless the avatar's rig is built."""
+    if avatar.status != "READY" or not avatar.rig_key:
+        raise InvalidInput(
+            f"Avatar {avatar.id} is {avatar.status}, not READY"
+            + (f": {avatar.failure_reason}" if avatar.failure_reason else "; try again shortly.")
+        )
+
+
 _RIGS: OrderedDict[str, tuple[str, Any]] = OrderedDict()
 _RIG_LOCK = Lock()
 
@@ -300,11 +310,7 @@ def load_rig(avatar: Avatar, settings: Settings):  # type: ignore[no-untyped-def
     """The avatar's ``Rig`` (READY only), built once per process and rig file."""
     from kinema.face.rig import Rig
 
-    if avatar.status != "READY" or not avatar.rig_key:
-        raise InvalidInput(
-            f"Avatar {avatar.id} is {avatar.status}, not READY"
-            + (f": {avatar.failure_reason}" if avatar.failure_reason else "; try again shortly.")
-        )
+    require_ready(avatar)
     with _RIG_LOCK:
         hit = _RIGS.get(avatar.id)
         if hit and hit[0] == avatar.rig_key:

@@ -10,7 +10,9 @@ explicitly.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,7 +168,7 @@ async def take_turn(
     with db.session_scope(settings) as s:
         avatar = avatars.get(s, org_id, avatar_id)
         if video:
-            avatars.load_rig(avatar, settings)  # 400 early unless READY
+            avatars.require_ready(avatar)
         persona = Persona(
             name=avatar.name,
             description=avatar.personality,
@@ -256,8 +258,37 @@ async def take_turn(
     return result
 
 
+_RENDERERS: OrderedDict[tuple[str, str, int], tuple[Any, threading.Lock]] = OrderedDict()
+_RENDERERS_LOCK = threading.Lock()
+
+
+def _renderer(avatar: Any, settings: Settings, size: int) -> tuple[Any, threading.Lock]:
+    """A ``Renderer`` per (avatar, rig, size), kept for the next turn (building one takes
+    about a second); its lock serialises clips of the same avatar and size."""
+    from kinema.face.render import Renderer
+
+    key = (avatar.id, avatar.rig_key or "", size)
+    with _RENDERERS_LOCK:
+        hit = _RENDERERS.get(key)
+        if hit is not None:
+            _RENDERERS.move_to_end(key)
+            return hit
+    entry = (Renderer(avatars.load_rig(avatar, settings), size), threading.Lock())
+    with _RENDERERS_LOCK:
+        entry = _RENDERERS.setdefault(key, entry)
+        while len(_RENDERERS) > 4:
+            _RENDERERS.popitem(last=False)
+    return entry
+
+
 def _render_clip(
-    settings: Settings, org_id: str, avatar_id: str, speech: Any, base: str, emotion: str, size: int
+    settings: Settings,
+    org_id: str,
+    avatar_id: str,
+    speech: Any,
+    base: str,
+    emotion: str,
+    size: int,
 ) -> str:
     import tempfile
     from pathlib import Path
@@ -265,9 +296,17 @@ def _render_clip(
     from kinema.face.talk import render_talking_clip
 
     with db.session_scope(settings) as s:
-        rig = avatars.load_rig(avatars.get(s, org_id, avatar_id), settings)
-    with tempfile.TemporaryDirectory(prefix="kinema-turn-") as tmp:
-        out = render_talking_clip(rig, speech, Path(tmp) / "clip.mp4", size=size, emotion=emotion)
+        avatar = avatars.get(s, org_id, avatar_id)
+    renderer, lock = _renderer(avatar, settings, size)  # outside the (locking) transaction
+    with tempfile.TemporaryDirectory(prefix="kinema-turn-") as tmp, lock:
+        out = render_talking_clip(
+            renderer.rig,
+            speech,
+            Path(tmp) / "clip.mp4",
+            size=size,
+            emotion=emotion,
+            renderer=renderer,
+        )
         return get_storage(settings).put_file(base + ".mp4", out)
 
 
