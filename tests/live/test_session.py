@@ -59,6 +59,7 @@ async def test_text_turn_streams_speech_and_returns_to_idle():
     rec = s.turn_records()[0]
     assert rec["turnaround_ms"] is not None and rec["turnaround_ms"] < 1000  # stall check
     assert rec["sentences"] == 2 and not rec["interrupted"]
+    assert rec["frames"] > 10 and rec["render_ms_mean"] > 0 and rec["dropped_frames"] == 0
 
 
 async def test_first_sentence_plays_while_brain_still_writes():

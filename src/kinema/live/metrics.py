@@ -30,6 +30,9 @@ class TurnMetrics:
     interrupted: bool = False
     sentences: int = 0
     user_text: str = ""
+    frames: int = 0  # frames rendered during the turn
+    render_ms: float = 0.0  # their total render time
+    dropped_frames: int = 0  # frames skipped or dropped by outlets during the turn
 
     def record(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,16 @@ class TurnMetrics:
             "duration_ms": _ms(self.started, self.ended),
             "interrupted": self.interrupted,
             "sentences": self.sentences,
+            **self._frame_figures(),
+        }
+
+    def _frame_figures(self) -> dict[str, Any]:
+        if self.ended is None:  # counters are still running (they start negative)
+            return {"frames": None, "render_ms_mean": None, "dropped_frames": None}
+        return {
+            "frames": self.frames,
+            "render_ms_mean": round(self.render_ms / self.frames, 2) if self.frames else None,
+            "dropped_frames": self.dropped_frames,
         }
 
 
@@ -53,10 +66,12 @@ class FrameStats:
         self.render_ms: deque[float] = deque(maxlen=window)
         self.out_times: deque[float] = deque(maxlen=window)
         self.frames = 0
+        self.render_ms_total = 0.0
         self.late_skipped = 0  # ticks skipped because rendering fell behind the clock
 
     def add(self, render_ms: float) -> None:
         self.frames += 1
+        self.render_ms_total += render_ms
         self.render_ms.append(render_ms)
         self.out_times.append(time.monotonic())
 

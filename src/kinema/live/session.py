@@ -318,7 +318,6 @@ class LiveSession:
     # -- introspection --------------------------------------------------------------------------
 
     def metrics(self) -> dict[str, Any]:
-        dropped_video = sum(o.video.dropped for o in self._outlets) + self._gone_dropped[0]
         return {
             "session": self.id,
             "state": self.state,
@@ -326,7 +325,7 @@ class LiveSession:
             "turns": len(self.turns),
             "interruptions": self.interruptions,
             **self.stats.summary(),
-            "dropped_frames": dropped_video + self.stats.late_skipped,
+            "dropped_frames": self._dropped_now(),
             "dropped_audio_chunks": sum(o.audio.dropped for o in self._outlets)
             + self._gone_dropped[1],
             "last_turn": self.turns[-1].record() if self.turns else None,
@@ -368,7 +367,13 @@ class LiveSession:
         self.transcript.append(entry)
         self._emit({"type": "transcript", **entry})
 
+    def _dropped_now(self) -> int:
+        outlets = sum(o.video.dropped for o in self._outlets) + self._gone_dropped[0]
+        return outlets + self.stats.late_skipped
+
     def _start_turn(self, turn: TurnMetrics, script: str | None = None) -> None:
+        turn.frames, turn.render_ms = -self.stats.frames, -self.stats.render_ms_total
+        turn.dropped_frames = -self._dropped_now()
         self.turns.append(turn)
         self._turn = turn
         self._reply_done = False
@@ -453,6 +458,9 @@ class LiveSession:
         spoken = " ".join(p for p in parts if p)
         turn.ended = time.monotonic()
         turn.interrupted = interrupted
+        turn.frames += self.stats.frames  # the counters started negative at the turn's start
+        turn.render_ms += self.stats.render_ms_total
+        turn.dropped_frames += self._dropped_now()
         self._turn = None
         self._reply_done = True
         self._segments = []
