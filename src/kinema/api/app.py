@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from kinema.api.errors import install_error_handlers
 from kinema.config import Settings, get_settings
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
             if dispatcher is not None:
                 dispatcher.stop()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs works offline: Swagger UI assets ship in the wheel
         title="Kinema",
         version="0.1.0",
         description="Self-hosted living characters and a Runway-compatible video API.",
