@@ -101,23 +101,32 @@ class RigCache:
     def __init__(self, capacity: int = 64) -> None:
         self._rigs: OrderedDict[str, Rig] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
         self.capacity = capacity
         self.builds = 0
 
     def get(self, key: str, image: np.ndarray | None = None) -> Rig:
+        """The rig for ``key``, built from ``image`` on first use (once, even if many sessions
+        of the same character start together)."""
         with self._lock:
             if key in self._rigs:
                 self._rigs.move_to_end(key)
                 return self._rigs[key]
-        if image is None:
-            raise KeyError(key)
-        analysis = analyze(image)
-        rig = Rig.build(analysis.image, analysis)
-        with self._lock:
-            self.builds += 1
-            self._rigs[key] = rig
-            while len(self._rigs) > self.capacity:
-                self._rigs.popitem(last=False)
+            if image is None:
+                raise KeyError(key)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._rigs:
+                    return self._rigs[key]
+            analysis = analyze(image)
+            rig = Rig.build(analysis.image, analysis)
+            with self._lock:
+                self.builds += 1
+                self._rigs[key] = rig
+                self._building.pop(key, None)
+                while len(self._rigs) > self.capacity:
+                    self._rigs.popitem(last=False)
         return rig
 
     def put(self, key: str, rig: Rig) -> None:
