@@ -177,7 +177,8 @@ def test_feedback_list_usage_end_delete(client, headers, settings):
     assert len(client.get("/v1/avatar_conversations?limit=10", headers=headers).json()["data"]) == 2
 
     ended = client.post(f"/v1/avatar_conversations/{a}/end", headers=headers).json()
-    assert ended["status"] == "ended" and ended["endedAt"] and ended["duration"] == 0
+    assert ended["status"] == "ended" and ended["endedAt"]
+    assert isinstance(ended["duration"], int) and 0 <= ended["duration"] < 60
     r = client.post(
         f"/v1/avatars/{avatar['id']}/conversation_turns",
         json={"text": "again", "conversationId": a},
@@ -195,7 +196,7 @@ def test_feedback_list_usage_end_delete(client, headers, settings):
         f"/v1/avatar_usage?startDate={today}&endDate={tomorrow}", headers=headers
     ).json()
     assert usage["totalSessions"] == 2 and usage["byDay"] == [
-        {"date": today, "sessions": 2, "seconds": 0}
+        {"date": today, "sessions": 2, "seconds": ended["duration"]}
     ]
 
     assert client.delete(f"/v1/avatar_conversations/{a}", headers=headers).status_code == 204
