@@ -85,3 +85,31 @@ def test_only_the_actor_walks() -> None:
     start = scene.camera.action_matrix(0.0, 0.0, person.anchor)
     end = scene.camera.action_matrix(1.0, 1.0, person.anchor)
     assert end[0, 2] - start[0, 2] > 0.25 * 320  # crosses a quarter of the frame to the right
+
+
+def test_an_image_without_subject_moves_as_one_sheared_plate(tmp_path) -> None:  # noqa: ANN001
+    from kinema.media.video import read_frames
+    from kinema.video import generate
+
+    from .conftest import psnr
+
+    y = np.linspace(0, 1, 180, dtype=np.float32)[:, None, None]
+    sky, sea = np.float32([90, 140, 220]), np.float32([30, 70, 110])
+    img = np.where(y < 0.55, sky * (0.7 + 0.3 * y), sea * (1.2 - 0.4 * y))
+    img = np.broadcast_to(img, (180, 320, 3)).copy()
+    img += np.random.default_rng(1).normal(0, 6, img.shape).astype(np.float32)  # waves
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    res = generate(
+        GenerationRequest(
+            kind="video", prompt="dolly right", first_frame=img, width=320, height=180, duration=1.0
+        ),
+        tmp_path,
+    )
+    assert res.plan["layers"] == ["plate"] and "no subject" in res.plan["base"]
+    frames, _ = read_frames(res.files[0])
+    assert psnr(frames[0], img) > 30
+    # the near bottom of the frame travels further than the far top
+    g = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in (frames[0], frames[-1])]
+    (top, _), _ = cv2.phaseCorrelate(g[0][:60], g[1][:60])
+    (bottom, _), _ = cv2.phaseCorrelate(g[0][130:], g[1][130:])
+    assert abs(bottom) > abs(top) + 3

@@ -24,6 +24,7 @@ from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import (
     decontaminate,
     fill_background,
+    find_subject,
     segment_subject,
     subject_box,
 )
@@ -43,6 +44,7 @@ class Layer:
     name: str
     animated: bool = False  # follows the subject action
     anchor: tuple[float, float] = (0.0, 0.0)  # feet, frame coordinates
+    depth_bottom: float | None = None  # opaque plates: depth ramps to this at the frame bottom
 
 
 @dataclass
@@ -103,6 +105,12 @@ def _pad_plate(img: np.ndarray, pad: int) -> np.ndarray:
     dx = np.maximum(pad - xx, xx - (pad + w - 1)).clip(0) / max(pad, 1)
     m = np.clip(np.maximum(dy[:, None], dx[None, :]) * 2.5, 0, 1)[..., None]
     return (big * (1 - m) + blur * m).astype(np.uint8)
+
+
+def _ground_layers(img: np.ndarray, pad: int) -> list[Layer]:
+    """An image without a subject is one plate whose depth grows from the sky (far) to the
+    bottom of the frame (near): the renderer shears it smoothly, so there is no seam."""
+    return [Layer(_pad_plate(img, pad), None, -pad, -pad, 0.2, "plate", depth_bottom=0.8)]
 
 
 def _crop_subject(img: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -181,9 +189,13 @@ def build_scene(
 
     layers: list[Layer] = []
     check()
-    if first is not None:
-        alpha = segment_subject(first, "auto")
-        check()
+    alpha = find_subject(first) if first is not None else None
+    check()
+    if first is not None and alpha is None:
+        # no distinct subject (a landscape, a room): the lower frame is nearer than the top
+        layers = _ground_layers(first, pad)
+        info["base"] = "first_frame (no subject: ground/sky parallax)"
+    elif first is not None and alpha is not None:
         plate_img = fill_background(first, alpha)
         plate = _pad_plate(plate_img, pad)
         crop, a, (sx, sy, sw, sh) = _crop_subject(first, alpha)

@@ -71,7 +71,8 @@ def _selfie(small: np.ndarray) -> np.ndarray:
     return res.segmentation_mask.astype(np.float32)
 
 
-def _grabcut(small: np.ndarray) -> np.ndarray:
+def _grabcut(small: np.ndarray) -> np.ndarray | None:
+    """GrabCut from a centred box; None when it finds no distinct subject (landscapes)."""
     h, w = small.shape[:2]
     cv2.setRNGSeed(12345)  # GrabCut's k-means seeding: keep renders deterministic
     mask = np.zeros((h, w), np.uint8)
@@ -82,7 +83,7 @@ def _grabcut(small: np.ndarray) -> np.ndarray:
             cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, rect, bgd, fgd, 4, cv2.GC_INIT_WITH_RECT
         )
     except cv2.error:
-        return _centre_ellipse(h, w)
+        return None
     fg = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 1.0, 0.0).astype(np.float32)
     # keep the largest component: GrabCut leaves specks
     n, labels, stats, _ = cv2.connectedComponentsWithStats((fg > 0).astype(np.uint8))
@@ -90,7 +91,7 @@ def _grabcut(small: np.ndarray) -> np.ndarray:
         biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
         fg = (labels == biggest).astype(np.float32)
     if fg.mean() < 0.03:
-        return _centre_ellipse(h, w)
+        return None
     # a subject has no holes (eyes, dark patches) and no bites out of its outline
     k = max(3, round(max(h, w) * 0.08)) | 1
     blob = cv2.morphologyEx(
@@ -142,8 +143,21 @@ def _keep_main(mask: np.ndarray) -> np.ndarray:
     return mask * cv2.GaussianBlur(near.astype(np.float32), (0, 0), k / 3)
 
 
+def find_subject(rgb: np.ndarray) -> np.ndarray | None:
+    """Like ``segment_subject`` but None when the image has no distinct subject (a landscape,
+    a room): then nothing should be cut out and moved on its own."""
+    alpha = segment_subject(rgb, "auto")
+    with _cache_lock:
+        found = _found.get(_key(rgb), True)
+    return alpha if found else None
+
+
+_found: dict[str, bool] = {}
+
+
 def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
-    """Soft subject alpha (HxW float32, 0..1) at the image's resolution."""
+    """Soft subject alpha (HxW float32, 0..1) at the image's resolution. Always returns a
+    cut-out: a centred ellipse when nothing distinct is found (see ``find_subject``)."""
     key = (_key(rgb), kind)
     with _cache_lock:
         if key in _cache:
@@ -156,7 +170,12 @@ def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
         if kind == "person" or _plausible(m):
             mask = _keep_main(np.clip((m - 0.25) / 0.5, 0, 1))
     if mask is None:
-        mask = _grabcut(small)
+        cut = _grabcut(small)
+        with _cache_lock:
+            _found[key[0]] = cut is not None
+            if len(_found) > 4 * _CACHE_SIZE:
+                _found.clear()
+        mask = cut if cut is not None else _centre_ellipse(*small.shape[:2])
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, small.shape[1] / 300))
     h, w = rgb.shape[:2]
     alpha = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -24,7 +24,7 @@ from kinema.errors import Cancelled, EngineFailure
 from kinema.media.image import encode_image
 from kinema.media.video import VideoWriter
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
-from kinema.video.scene import Scene, build_scene
+from kinema.video.scene import Layer, Scene, build_scene
 from kinema.video.segment import preload
 
 preload()  # worker processes import this module to warm up: start loading the model now
@@ -78,6 +78,7 @@ class FrameRenderer:
         self._ring = [np.empty((oh, ow, 3), np.uint8) for _ in range(self.RING)]
         self._k = 0
         self._cut: dict[int, _Cutout] = {}
+        self._rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         for idx, ly in enumerate(scene.layers):
             if ly.alpha is not None:
                 a = np.clip(ly.alpha, 0, 1)
@@ -99,7 +100,9 @@ class FrameRenderer:
             if ly.animated:
                 cam = cam @ sc.camera.action_matrix(u, t, ly.anchor)
             m = cam @ np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
-            if ly.alpha is None:
+            if ly.depth_bottom is not None:
+                self._remap_plate(comp, ly, u, t, m)
+            elif ly.alpha is None:
                 cv2.warpAffine(
                     ly.rgb,
                     m[:2],
@@ -129,6 +132,29 @@ class FrameRenderer:
             if w > 0.0:
                 cv2.addWeighted(sc.last, w, out, 1.0 - w, 0.0, dst=out)
         return out
+
+    def _remap_plate(
+        self, out: np.ndarray, ly: Layer, u: float, t: float, m_top: np.ndarray
+    ) -> None:
+        """Warp a plate whose depth varies down the frame: per-row affine maps, one remap."""
+        sc = self.scene
+        place = np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
+        m_bot = sc.camera.camera(u, t, ly.depth_bottom or ly.depth) @ place
+        a_top, a_bot = np.linalg.inv(m_top)[:2], np.linalg.inv(m_bot)[:2]
+        if self._rows is None:
+            h, w = out.shape[:2]
+            y = np.arange(h, dtype=np.float32)
+            k = np.clip((y / h - 0.4) / 0.6, 0, 1)  # sky at full distance, ground comes nearer
+            self._rows = (
+                y[:, None],
+                (k * k * (3 - 2 * k))[:, None],
+                np.arange(w, dtype=np.float32)[None, :],
+            )
+        ys, k, xs = self._rows
+        c = (a_top[None] + k[..., None] * (a_bot - a_top)[None]).astype(np.float32)  # (h, 2, 3)
+        map_x = c[:, 0, 0, None] * xs + (c[:, 0, 1, None] * ys + c[:, 0, 2, None])
+        map_y = c[:, 1, 0, None] * xs + (c[:, 1, 1, None] * ys + c[:, 1, 2, None])
+        cv2.remap(ly.rgb, map_x, map_y, self.interp, dst=out, borderMode=cv2.BORDER_REFLECT_101)
 
     def _blend_layer(self, out: np.ndarray, cut: _Cutout, m: np.ndarray) -> None:
         h, w = cut.premul.shape[:2]
