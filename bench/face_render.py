@@ -7,6 +7,7 @@ Figures are wall-clock on a shared machine: other processes on the same cores ma
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +35,10 @@ def main() -> None:
     args = ap.parse_args()
     cv2.setNumThreads(1)
     rig = Rig.build(None, analyze(skimage.data.astronaut()))
+    print(
+        f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"(on {os.cpu_count()} cores; figures are noisy when others run)"
+    )
     tts = get_tts()
     speech = tts.synthesize(TEXT, DEFAULT_VOICE)
     anim = Animator(seed=1)
@@ -48,13 +53,18 @@ def main() -> None:
         r = Renderer(rig, size)
         for c in controls[:10]:
             r.render(c)
-        times = []
+        times, cpu = [], []
         for c in controls:
-            t = time.perf_counter()
+            t, tc = time.perf_counter(), time.process_time()
             r.render(c)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - tc) * 1000)
         p50, p95 = np.percentile(times, [50, 95])
-        print(f"render {size}x{size}: p50 {p50:.2f} ms  p95 {p95:.2f} ms  (1 thread)")
+        c50, c95 = np.percentile(cpu, [50, 95])
+        print(
+            f"render {size}x{size}: wall p50 {p50:.2f} ms p95 {p95:.2f} ms | "
+            f"cpu p50 {c50:.2f} ms p95 {c95:.2f} ms  (1 OpenCV thread)"
+        )
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
         sp = tts.synthesize(TEXT, DEFAULT_VOICE)

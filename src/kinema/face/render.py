@@ -99,7 +99,9 @@ class _EyeLayer:
         self.out8 = np.empty((h, w, 3), np.uint8)
         self.m = np.zeros((2, 3), np.float32)
         self.m[0, 0] = self.m[1, 1] = 1.0
+        self.src8 = np.ascontiguousarray(src[y0:y1, x0:x1])
         self.dirty = False
+        self.last = (0.0, 0.0, 0.0)
 
     def apply(self, work: np.ndarray, blink: float, gx: float, gy: float, gaze: bool) -> None:
         if not self.ok:
@@ -108,9 +110,12 @@ class _EyeLayer:
         moving = gaze and (abs(gx) > 1e-3 or abs(gy) > 1e-3)
         if blink < 0.02 and not moving:
             if self.dirty:
-                work[y0:y1, x0:x1] = self.src.astype(np.uint8)
+                work[y0:y1, x0:x1] = self.src8
                 self.dirty = False
             return
+        if self.dirty and self.last == (blink, gx, gy):
+            return  # a held gaze (saccades hold for seconds): the composite is already there
+        self.last = (blink, gx, gy)
         buf = self.buf
         if moving:
             np.copyto(buf, self.ball)
@@ -260,8 +265,14 @@ class Renderer:
         self.disp = np.zeros((bh, bw, 2), np.float32)
         self.map = self.id_full.copy()
         self.out_box = self.out[y0:y1, x0:x1]
+        np.copyto(self.out, self.src)
         self.eyes = [_EyeLayer(rig, i, k, self.src) for i in range(2)]
         self.closed = _ClosedLayer(rig, k, self.src)
+        # source-space layers inside the warp box: outside it, `out` never needs refreshing
+        boxes = [e.box for e in self.eyes if e.ok] + ([self.closed.box] if self.closed.ok else [])
+        self.layers_inside = all(
+            b[0] >= x0 and b[1] >= y0 and b[2] <= x1 and b[3] <= y1 for b in boxes
+        )
         self._init_mouth()
 
     # ------------------------------------------------------------------ mouth
@@ -317,12 +328,23 @@ class Renderer:
         if weight <= 0.02:
             return
         weight = min(1.0, weight)
-        x0, y0, x1, y1 = self.mbox
+        # work on the polygon's bounding box only (views into the preallocated buffers)
+        bx0, by0, bx1, by1 = self.mbox
+        x0 = max(bx0, int(pts[:, 0].min()) - 3)
+        y0 = max(by0, int(pts[:, 1].min()) - 3)
+        x1 = min(bx1, int(pts[:, 0].max()) + 4)
+        y1 = min(by1, int(pts[:, 1].max()) + 4)
         w, h = x1 - x0, y1 - y0
-        self.mask8.fill(0)
+        if w < 2 or h < 2:
+            return
+        mask8, maskf, inv = self.mask8[:h, :w], self.maskf[:h, :w], self.inv[:h, :w]
+        m_up, m_lo, m_la = self.m_up[:h, :w], self.m_lo[:h, :w], self.m_la[:h, :w]
+        m_a, m_ia, m_in = self.m_a[:h, :w], self.m_ia[:h, :w], self.m_in[:h, :w]
+        m_roi, m_out = self.m_roi[:h, :w], self.m_out[:h, :w]
+        mask8.fill(0)
         np.subtract(pts, (x0, y0), out=pts)
         np.copyto(self.poly, np.round(pts), casting="unsafe")
-        cv2.fillPoly(self.mask8, [self.poly], 255, cv2.LINE_AA)
+        cv2.fillPoly(mask8, [self.poly], 255, cv2.LINE_AA)
         # textures: x along the inner corners, y perpendicular; row TEX/4 on the upper lip
         cl, cr = pts[0], pts[nu - 1]
         ex = (cr - cl) / TEX
@@ -333,9 +355,9 @@ class Renderer:
         ey_hat = ey / max(unit, 1e-6)
         mid = (cl + cr) / 2
         for tex, anchor, row, dst, border in (
-            (self.up_tex, um, TEX // 4, self.m_up, cv2.BORDER_REPLICATE),
-            (self.lo_tex, lm, 3 * TEX // 4, self.m_lo, cv2.BORDER_REPLICATE),
-            (self.lo_alpha, lm, 3 * TEX // 4, self.m_la, cv2.BORDER_CONSTANT),
+            (self.up_tex, um, TEX // 4, m_up, cv2.BORDER_REPLICATE),
+            (self.lo_tex, lm, 3 * TEX // 4, m_lo, cv2.BORDER_REPLICATE),
+            (self.lo_alpha, lm, 3 * TEX // 4, m_la, cv2.BORDER_CONSTANT),
         ):
             off = float((anchor - mid) @ ey_hat)
             origin = cl + ey_hat * off - ey * row
@@ -344,17 +366,17 @@ class Renderer:
                 tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
             )
         # interior = upper texture with the lower one (tongue, lower teeth) over it
-        np.multiply(self.m_la, 1 / 255, out=self.m_a, casting="unsafe")
-        np.subtract(1.0, self.m_a, out=self.m_ia)
-        cv2.blendLinear(self.m_lo, self.m_up, self.m_a, self.m_ia, dst=self.m_in)
+        np.multiply(m_la, 1 / 255, out=m_a, casting="unsafe")
+        np.subtract(1.0, m_a, out=m_ia)
+        cv2.blendLinear(m_lo, m_up, m_a, m_ia, dst=m_in)
         # blend into the frame inside the (soft) opening
-        cv2.GaussianBlur(self.mask8, (3, 3), 0, dst=self.mask8)
-        np.multiply(self.mask8, weight / 255, out=self.maskf, casting="unsafe")
-        np.subtract(1.0, self.maskf, out=self.inv)
+        cv2.GaussianBlur(mask8, (3, 3), 0, dst=mask8)
+        np.multiply(mask8, weight / 255, out=maskf, casting="unsafe")
+        np.subtract(1.0, maskf, out=inv)
         roi = self.out[y0:y1, x0:x1]
-        np.copyto(self.m_roi, roi)
-        cv2.blendLinear(self.m_in, self.m_roi, self.maskf, self.inv, dst=self.m_out)
-        roi[...] = self.m_out
+        np.copyto(m_roi, roi)
+        cv2.blendLinear(m_in, m_roi, maskf, inv, dst=m_out)
+        roi[...] = m_out
 
     # ------------------------------------------------------------------ frame
     def render(self, controls: FaceControls) -> np.ndarray:
@@ -386,7 +408,8 @@ class Renderer:
         x0, y0, x1, y1 = self.box
         cv2.resize(self.tmp, (x1 - x0, y1 - y0), dst=self.disp, interpolation=cv2.INTER_LINEAR)
         cv2.subtract(self.id_full, self.disp, dst=self.map)
-        np.copyto(self.out, self.work)
+        if not self.layers_inside:
+            np.copyto(self.out, self.work)
         cv2.remap(
             self.work,
             self.map,
