@@ -393,6 +393,7 @@ class LiveSession:
         loop = asyncio.get_running_loop()
         audio = Audio(utterance, MIC_RATE)
         try:
+            assert self.engines.transcriber is not None  # push_audio checked it
             transcribe = self.engines.transcriber.transcribe
             text = await loop.run_in_executor(speech_pool(), transcribe, audio)
         except Exception as exc:  # ASR trouble costs this utterance, not the session

@@ -149,8 +149,8 @@ class SmoothedAnimator:
     Mouth and blinks pass through untouched (lip sync and blinks must stay sharp).
     """
 
-    EASED = ("head_yaw", "head_pitch", "head_roll", "gaze_x", "gaze_y", "brow_raise")
-    EASED += ("brow_inner_up", "smile")
+    EASED: tuple[str, ...] = ("head_yaw", "head_pitch", "head_roll", "gaze_x", "gaze_y")
+    EASED += ("brow_raise", "brow_inner_up", "smile")
 
     def __init__(self, seed: int = 0, tau: float = 0.15) -> None:
         from kinema.face.motion import Animator as FaceAnimator

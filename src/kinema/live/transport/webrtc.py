@@ -167,6 +167,8 @@ class WebRtcPeer:
         with contextlib.suppress(MediaStreamError):
             while not self.session.is_closed:
                 frame = await track.recv()
+                if not isinstance(frame, av.AudioFrame):
+                    continue
                 if self.session.engines is None or self.session.engines.vad is None:
                     continue  # no speech input configured: ignore the microphone
                 for out in resampler.resample(frame):
