@@ -146,3 +146,33 @@ def test_kinema_uri_resolves_to_the_avatar_image(client, headers, settings):
     # an avatar can be made from another avatar's portrait
     copy = _create(client, headers, referenceImage=avatar["kinemaUri"])
     assert copy.status_code == 200
+
+
+def test_avatar_from_an_ephemeral_upload(client, headers, settings):
+    up = client.post(
+        "/v1/uploads", json={"filename": "albert.jpg", "type": "ephemeral"}, headers=headers
+    ).json()
+    path = "/" + up["uploadUrl"].split("/", 3)[3]
+    r = client.post(
+        path,
+        data=up["fields"],
+        files={"file": ("albert.jpg", (DATA / "einstein_photo.jpg").read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 204, r.text
+    avatar = make_avatar(client, headers, settings, referenceImage=up["runwayUri"])
+    assert avatar["status"] == "READY"
+
+
+def test_knowledge_per_avatar_is_capped(client, headers):
+    from kinema.platform.characters.documents import MAX_AVATAR_KNOWLEDGE_TOKENS
+
+    words = MAX_AVATAR_KNOWLEDGE_TOKENS // 2
+    ids = [
+        client.post(
+            "/v1/documents", json={"name": f"D{i}", "content": "word " * words}, headers=headers
+        ).json()["id"]
+        for i in range(3)
+    ]
+    assert _create(client, headers, documentIds=ids[:1]).status_code == 200
+    r = _create(client, headers, documentIds=ids)
+    assert r.status_code == 400 and "tokens" in r.json()["error"]

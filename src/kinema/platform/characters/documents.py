@@ -20,6 +20,12 @@ from kinema.platform.characters.models import Avatar, Document
 from kinema.platform.models import utcnow
 
 MAX_NAME = 500
+MAX_AVATAR_KNOWLEDGE_TOKENS = 50_000  # Runway's limit of knowledge per avatar
+
+
+def estimate_tokens(text: str) -> int:
+    """About 4 characters a token for English prose (a word is ~1.3 tokens)."""
+    return max(len(text) // 4, round(len(text.split()) * 1.3))
 
 
 def _check_text(name: str, content: str, settings: Settings) -> None:
@@ -169,4 +175,11 @@ def check_ids(session: Session, org_id: str, doc_ids: list[str]) -> list[str]:
             )
         if doc_id not in out:
             out.append(doc_id)
+    tokens = sum(estimate_tokens(session.get(Document, d).content) for d in out)
+    if tokens > MAX_AVATAR_KNOWLEDGE_TOKENS:
+        raise InvalidInput(
+            f"Invalid parameter 'documentIds': the documents hold about {tokens} tokens; an "
+            f"avatar may use at most {MAX_AVATAR_KNOWLEDGE_TOKENS}.",
+            field="documentIds",
+        )
     return out
