@@ -125,15 +125,18 @@ def create_avatar_video(
             if body.speech.type == "text"
             else None
         )
+    # the task carries its own copy of the rig (~0.4 MB): it renders the avatar as it was,
+    # even if the avatar is rebuilt or deleted before the task runs
+    from kinema.platform.storage import get_storage
+
+    inputs: dict[str, bytes] = {"rig": get_storage(settings).get_bytes(rig_key)}
     payload: dict[str, Any] = {
-        "rig_key": rig_key,
         "size": body.size // 2 * 2,
         "fps": 24,
         "emotion": emotion,
         "seed": body.seed,
         "avatar_id": body.avatar.avatar_id,
     }
-    inputs: dict[str, bytes] = {}
     if body.speech.type == "text":
         text = " ".join((body.speech.text or "").split())
         if not text:

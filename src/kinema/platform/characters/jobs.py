@@ -45,7 +45,7 @@ def run_avatar_video(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     from kinema.face.talk import render_talking_clip
     from kinema.media.video import probe
 
-    rig = Rig.from_bytes(ctx.storage.get_bytes(payload["rig_key"]))
+    rig = Rig.from_bytes(ctx.input_bytes(payload["inputs"]["rig"]))
     speech = _speech(payload, ctx)
     ctx.progress(0.05)
     fps, size = int(payload.get("fps", 24)), int(payload.get("size", 512))
