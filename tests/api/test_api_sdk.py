@@ -247,3 +247,15 @@ def test_url_inputs_are_fetched_with_the_rules(server):
         assert r.status_code == 400 and "octet-stream" in r.json()["error"]
     finally:
         media.shutdown()
+
+
+def test_keys_created_by_the_cli_work_on_a_running_server(server):
+    key = server.cli("keys", "create", "--org", "second").strip().splitlines()[-1]
+    org = runwayml.RunwayML(api_key=key, base_url=server.url).organization.retrieve()
+    assert org.credit_balance == 1000
+    server.cli("credits", "add", "second", "25")
+    org = runwayml.RunwayML(api_key=key, base_url=server.url).organization.retrieve()
+    assert org.credit_balance == 1025
+    server.cli("keys", "revoke", key)
+    with pytest.raises(runwayml.AuthenticationError, match="revoked"):
+        runwayml.RunwayML(api_key=key, base_url=server.url).organization.retrieve()
