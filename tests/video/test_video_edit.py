@@ -30,7 +30,13 @@ def _lab_mean(rgb: np.ndarray) -> np.ndarray:
 
 def test_relight_keeps_timing_and_darkens(tmp_path: Path, clip: Path) -> None:
     req = GenerationRequest(
-        kind="video", prompt="night, rain", video=clip, preset="edit", width=320, height=240
+        kind="video",
+        prompt="night, rain",
+        video=clip,
+        preset="edit",
+        width=320,
+        height=240,
+        duration=1.0,
     )
     res = generate(req, tmp_path)
     info = probe(res.files[0])
@@ -55,9 +61,12 @@ def test_restyle_moves_colour_by_strength(
         preset="edit",
         width=320,
         height=240,
+        duration=1.5,
         references=[Reference(style_image, "look", "style", 0.7)],
     )
     out, _ = read_frames(generate(req, tmp_path).files[0])
+    assert len(out) == 36  # 1.5 s asked of a 1 s clip: the last frame holds
+    assert np.array_equal(out[-1], out[-5])
     src, _ = read_frames(clip)
     a, b, s = _lab_mean(src[0]), _lab_mean(out[0]), _lab_mean(style_image)
     moved = float(np.dot(b - a, s - a) / np.dot(s - a, s - a))

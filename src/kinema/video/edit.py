@@ -1,10 +1,11 @@
 """Restyle and relight an existing video with the compositor's vocabulary (``gen4_aleph``).
 
 The input is streamed frame by frame (never held in memory), cropped to the requested size and
-re-timed to ``fps``; the prompt's light words regrade it, a style reference moves its colour
-statistics ``strength`` of the way (measured on the first frame, so the whole clip moves
-together), camera words add a move over the clip, and weather words add particles. It is a
-grade-and-effects pass, honest about what it is: objects are not added, removed or re-posed.
+re-timed to ``fps`` for ``duration`` seconds (the platform passes the input's own length;
+a shorter input holds its last frame); the prompt's light words regrade it, a style reference
+moves its colour statistics ``strength`` of the way (measured on the first frame, so the whole
+clip moves together), camera words add a move over the clip, and weather words add particles.
+It is a grade-and-effects pass, honest about what it is: objects are not added, removed or re-posed.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, 
 MAX_SECONDS = 30.0
 
 
-def _source_frames(path: Path, fps: int) -> tuple[Iterator[np.ndarray], int]:
-    """Frames of ``path`` re-timed to ``fps`` (nearest earlier frame), and how many there are."""
+def _source_frames(path: Path, fps: int, seconds: float) -> tuple[Iterator[np.ndarray], int]:
+    """``seconds`` of ``path`` re-timed to ``fps`` (nearest earlier frame; a short input holds
+    its last frame), and how many frames that is."""
     try:
         container = av.open(str(path))
         vs = container.streams.video[0]
@@ -42,7 +44,7 @@ def _source_frames(path: Path, fps: int) -> tuple[Iterator[np.ndarray], int]:
     if duration <= 0:
         container.close()
         raise InvalidMedia("video: the input video has no duration.", field="video")
-    n = max(1, round(min(duration, MAX_SECONDS) * fps))
+    n = max(1, round(min(seconds, MAX_SECONDS) * fps))
 
     def frames() -> Iterator[np.ndarray]:
         produced = 0
@@ -83,7 +85,7 @@ def edit_video(
         raise InvalidMedia("video: an edit needs an input video.", field="video")
     w, h, fps = int(req.width), int(req.height), int(req.fps)
     plan = parse_prompt(req.prompt, {r.tag for r in req.references if r.tag})
-    frames, n = _source_frames(Path(req.video), fps)
+    frames, n = _source_frames(Path(req.video), fps, req.duration)
     styles = [r for r in req.references if r.type == "style"] or [
         r for r in req.references if r.type != "character"
     ]
