@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.spatial import Delaunay
 
 from kinema.face import landmarks as L
 from kinema.face.controls import LIMITS, FaceControls
@@ -55,6 +54,44 @@ def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
     out[12] = lim("head_pitch")
     out[13] = lim("head_roll")
     return out
+
+
+def _locate(v: np.ndarray, tris: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query point, the rig triangle holding it and its barycentric weights.
+
+    Uses the rig's own (lip-aware) triangles, not a fresh Delaunay of the rest positions,
+    so the lips' deformations are interpolated within each lip.
+    """
+    verts = np.zeros((len(q), 3), np.int64)
+    bary = np.zeros((len(q), 3))
+    bary[:, 0] = 1.0
+    found = np.zeros(len(q), bool)
+    order = np.lexsort((q[:, 0], q[:, 1]))
+    qs = q[order]
+    for t in tris:
+        a, b, c = v[t]
+        lo, hi = np.minimum(np.minimum(a, b), c) - 1e-6, np.maximum(np.maximum(a, b), c) + 1e-6
+        i0, i1 = np.searchsorted(qs[:, 1], [lo[1], hi[1]])
+        if i0 == i1:
+            continue
+        cand = order[i0:i1]
+        p = q[cand]
+        sel = (p[:, 0] >= lo[0]) & (p[:, 0] <= hi[0]) & ~found[cand]
+        if not sel.any():
+            continue
+        cand, p = cand[sel], p[sel]
+        den = (b[1] - c[1]) * (a[0] - c[0]) + (c[0] - b[0]) * (a[1] - c[1])
+        if abs(den) < 1e-9:
+            continue
+        w0 = ((b[1] - c[1]) * (p[:, 0] - c[0]) + (c[0] - b[0]) * (p[:, 1] - c[1])) / den
+        w1 = ((c[1] - a[1]) * (p[:, 0] - c[0]) + (a[0] - c[0]) * (p[:, 1] - c[1])) / den
+        w2 = 1 - w0 - w1
+        inside = (w0 >= -1e-7) & (w1 >= -1e-7) & (w2 >= -1e-7)
+        idx = cand[inside]
+        verts[idx] = t
+        bary[idx] = np.column_stack([w0, w1, w2])[inside]
+        found[idx] = True
+    return verts, bary
 
 
 class _EyeLayer:
@@ -207,8 +244,7 @@ class Renderer:
         # the warp lives in a box around every vertex that any basis moves; outside it the
         # frame is the (eye-composited) source, copied
         moving = np.abs(rig.bases).max(axis=(0, 2)) > 1e-4
-        tri = Delaunay(rig.vertices.astype(np.float64))
-        touched = np.unique(tri.simplices[moving[tri.simplices].any(axis=1)])
+        touched = np.unique(rig.triangles[moving[rig.triangles].any(axis=1)])
         lo = np.floor(rig.vertices[touched].min(axis=0) * k).astype(int) - 2
         hi = np.ceil(rig.vertices[touched].max(axis=0) * k).astype(int) + 3
         x0, y0 = np.clip(lo, 0, n)
@@ -223,17 +259,10 @@ class Renderer:
         cy = y0 + (np.arange(gh) + 0.5) * sy - 0.5
         gx, gy = np.meshgrid(cx, cy)
         q = np.stack([gx.ravel(), gy.ravel()], axis=1) / k  # rig pixels
-        simplex = tri.find_simplex(q)
-        simplex[simplex < 0] = 0
-        T = tri.transform[simplex]
-        b2 = np.einsum("nij,nj->ni", T[:, :2], q - T[:, 2])
-        bary = np.column_stack([b2, 1 - b2.sum(axis=1)])
-        verts = tri.simplices[simplex]
+        verts, bary = _locate(rig.vertices.astype(np.float64), rig.triangles, q)
         fields = np.einsum("nj,knjc->knc", bary, rig.bases[:, verts, :].astype(np.float64))
         # in low-res grid units, so the fixed-point iteration can remap the field by itself
         fields = fields * k / np.array([sx, sy])
-        # one contiguous row per basis; combined with cv2.scaleAdd (single-threaded, skips zeros)
-        self.B = np.ascontiguousarray(fields.reshape(len(BASES), -1).astype(np.float32))
         # and their spatial derivatives, for Newton steps of the inversion
         f = fields.reshape(len(BASES), gh, gw, 2)
         grads = np.stack(
@@ -245,15 +274,16 @@ class Renderer:
             ],
             -1,
         )
-        self.G = np.ascontiguousarray(grads.reshape(len(BASES), -1).astype(np.float32))
-        self.J = np.zeros((gh, gw, 4), np.float32)
-        self.Js = np.zeros((gh, gw, 4), np.float32)
+        # per basis one row of [dx, dy, dxx, dxy, dyx, dyy] per grid cell: one scaleAdd each
+        both = np.concatenate([f, grads], axis=-1)
+        self.BG = np.ascontiguousarray(both.reshape(len(BASES), -1).astype(np.float32))
+        self.DJ = np.zeros((gh, gw, 6), np.float32)
+        self.DJs = np.zeros((gh, gw, 6), np.float32)
         self.r = np.zeros((gh, gw, 2), np.float32)
         self.det = np.zeros((gh, gw), np.float32)
         self.t1 = np.zeros((gh, gw), np.float32)
         self.t2 = np.zeros((gh, gw), np.float32)
         self.vec = np.zeros(len(BASES), np.float32)
-        self.d = np.zeros((gh, gw, 2), np.float32)
         self.tmp = np.zeros((gh, gw, 2), np.float32)
         self.s = np.zeros((gh, gw, 2), np.float32)
         ii, jj = np.meshgrid(np.arange(gw, dtype=np.float32), np.arange(gh, dtype=np.float32))
@@ -395,13 +425,11 @@ class Renderer:
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)
             return self.out
-        d, jac = self.d.reshape(-1), self.J.reshape(-1)
-        d.fill(0.0)
-        jac.fill(0.0)
+        dj = self.DJ.reshape(-1)
+        dj.fill(0.0)
         for i, w in enumerate(vec.tolist()):
             if w != 0.0:
-                cv2.scaleAdd(self.B[i], w, d, dst=d)
-                cv2.scaleAdd(self.G[i], w, jac, dst=jac)
+                cv2.scaleAdd(self.BG[i], w, dj, dst=dj)
         self._invert()
         cv2.subtract(self.id_low, self.s, dst=self.tmp)
         cv2.multiply(self.tmp, self.scale, dst=self.tmp)
@@ -427,29 +455,21 @@ class Renderer:
         Newton (with the precomputed field derivatives) converges where the warp stretches
         more than 2x, which plain fixed-point iteration does not (it would fold the map there).
         """
-        s, r, js, det, t1, t2 = self.s, self.r, self.Js, self.det, self.t1, self.t2
-        cv2.subtract(self.id_low, self.d, dst=s)
+        s, r, djs, det, t1, t2 = self.s, self.r, self.DJs, self.det, self.t1, self.t2
+        np.subtract(self.id_low, self.DJ[..., :2], out=s)
         for _ in range(NEWTON_ITERATIONS):
             cv2.remap(
-                self.d,
+                self.DJ,
                 s,
                 None,
                 cv2.INTER_LINEAR,
-                dst=self.tmp,
+                dst=djs,
                 borderMode=cv2.BORDER_CONSTANT,
                 borderValue=0,
             )
-            cv2.remap(
-                self.J,
-                s,
-                None,
-                cv2.INTER_LINEAR,
-                dst=js,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=0,
-            )
-            cv2.add(s, self.tmp, dst=r)
+            np.add(s, djs[..., :2], out=r)
             cv2.subtract(r, self.id_low, dst=r)  # residual s + d(s) - x
+            js = djs[..., 2:]
             a, b, c, e = js[..., 0], js[..., 1], js[..., 2], js[..., 3]
             a += 1.0
             e += 1.0
