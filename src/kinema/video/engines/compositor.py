@@ -122,7 +122,7 @@ class FrameRenderer:
         oh, ow = out.shape[:2]
         for ov in sc.overlays:
             cv2.add(out, ov.view(i, oh, ow), dst=out)
-        if sc.first is not None and self._ramp > 0:
+        if sc.first is not None and self._ramp > 0 and n > 1:  # stills show the full look
             w = _smooth(t / self._ramp)
             if w < 1.0:
                 cv2.addWeighted(sc.first, 1.0 - w, out, w, 0.0, dst=out)
