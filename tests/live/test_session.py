@@ -272,3 +272,30 @@ async def test_bad_audio_and_late_subscribers_are_handled():
     await s.close("done")
     late = s.subscribe()
     assert late.closed and late.events.pop() == {"type": "closed", "reason": "done"}
+
+
+async def test_multi_sentence_chunks_are_spoken_sentence_by_sentence_with_citations():
+    from dataclasses import dataclass
+
+    from kinema.live.engines import ReplySentence
+
+    @dataclass(frozen=True)
+    class Cite:
+        doc: str
+
+    class Chunky:
+        async def reply(self, history, user_text):
+            yield ReplySentence("The hall opens at nine. Tickets cost five euros.", [Cite("faq")])
+
+    eng = fake_engines()
+    eng.responder = Chunky()
+    s = await LiveSession(eng, SessionConfig()).start()
+    c = Collector(s)
+    await s.send_text("when do you open")
+    await c.got.wait_for("turn_metrics", timeout=5)
+    await s.close()
+    await c.stop()
+    caps = c.got.of_type("caption")
+    assert [e["text"] for e in caps] == ["The hall opens at nine.", "Tickets cost five euros."]
+    assert caps[0]["citations"] == [{"doc": "faq"}] and "citations" not in caps[1]
+    assert caps[1]["start"] == caps[0]["end"]  # back to back on the timeline

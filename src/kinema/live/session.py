@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -412,35 +412,17 @@ class LiveSession:
     async def _reply(
         self, turn: TurnMetrics, history: list[dict[str, Any]], script: str | None = None
     ) -> None:
-        loop = asyncio.get_running_loop()
-        rate = self.config.audio_rate
         if script is not None:
             sentences = _scripted(script)
         else:
             sentences = self.engines.responder.reply(history, turn.user_text)
         try:
             async for sentence in sentences:
-                text = sentence.text.strip()
-                if not text:
-                    continue
-                if turn.first_sentence is None:
-                    turn.first_sentence = time.monotonic()
-                speech = await loop.run_in_executor(speech_pool(), self.engines.speaker.speak, text)
-                if turn.first_audio is None:
-                    turn.first_audio = time.monotonic()
-                samples = resample(speech.audio.samples, speech.audio.rate, rate)
-                start = max(self._audio_pos, self._speech_end)
-                segment = _Segment(start, samples, speech, text)
-                self._segments.append(segment)
-                self._speech_end = segment.end
-                self.engines.animator.say(speech.phonemes, start / rate, self.engines.emotion)
-                turn.sentences += 1
-                caption: Event = {"type": "caption", "turn": turn.turn, "text": text}
-                caption["start"] = round(start / rate, 3)
-                caption["end"] = round(segment.end / rate, 3)
-                if sentence.citations:
-                    caption["citations"] = [str(c) for c in sentence.citations]
-                self._emit(caption)
+                # a brain "sentence" may hold several: speak them one by one, the first sooner
+                parts = split_sentences(sentence.text) or [sentence.text.strip()]
+                for i, text in enumerate(p for p in parts if p):
+                    cites = sentence.citations if i == 0 else []
+                    await self._speak(turn, text, cites)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the brain or voice failed: say so, keep the session alive
@@ -449,6 +431,29 @@ class LiveSession:
         finally:
             if self._turn is turn:
                 self._reply_done = True
+
+    async def _speak(self, turn: TurnMetrics, text: str, citations: list[Any]) -> None:
+        """Synthesise one sentence and schedule it right after what is already queued."""
+        rate = self.config.audio_rate
+        if turn.first_sentence is None:
+            turn.first_sentence = time.monotonic()
+        loop = asyncio.get_running_loop()
+        speech = await loop.run_in_executor(speech_pool(), self.engines.speaker.speak, text)
+        if turn.first_audio is None:
+            turn.first_audio = time.monotonic()
+        samples = resample(speech.audio.samples, speech.audio.rate, rate)
+        start = max(self._audio_pos, self._speech_end)
+        segment = _Segment(start, samples, speech, text)
+        self._segments.append(segment)
+        self._speech_end = segment.end
+        self.engines.animator.say(speech.phonemes, start / rate, self.engines.emotion)
+        turn.sentences += 1
+        caption: Event = {"type": "caption", "turn": turn.turn, "text": text}
+        caption["start"] = round(start / rate, 3)
+        caption["end"] = round(segment.end / rate, 3)
+        if citations:
+            caption["citations"] = [asdict(c) if is_dataclass(c) else str(c) for c in citations]
+        self._emit(caption)
 
     def _finish_turn(self, *, interrupted: bool) -> None:
         turn = self._turn
