@@ -150,7 +150,11 @@ def create_avatar_video(
             )
         from kinema.voice.tts import get_tts
 
-        seconds = get_tts(settings.tts).synthesize(text, spec).audio.duration
+        seconds = (
+            get_tts(settings.tts)
+            .synthesize(text, spec, voice_service.prosody(emotion))
+            .audio.duration
+        )
         payload["speech"] = {"type": "text", "text": text, "voice": asdict(spec)}
     else:
         from kinema.media.audio import decode_audio

@@ -242,7 +242,9 @@ async def take_turn(
         from kinema.voice.tts import get_tts
 
         t = time.perf_counter()
-        speech = await asyncio.to_thread(get_tts(settings.tts).synthesize, reply, spec)
+        speech = await asyncio.to_thread(
+            get_tts(settings.tts).synthesize, reply, spec, voices.prosody(emotion)
+        )
         timings["ttsMs"] = (time.perf_counter() - t) * 1000
         base = f"conversations/{conv_id}/turn-{result.turn:03d}"
         result.audio_key = storage.put_bytes(base + ".wav", speech.audio.to_wav())

@@ -33,7 +33,11 @@ def _speech(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-untype
     speech = payload["speech"]
     if speech["type"] == "text":
         spec = VoiceSpec.from_json(speech["voice"])
-        return get_tts(ctx.settings.tts).synthesize(speech["text"], spec)
+        from kinema.platform.characters.voices import prosody
+
+        return get_tts(ctx.settings.tts).synthesize(
+            speech["text"], spec, prosody(payload.get("emotion"))
+        )
     audio = decode_audio(
         ctx.input_bytes(payload["inputs"]["speech"]), rate=24000, field="speech.audio"
     )

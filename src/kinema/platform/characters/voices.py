@@ -73,6 +73,14 @@ def check_consent(consent: dict[str, Any] | None) -> dict[str, Any]:
     return {"confirmed": True, "statement": statement, "by": by.strip()}
 
 
+def prosody(emotion: str | None):  # type: ignore[no-untyped-def]
+    """Voice settings that match a face emotion (``neutral`` when the voice has no such one)."""
+    from kinema.voice.presets import EMOTIONS
+    from kinema.voice.tts.base import VoiceSettings
+
+    return VoiceSettings(emotion=emotion if emotion in EMOTIONS else "neutral")
+
+
 def synth_preview(spec: VoiceSpec, key: str, settings: Settings) -> tuple[str, float]:
     """Speak the language's sample sentence in ``spec``; store it as WAV; (key, seconds)."""
     speech = get_tts(settings.tts).synthesize(sample_text(spec.language), spec)
