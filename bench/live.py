@@ -144,6 +144,14 @@ class Client:
         self.task.cancel()
 
 
+async def _speaking_after(c: Client, t0: float, timeout: float = 15.0) -> None:
+    end = time.monotonic() + timeout
+    while not any(sp and t > t0 for t, _, sp in c.video[-30:]):
+        if time.monotonic() > end:
+            raise TimeoutError("no speaking frame arrived")
+        await asyncio.sleep(0.002)
+
+
 async def _server_cpu(port: int) -> float:
     import httpx
 
@@ -162,8 +170,7 @@ async def bench_turnaround(port: int, turns: int) -> None:
     totals, stages = [], []
     for _ in range(turns):
         t0 = await c.send(type="text", text="Who are you?")
-        while not any(sp and t > t0 for t, _, sp in c.video[-30:]):
-            await asyncio.sleep(0.002)
+        await _speaking_after(c, t0)
         first = min(t for t, _, sp in c.video if sp and t > t0)
         totals.append((first - t0) * 1000)
         await c.send(type="interrupt")
@@ -183,8 +190,7 @@ async def bench_barge_in(port: int, trials: int) -> None:
     lat, acks = [], []
     for _ in range(trials):
         t0 = await c.send(type="text", text="Who are you?")
-        while not any(sp and t > t0 for t, _, sp in c.video[-10:]):
-            await asyncio.sleep(0.005)
+        await _speaking_after(c, t0)
         await asyncio.sleep(0.8)
         t_cut = await c.send(type="interrupt")
         await c.wait_for("interrupted", after=t_cut)
