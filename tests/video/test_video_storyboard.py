@@ -108,5 +108,12 @@ def test_cli_generate_text_only_and_refs(tmp_path: Path, astronaut: np.ndarray) 
     )
     assert r.exit_code == 0, r.output
     assert Image.open(still).size == (320, 180)
+    relit = tmp_path / "relit.mp4"
+    r = runner.invoke(
+        app,
+        ["generate", "--video", str(out), "night, snow", "--ratio", "320:180", "-o", str(relit)],
+    )
+    assert r.exit_code == 0, r.output
+    assert probe(relit).frames == 12  # the input's length
     r = runner.invoke(app, ["generate", "x", "--model", "nope", "-o", str(out)])
     assert r.exit_code == 2 and "not served" in r.output

@@ -5,6 +5,7 @@
     kinema generate "@hero in @city at night" --ref @hero=me.jpg --ref @city=street.jpg:location \\
         -o still.png
     kinema generate --storyboard story.yaml -o film.mp4
+    kinema generate --video in.mp4 "night, rain, push in" -o relit.mp4
 """
 
 from __future__ import annotations
@@ -83,11 +84,16 @@ def register(app: typer.Typer) -> None:
         last_frame: Annotated[Path | None, typer.Option(help="Last keyframe image")] = None,
         ref: Annotated[list[str] | None, typer.Option("--ref", help=REF_HELP)] = None,
         ratio: Annotated[str, typer.Option(help="WIDTH:HEIGHT")] = "1280:720",
-        duration: Annotated[float, typer.Option(help="Seconds of video")] = 5.0,
+        duration: Annotated[
+            float | None, typer.Option(help="Seconds of video [default: 5, edits: the input's]")
+        ] = None,
         model: Annotated[
             str | None, typer.Option(help="Runway model name (gen4_turbo, gen4.5, gen4_image, ...)")
         ] = None,
         seed: Annotated[int, typer.Option(help="Same seed + same inputs = same frames")] = 0,
+        video: Annotated[
+            Path | None, typer.Option(help="Restyle/relight this video (gen4_aleph-style edit)")
+        ] = None,
         storyboard: Annotated[Path | None, typer.Option(help="Render a YAML storyboard")] = None,
     ) -> None:
         """Generate a video or still with the embedded compositor (a 2.5D animatic engine)."""
@@ -111,6 +117,12 @@ def register(app: typer.Typer) -> None:
             elif image_or_prompt is not None:
                 image_path = Path(image_or_prompt)
             preset = preset_for_model(model) if model else ("still" if still else "fast")
+            if video is not None:
+                from kinema.media.video import probe
+
+                preset, still = "edit", False
+                if duration is None:
+                    duration = min(30.0, probe(video).duration)
             width, height = parse_ratio(ratio)
             with (
                 tempfile.TemporaryDirectory(prefix="kinema-gen-") as tmp,
@@ -138,8 +150,9 @@ def register(app: typer.Typer) -> None:
                         prompt=prompt or "",
                         width=width,
                         height=height,
-                        duration=duration,
+                        duration=duration if duration is not None else 5.0,
                         seed=seed,
+                        video=video,
                         preset=preset if not still or preset.startswith("still") else "still",
                         first_frame=load_image(image_path, field="image") if image_path else None,
                         last_frame=load_image(last_frame, field="--last-frame")
