@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     # -- video --------------------------------------------------------------------------------
     video_threads: int = 0  # OpenCV threads per render (0 = OpenCV's default: all cores)
 
+    # -- diffusers (optional extra: pip install 'kinema[diffusers]'; models "diffusers:ltx|wan") --
+    diffusers_model_path: str = ""  # local diffusers folder (model_index.json); never downloaded
+    diffusers_device: str = "auto"  # auto (cuda if available, else cpu) | cuda | cuda:1 | cpu | mps
+    diffusers_dtype: str = "auto"  # auto (bfloat16 on cuda, float32 elsewhere) | float16 | ...
+    diffusers_steps: int = 0  # denoising steps; 0 = the model family's default
+
     # -- live -----------------------------------------------------------------------------------
     live_fps: int = 24
     live_size: int = 512

@@ -210,7 +210,7 @@ class DiffusersEngine:
             self._key = None
             try:
                 pipe = getattr(diffusers, name).from_pretrained(
-                    str(path), torch_dtype=dtype, local_files_only=True
+                    str(path), dtype=dtype, local_files_only=True
                 )
                 pipe.to(device)
             except Exception as exc:  # corrupt or partial folders, missing files, device errors
