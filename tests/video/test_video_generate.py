@@ -39,6 +39,9 @@ def test_video_files_and_format(tmp_path: Path, astronaut: np.ndarray) -> None:
     head = res.files[0].read_bytes()[:4096]
     assert head.find(b"moov") != -1, "faststart: the moov atom comes before the media data"
     assert "pan left" in res.understood and "rain" in res.understood
+    # nouns are drawn only in text-only scenes: with an image they are reported as ignored
+    res = generate(_req(prompt="a red car, rain", first_frame=astronaut), tmp_path / "b")
+    assert "red car" in res.ignored and "red car" not in res.understood
 
 
 @pytest.mark.slow

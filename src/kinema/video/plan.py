@@ -294,9 +294,19 @@ class ScenePlan:
     action: str | None = None
     dof: str | None = None  # shallow | deep
     objects: list[tuple[str, str | None]] = field(default_factory=list)  # (noun, colour)
+    object_phrases: list[str] = field(default_factory=list)  # the words that named them
     tags: list[str] = field(default_factory=list)  # @tags bound to references
     understood: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+
+    def drop_objects(self) -> None:
+        """The scene comes from an image, so named objects are not drawn: report them as
+        ignored rather than understood."""
+        for phrase in self.object_phrases:
+            if phrase in self.understood:
+                self.understood.remove(phrase)
+                self.ignored.append(phrase)
+        self.objects, self.object_phrases = [], []
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -366,7 +376,9 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
             continue
         elif word in OBJECTS:
             plan.objects.append((OBJECTS[word], pending_colour))
-            plan.understood.append(word if pending_colour is None else f"{pending_colour} {word}")
+            phrase = word if pending_colour is None else f"{pending_colour} {word}"
+            plan.understood.append(phrase)
+            plan.object_phrases.append(phrase)
             if pending_colour is not None:
                 plan.understood.remove(pending_colour)
         elif word not in STOPWORDS and len(word) > 1:

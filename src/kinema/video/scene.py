@@ -274,6 +274,8 @@ def build_scene(
     if placed:
         info["placed"] = placed
 
+    if info["base"] != "procedural":
+        plan.drop_objects()
     _choose_actor(layers)
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
