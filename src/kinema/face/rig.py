@@ -406,8 +406,8 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     above[corners] = 0.5
     B[5, :, 1] = -0.035 * above * mouth
     # smile / frown
-    B[6, :, 0] = 0.07 * (g(cr, 0.2) - g(cl, 0.2))
-    B[6, :, 1] = -0.06 * (g(cr, 0.2) + g(cl, 0.2)) - 0.03 * (
+    B[6, :, 0] = 0.08 * (g(cr, 0.2) - g(cl, 0.2))
+    B[6, :, 1] = -0.075 * (g(cr, 0.2) + g(cl, 0.2)) - 0.035 * (
         g(cl + [-0.1, -0.35], 0.25) + g(cr + [0.1, -0.35], 0.25)
     )
     B[7, :, 0] = -0.02 * (g(cr, 0.2) - g(cl, 0.2))
@@ -486,9 +486,17 @@ def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Ey
         borderMode=cv2.BORDER_REPLICATE,
     )
     soft = cv2.GaussianBlur(slid, (0, 0), max(0.6, width * 0.02))
-    ring = (opening_d > 0) & ~cv2.erode(opening_d, np.ones((3, 3), np.uint8)).astype(bool)
-    skin = np.median(soft[ring], axis=0) if ring.any() else soft.reshape(-1, 3).mean(axis=0)
-    soft = 0.7 * soft + 0.3 * skin
+    soft = soft.astype(np.float32)
+    # tone: towards the mean of the skin above the lid and the cheek below the eye, so a
+    # shadowed or made-up upper lid does not close as a dark patch
+    cheek_rows = (my > yl[None] + 0.15 * width) & (my < yl[None] + 0.3 * width)
+    inside = opening_d > 0
+    if cheek_rows.any() and inside.any():
+        cheek = np.median(roi[cheek_rows].reshape(-1, 3), axis=0)
+        above = np.median(soft[inside].reshape(-1, 3), axis=0)
+        target = 0.5 * cheek + 0.5 * above
+        soft += 0.6 * (target - soft[inside].mean(axis=0))
+    soft = np.clip(soft, 0, 255)
     lid = np.where((my > top[None])[..., None], soft, roi).astype(np.uint8)
     irism = np.zeros(roi.shape[:2], np.uint8)
     cv2.circle(irism, (round(iris[0] - x0), round(iris[1] - y0)), round(r * 1.15) + 1, 255, -1)
