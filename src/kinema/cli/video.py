@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, cast, get_args
+from typing import Annotated, TextIO, cast, get_args
 
 import typer
 
@@ -66,6 +70,25 @@ def preset_for_model(model: str) -> str:
             "`kinema generate`; use a gen4 model."
         )
     return preset
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[TextIO]:
+    """MediaPipe/TFLite log from C++ straight to fd 2 and would tear the progress bar: point
+    fd 2 at /dev/null while rendering and give rich a handle on the real stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    real = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        os.dup2(devnull, 2)
+        yield real
+    finally:
+        real.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+        real.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -126,12 +149,13 @@ def register(app: typer.Typer) -> None:
             width, height = parse_ratio(ratio)
             with (
                 tempfile.TemporaryDirectory(prefix="kinema-gen-") as tmp,
+                _native_stderr_silenced() as real_stderr,
                 Progress(
                     TextColumn("[bold]{task.description}"),
                     BarColumn(),
                     TextColumn("{task.percentage:>3.0f}%"),
                     TimeElapsedColumn(),
-                    console=console,
+                    console=Console(file=real_stderr),
                 ) as bar,
             ):
                 task = bar.add_task("rendering", total=1.0)
