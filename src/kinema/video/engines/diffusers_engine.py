@@ -86,7 +86,7 @@ def model_size(width: int, height: int, fam: Family) -> tuple[int, int]:
     each side a multiple of ``size_multiple`` (at least one multiple)."""
     scale = min(1.0, math.sqrt(fam.max_area / (width * height)))
     m = fam.size_multiple
-    return (max(m, round(width * scale / m) * m), max(m, round(height * scale / m) * m))
+    return (max(m, int(width * scale / m + 0.5) * m), max(m, int(height * scale / m + 0.5) * m))
 
 
 def model_frames(n_out: int, fam: Family) -> int:

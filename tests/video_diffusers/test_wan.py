@@ -1,0 +1,60 @@
+"""The engine on a tiny random Wan (text-to-video) saved to disk: Wan's 16-pixel / 4k+1 grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kinema.config import Settings
+from kinema.errors import InvalidInput
+from kinema.media.video import probe
+from kinema.video import GenerationRequest
+from kinema.video.engines.diffusers_engine import DiffusersEngine
+
+pytest.importorskip("torch", reason="the diffusers extra is not installed")
+pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def engine(wan_dir: Path) -> DiffusersEngine:
+    settings = Settings(
+        diffusers_model_path=str(wan_dir), diffusers_device="cpu", diffusers_steps=2
+    )
+    return DiffusersEngine(settings)
+
+
+def test_wan_text_to_video_on_its_grid(engine: DiffusersEngine, tmp_path: Path) -> None:
+    seen: list[float] = []
+    req = GenerationRequest(
+        kind="video",
+        prompt="a dog walks at dawn",
+        width=40,
+        height=24,
+        duration=0.5,
+        fps=12,
+        seed=3,
+        preset="wan",
+    )
+    result = engine.generate(req, tmp_path, progress=seen.append)
+    info = probe(result.files[0])
+    assert (info.width, info.height, info.fps, info.frames) == (40, 24, 12.0, 6)
+    assert result.plan["pipeline"] == "WanPipeline"
+    assert result.plan["model_size"] == [48, 32] and result.plan["model_frames"] == 9
+    assert seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
+
+
+def test_a_text_only_wan_refuses_a_first_frame(engine: DiffusersEngine, tmp_path: Path) -> None:
+    req = GenerationRequest(
+        kind="video",
+        prompt="a dog",
+        width=32,
+        height=32,
+        duration=0.5,
+        fps=8,
+        preset="wan",
+        first_frame=np.zeros((32, 32, 3), np.uint8),
+    )
+    with pytest.raises(InvalidInput, match="text-to-video only"):
+        engine.generate(req, tmp_path)
