@@ -64,7 +64,7 @@ def preset_for_model(model: str) -> str:
             f"model {model!r} is not served here; use one of: {', '.join(sorted(models))}."
         )
     engine, preset = parse_engine(models[model])
-    if engine != "compositor" or preset == "edit":
+    if engine != "compositor":
         raise InvalidInput(
             f"model {model!r} is served by {models[model]!r}, not by "
             "`kinema generate`; use a gen4 model."
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from kinema.errors import KinemaError
+        from kinema.errors import InvalidInput, KinemaError
         from kinema.media.image import load_image
         from kinema.video import GenerationRequest, generate
         from kinema.video.storyboard import load_storyboard, parse_ratio, render_storyboard
@@ -140,6 +140,8 @@ def register(app: typer.Typer) -> None:
             elif image_or_prompt is not None:
                 image_path = Path(image_or_prompt)
             preset = preset_for_model(model) if model else ("still" if still else "fast")
+            if preset == "edit" and video is None:
+                raise InvalidInput(f"model {model!r} edits a video: pass --video IN.mp4.")
             if video is not None:
                 from kinema.media.video import probe
 
