@@ -13,6 +13,12 @@ from kinema.platform import db
 
 DATA = Path(__file__).parent / "data"
 VERSION = {"X-Runway-Version": "2024-11-06"}
+# hand-marked points of tests/characters/data/shiba_dog.jpg (image pixels)
+SHIBA_POINTS = {
+    "left_eye": [172, 233], "right_eye": [304, 229], "nose_tip": [222, 275],
+    "mouth_left": [185, 340], "mouth_right": [275, 338], "upper_lip": [228, 325],
+    "lower_lip": [228, 350], "chin": [228, 388],
+}  # fmt: skip
 
 
 def data_uri(data: bytes, mime: str = "image/jpeg") -> str:

@@ -3,13 +3,15 @@ FAILED with a useful reason, manual keypoints for an animal, the kinema:// chara
 
 from __future__ import annotations
 
-from chars_helpers import DATA, data_uri, einstein_uri, make_avatar, no_face_uri, run_tasks
-
-SHIBA_POINTS = {
-    "left_eye": [172, 233], "right_eye": [304, 229], "nose_tip": [222, 275],
-    "mouth_left": [185, 340], "mouth_right": [275, 338], "upper_lip": [228, 325],
-    "lower_lip": [228, 350], "chin": [228, 388],
-}  # fmt: skip
+from chars_helpers import (
+    DATA,
+    SHIBA_POINTS,
+    data_uri,
+    einstein_uri,
+    make_avatar,
+    no_face_uri,
+    run_tasks,
+)
 
 
 def _create(client, headers, **fields):

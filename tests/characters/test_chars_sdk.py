@@ -1,6 +1,7 @@
 """The official ``runwayml`` SDK (strict response validation) against kinema on loopback, with
 real worker processes: documents, avatars to READY, list/update/delete, a FAILED avatar's
-reason, an avatar video and an act_two task waited for with ``wait_for_task_output``."""
+reason, an avatar video and an act_two task (a dog avatar with manual keypoints, by its
+kinema:// URI) waited for with ``wait_for_task_output``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import time
 
 import pytest
 import runwayml
-from chars_helpers import data_uri, einstein_uri, no_face_uri, talking_reference
+from chars_helpers import (
+    DATA,
+    SHIBA_POINTS,
+    data_uri,
+    einstein_uri,
+    no_face_uri,
+    talking_reference,
+)
 
 from kinema.config import Settings
 from kinema.media.video import probe
@@ -79,13 +87,24 @@ def test_sdk_characters(server, tmp_path):
         reference_image=no_face_uri(),
         voice={"type": "runway-live-preset", "presetId": "mia"},
     )
+    dog = client.avatars.create(  # manual keypoints (a Kinema extension) for an animal
+        name="Shiba",
+        personality="A good dog.",
+        reference_image=data_uri((DATA / "shiba_dog.jpg").read_bytes()),
+        voice={"type": "runway-live-preset", "presetId": "zach"},
+        extra_body={"keypoints": SHIBA_POINTS},
+    )
     ready = _until(lambda: client.avatars.retrieve(avatar.id), lambda a: a.status != "PROCESSING")
     assert ready.status == "READY", ready
     failed = _until(lambda: client.avatars.retrieve(bad.id), lambda a: a.status != "PROCESSING")
     assert failed.status == "FAILED" and "keypoints" in failed.failure_reason
 
+    assert (
+        _until(lambda: client.avatars.retrieve(dog.id), lambda a: a.status != "PROCESSING").status
+        == "READY"
+    )
     listed = [a.id for a in client.avatars.list(limit=1)]  # the SDK pages through
-    assert set(listed) == {avatar.id, bad.id}
+    assert set(listed) == {avatar.id, bad.id, dog.id}
     updated = client.avatars.update(avatar.id, start_script=None, name="Al")
     assert updated.start_script is None and updated.name == "Al"
     assert [u.id for u in client.documents.retrieve(doc.id).used_by] == [avatar.id]
@@ -101,7 +120,7 @@ def test_sdk_characters(server, tmp_path):
     talking_reference(reference, size=192)
     act = client.character_performance.create(
         model="act_two",
-        character={"type": "image", "uri": f"kinema://avatars/{avatar.id}"},
+        character={"type": "image", "uri": f"kinema://avatars/{dog.id}"},
         reference={"type": "video", "uri": data_uri(reference.read_bytes(), "video/mp4")},
         ratio="960:960",
     )

@@ -218,6 +218,20 @@ def _first_frame_png(data: bytes, field: str) -> bytes:
     return encode_image(frames[0])
 
 
+def _avatar_rig(uri: str, caller: Caller, settings: Settings) -> bytes | None:
+    """A READY avatar named by ``kinema://avatars/<id>`` performs with its own rig (manual
+    keypoints included), so animals and drawings can act too."""
+    from kinema.platform.characters.references import PREFIX
+    from kinema.platform.storage import get_storage
+
+    if not uri.startswith(PREFIX):
+        return None
+    with db.session_scope(settings) as s:
+        avatar = avatar_service.get(s, caller.org_id, uri[len(PREFIX) :].strip("/"))
+        key = avatar.rig_key if avatar.status == "READY" else None
+    return get_storage(settings).get_bytes(key) if key else None
+
+
 @router.post("/character_performance")
 def create_character_performance(
     body: PerformanceIn,
@@ -243,6 +257,10 @@ def create_character_performance(
         )
     from kinema.media.image import load_image
 
+    inputs: dict[str, bytes] = {}
+    rig = _avatar_rig(body.character.uri, caller, settings)
+    if rig is not None:
+        inputs["rig"] = rig
     if body.character.type == "image":
         character = resolve_media(
             body.character.uri, "image", "character.uri", org_id=caller.org_id, settings=settings
@@ -279,7 +297,7 @@ def create_character_performance(
         model="act_two",
         payload=payload,
         cost=cost,
-        inputs={"character": character, "reference": reference},
+        inputs={**inputs, "character": character, "reference": reference},
     )
     wake_dispatcher(request)
     return {"id": task.id, "estimatedCost": {"credits": task.estimated_cost}}

@@ -99,7 +99,10 @@ def run_act_two(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
 
     inputs = payload["inputs"]
     character = load_image(ctx.input_bytes(inputs["character"]), field="character.uri")
-    rig = Rig.build(None, analyze(character))
+    if "rig" in inputs:  # a READY avatar brings its own rig
+        rig = Rig.from_bytes(ctx.input_bytes(inputs["rig"]))
+    else:
+        rig = Rig.build(None, analyze(character))
     ref_path = ctx.out_dir / "reference.mp4"
     ref_path.write_bytes(ctx.input_bytes(inputs["reference"]))
     frames, ref_fps = read_frames(ref_path, size=None)
