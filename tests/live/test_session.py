@@ -299,3 +299,14 @@ async def test_multi_sentence_chunks_are_spoken_sentence_by_sentence_with_citati
     assert [e["text"] for e in caps] == ["The hall opens at nine.", "Tickets cost five euros."]
     assert caps[0]["citations"] == [{"doc": "faq"}] and "citations" not in caps[1]
     assert caps[1]["start"] == caps[0]["end"]  # back to back on the timeline
+
+
+async def test_no_rendering_without_viewers():
+    s = await started()
+    await asyncio.sleep(0.3)
+    assert s.stats.frames == 0  # the clock runs, the renderer rests
+    c = Collector(s)
+    await asyncio.sleep(0.3)
+    await s.close()
+    await c.stop()
+    assert s.stats.frames >= 4 and c.got.video[0][1].index >= 5  # frames stay on the clock

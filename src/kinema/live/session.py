@@ -523,6 +523,10 @@ class LiveSession:
             t = clock.frame_time(n)
             epoch = self._epoch
             controls = self.engines.animator.controls_at(t)
+            if not self._outlets:  # nobody watching (yet): keep the clock, spare the CPU
+                self._maybe_finish(speaking)
+                n += 1
+                continue
             image, ms = await loop.run_in_executor(render_pool(), self._render, controls)
             if self._closing:
                 break
@@ -533,14 +537,18 @@ class LiveSession:
                     outlet.video.put(frame)
                 if speaking and turn is not None and turn.first_frame is None:
                     turn.first_frame = time.monotonic()
-            if (
-                self._turn is not None
-                and self._reply_done
-                and self._audio_pos >= self._speech_end
-                and not speaking
-            ):
-                self._finish_turn(interrupted=False)
+            self._maybe_finish(speaking)
             n += 1
+
+    def _maybe_finish(self, speaking: bool) -> None:
+        """End the turn once the reply is complete and all of its audio has been handed out."""
+        if (
+            self._turn is not None
+            and self._reply_done
+            and self._audio_pos >= self._speech_end
+            and not speaking
+        ):
+            self._finish_turn(interrupted=False)
 
     async def _watchdog(self) -> None:
         interval = self.config.metrics_interval
