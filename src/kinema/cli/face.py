@@ -7,11 +7,34 @@ kinema analyze portrait.jpg [--json] [--points points.json]
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[TextIO]:
+    """MediaPipe/TFLite log from C++ straight to fd 2 and would tear the progress bar: point
+    fd 2 at /dev/null meanwhile and hand rich a handle on the real stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    real = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        os.dup2(devnull, 2)
+        yield real
+    finally:
+        real.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+        real.close()
 
 
 def _analysis(image: Path, points: Path | None):  # noqa: ANN202 - kinema.face.analyze.Analysis
@@ -56,30 +79,33 @@ def speak(
             raise InvalidInput("text: nothing to say (the text is empty).", field="text")
         if emotion not in EMOTIONS:
             raise InvalidInput(f"--emotion must be one of {', '.join(EMOTIONS)}.", field="emotion")
-        analysis = _analysis(image, points)
+        with _native_stderr_silenced() as real_stderr:
+            analysis = _analysis(image, points)
+            rig = Rig.build(None, analysis)
+            speech = get_tts().synthesize(
+                text, voice or DEFAULT_VOICE, VoiceSettings(emotion=emotion)
+            )
+            with Progress(
+                TextColumn("rendering"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} frames"),
+                TimeRemainingColumn(),
+                console=Console(file=real_stderr),
+            ) as bar:
+                task = bar.add_task("render", total=max(1, round(speech.audio.duration * fps)))
+                render_talking_clip(
+                    rig,
+                    speech,
+                    output,
+                    fps=fps,
+                    size=size,
+                    emotion=emotion,
+                    intensity=intensity,
+                    seed=seed,
+                    progress=lambda done, total: bar.update(task, completed=done),
+                )
         for w in analysis.report.warnings:
             console.print(f"[yellow]warning:[/yellow] {w.message} {w.tip}")
-        rig = Rig.build(None, analysis)
-        speech = get_tts().synthesize(text, voice or DEFAULT_VOICE, VoiceSettings(emotion=emotion))
-        with Progress(
-            TextColumn("rendering"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} frames"),
-            TimeRemainingColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task("render", total=max(1, round(speech.audio.duration * fps)))
-            render_talking_clip(
-                rig,
-                speech,
-                output,
-                fps=fps,
-                size=size,
-                emotion=emotion,
-                intensity=intensity,
-                seed=seed,
-                progress=lambda done, total: bar.update(task, completed=done),
-            )
     except KinemaError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -99,7 +125,8 @@ def analyze_cmd(
 
     console = Console()
     try:
-        analysis = _analysis(image, points)
+        with _native_stderr_silenced():
+            analysis = _analysis(image, points)
     except NoFace as exc:
         if as_json:
             typer.echo(

@@ -385,10 +385,9 @@ def _judge(
             )
         )
     if source == "mesh":
-        # yaw: where the nose sits between the cheeks (0 = frontal)
-        cl, cr, nose = pts[L.CHEEK_L, 0], pts[L.CHEEK_R, 0], pts[L.NOSE_TIP, 0]
-        rel = (nose - (cl + cr) / 2) / max(abs(cr - cl) / 2, 1e-6)
-        yaw = float(np.degrees(np.arcsin(np.clip(rel, -1, 1))))
+        # yaw: the cheek-to-cheek line in the mesh's 3-D (z is in the same units as x)
+        d = pts[L.CHEEK_R] - pts[L.CHEEK_L]
+        yaw = float(np.degrees(np.arctan2(d[2], d[0])))
         m["yaw_deg"] = yaw
         if abs(yaw) > 25:
             report.warnings.append(
