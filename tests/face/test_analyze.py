@@ -171,3 +171,20 @@ def test_bad_image_inputs():
         analyze(np.zeros((8, 8, 3), np.uint8))
     with pytest.raises(NoFace):
         analyze(np.full((256, 256, 3), 128, np.uint8))
+
+
+def test_side_profile_rule(analyses):
+    from kinema.face.analyze import QualityReport, _judge
+
+    a = analyses["cartoon"]
+    assert "side_profile" not in {w.code for w in a.report.warnings}
+    pts = a.points.astype(np.float64).copy()
+    c = pts.mean(axis=0)
+    ang = np.radians(40)
+    x, z = pts[:, 0] - c[0], pts[:, 2] - c[2]
+    pts[:, 0] = c[0] + x * np.cos(ang) + z * np.sin(ang)
+    pts[:, 2] = c[2] - x * np.sin(ang) + z * np.cos(ang)
+    rep = QualityReport()
+    _judge(rep, a.image, a.image, pts.astype(np.float32), 1.0, "mesh")
+    assert "side_profile" in {w.code for w in rep.warnings}
+    assert abs(rep.metrics["yaw_deg"]) > 30
