@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from browser_env import (
     ARTIFACTS,
@@ -117,6 +118,20 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     assert speaking["frames"] >= 10 and speaking["maxDiff"] > 2.0
     assert speaking["maxDiff"] > idle["maxDiff"]
     page.locator("#live-end").click()
+    page.wait_for_selector("#live-rating button")
+    page.locator("#live-rating button").nth(4).click()  # five stars
+    page.wait_for_selector("#live-rating button[aria-pressed='true']")
+    task = httpx.post(
+        env["url"] + "/v1/text_to_video",
+        json={
+            "model": "gen4.5",
+            "promptText": "a lighthouse at dusk, waves",
+            "ratio": "1280:720",
+            "duration": 2,
+        },  # fmt: skip
+        headers={"Authorization": f"Bearer {env['key']}", "X-Runway-Version": "2024-11-06"},
+    )
+    assert task.status_code == 200, task.text
 
     page.get_by_role("link", name="Deployments").click()
     page.wait_for_selector("#embed-snippet")
@@ -126,8 +141,19 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     page.wait_for_selector("#char-list .char")
     _shot(page, "06_characters")
     page.get_by_role("link", name="Videos").click()
-    page.wait_for_selector("h1:has-text('Videos')")
+    page.wait_for_selector("#video-list article")
+    page.wait_for_selector("#video-list video", timeout=120_000)  # progress, then a player
+    page.wait_for_function(
+        "document.querySelector('#video-list video').readyState >= 1", timeout=20_000
+    )
     _shot(page, "07_videos")
+    page.emulate_media(color_scheme="dark")
+    page.get_by_role("link", name="Deployments").click()
+    page.wait_for_selector("#embed-snippet")
+    page.wait_for_timeout(300)
+    stats = page.locator(".stat").all_inner_texts()
+    assert stats[0] == "2" and stats[2] == "5 / 5"  # preview + test mode; rated five
+    _shot(page, "12_deployments_dark")
     assert not errors, errors
     page.close()
 
@@ -213,8 +239,6 @@ def test_manual_points_for_a_face_the_detector_misses(env, browser):
 
 
 def test_embed_widget_on_another_origin(env, browser, tmp_path):
-    import httpx
-
     site_port = free_port()
     site_origin = f"http://127.0.0.1:{site_port}"
     headers = {"Authorization": f"Bearer {env['key']}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from studio_helpers import PRESET, consume, read_until, ready_session, wait_status
@@ -57,6 +58,12 @@ def test_lifecycle_consume_once_run_complete_with_transcript(client, headers):
     if any("avatar_conversations" in p for p in paths):
         assert conv.status_code == 200, conv.text  # stored via the characters service
         assert "Nova" in str(conv.json()["transcript"])
+        today = datetime.now(UTC).date()
+        usage = client.get(
+            f"/v1/avatar_usage?startDate={today}&endDate={today + timedelta(days=1)}",
+            headers=headers,
+        ).json()
+        assert usage["totalSessions"] == 1 and usage["totalSeconds"] >= 1
 
 
 def text_turn_done(event: dict) -> bool:

@@ -19,6 +19,13 @@ from kinema.platform.models import Task
 
 router = APIRouter(prefix="/v1", tags=["studio"])
 
+INTERNAL_KINDS = ("avatar_build",)  # tasks with no media for the Videos page
+
+
+def _prompt(payload: dict) -> str | None:
+    text = payload.get("prompt") or payload.get("promptText") or payload.get("text")
+    return text if isinstance(text, str) else None
+
 
 @router.get("/studio/me")
 def me(
@@ -111,7 +118,11 @@ def list_tasks(
     with db.session_scope(settings) as s:
         tasks = s.scalars(
             select(Task)
-            .where(Task.org_id == caller.org_id, Task.deleted.is_(False))
+            .where(
+                Task.org_id == caller.org_id,
+                Task.deleted.is_(False),
+                Task.kind.not_in(INTERNAL_KINDS),
+            )
             .order_by(Task.created_at.desc())
             .limit(limit)
         )
@@ -121,7 +132,7 @@ def list_tasks(
                     **task_json(t, base, settings),
                     "model": t.model,
                     "kind": t.kind,
-                    "promptText": (t.payload or {}).get("promptText"),
+                    "promptText": _prompt(t.payload or {}),
                 }
                 for t in tasks
             ]

@@ -39,6 +39,7 @@ export class LiveClient extends EventTarget {
     this.closed = false;
     this._pending = [];
     this._sources = [];
+    this._captions = new Set();
   }
 
   /** ``getDetails`` returns fresh connection details (a new session) each call. */
@@ -69,6 +70,23 @@ export class LiveClient extends EventTarget {
   }
 
   _emit(data) {
+    // Captions arrive as soon as a sentence is synthesised; show each when it starts playing.
+    if (data.type === "caption" && data.start !== undefined && data.t !== undefined) {
+      const delay = Math.max(0, (data.start - data.t) * 1000);
+      if (delay > 30) {
+        const timer = setTimeout(() => { this._captions.delete(timer); this._dispatch(data); }, delay);
+        this._captions.add(timer);
+        return;
+      }
+    }
+    if (data.type === "interrupted" || data.type === "closed") {
+      for (const timer of this._captions) clearTimeout(timer);
+      this._captions.clear();
+    }
+    this._dispatch(data);
+  }
+
+  _dispatch(data) {
     if (data.type === "interrupted") this._flushAudio();
     if (data.type === "closed") this.closed = true;
     this.dispatchEvent(new CustomEvent("event", { detail: data }));

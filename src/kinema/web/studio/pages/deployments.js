@@ -74,7 +74,7 @@ export async function render(main, [selected]) {
     h("div", { class: "grid cols-3", style: "margin-bottom:20px" },
       card("Conversations", stats.sessions, `last ${stats.days} days`),
       card("Turnaround p95", turn.p95 != null ? `${Math.round(turn.p95)} ms` : "—", turn.p50 != null ? `p50 ${Math.round(turn.p50)} ms · ${turn.n} turns` : "no turns yet"),
-      card("Satisfaction", stats.satisfaction.average != null ? `${stats.satisfaction.average} / 5` : "—", `${stats.satisfaction.count} ratings · ${stats.fps.p50 ?? "—"} fps median`)),
+      card("Satisfaction", stats.satisfaction.average != null ? `${stats.satisfaction.average} / 5` : "—", `${stats.satisfaction.count} rating${stats.satisfaction.count === 1 ? "" : "s"} · ${stats.fps.p50 ?? "—"} fps median`)),
     h("div", { class: "grid cols-2", style: "margin-bottom:20px" },
       h("section", { class: "card chart", "aria-labelledby": "c1" }, h("h2", { id: "c1" }, "Conversations per day"), perDay),
       h("section", { class: "card chart", "aria-labelledby": "c2" }, h("h2", { id: "c2" }, "Latency per stage"),
