@@ -118,7 +118,12 @@ def main() -> None:
         )
         print(f"warm-up (once per process): {time.perf_counter() - t0:.2f}s")
     print(f"load average before: {os.getloadavg()[0]:.1f} (other processes share the cores)")
-    print(f"{'preset':8} {'size':>10} {'input':6} {'wall':>7} {'cpu':>7} {'x realtime':>10}")
+    print("x realtime = duration / wall; x per core = duration / CPU seconds (the factor with one")
+    print("free core; two free cores do better since the encoder has its own thread)")
+    print(
+        f"{'preset':8} {'size':>10} {'input':6} {'wall':>7} {'cpu':>7} {'x realtime':>10} "
+        f"{'x per core':>10}"
+    )
     for preset in args.presets.split(","):
         for w, h in SIZES:
             for kind, prompt in PROMPTS.items():
@@ -139,7 +144,7 @@ def main() -> None:
                     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
                 print(
                     f"{preset:8} {f'{w}x{h}':>10} {kind:6} {dt:>6.2f}s {cpu:>6.2f}s "
-                    f"{args.duration / dt:>9.2f}x",
+                    f"{args.duration / dt:>9.2f}x {args.duration / cpu:>9.2f}x",
                     flush=True,
                 )
 
