@@ -31,7 +31,7 @@ def speech() -> Speech:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["astronaut", "mona_lisa"])
+@pytest.mark.parametrize("name", ["astronaut", "mona_lisa", "einstein", "cartoon"])
 def test_lip_sync_measured_on_the_output(rigs, speech, tmp_path, name):
     assert speech.audio.duration >= 5.0
     path = render_talking_clip(rigs[name], speech, tmp_path / "t.mp4", fps=24, size=384)
