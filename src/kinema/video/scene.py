@@ -91,6 +91,15 @@ def _check_image(img: np.ndarray, what: str) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
+def _limit(img: np.ndarray, side: float) -> np.ndarray:
+    """Shrink an oversized reference: a 12 MP photo only costs time beyond the frame size."""
+    k = side / max(img.shape[:2])
+    if k >= 1:
+        return img
+    size = (max(16, round(img.shape[1] * k)), max(16, round(img.shape[0] * k)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
 def _pad_plate(img: np.ndarray, pad: int) -> np.ndarray:
     """Extend a plate by ``pad`` pixels: mirrored content, blurred more the further out."""
     big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT_101)
@@ -161,7 +170,12 @@ def build_scene(
     w, h = (out_w, out_h) if scale >= 1.0 else (round(out_w * scale), round(out_h * scale))
     frames = max(1, round(req.duration * fps)) if req.kind == "video" else 1
     refs = [
-        Reference(_check_image(r.image, f"reference @{r.tag or i}"), r.tag, r.type, r.strength)
+        Reference(
+            _limit(_check_image(r.image, f"reference @{r.tag or i}"), 1.5 * max(w, h)),
+            r.tag,
+            r.type,
+            r.strength,
+        )
         for i, r in enumerate(req.references)
     ]
     plan = parse_prompt(req.prompt, {r.tag for r in refs if r.tag})
