@@ -133,6 +133,13 @@ def test_silence_and_bad_turns_are_400(client, headers, settings):
     )
     assert r.status_code == 400 and "no speech" in r.json()["error"]
     r = client.post(
+        f"/v1/avatars/{avatar['id']}/conversation_turns",
+        files={"audio": ("s.wav", buf.getvalue(), "audio/wav")},
+        data={"videoSize": "huge"},
+        headers=headers,
+    )
+    assert r.status_code == 400 and "videoSize" in r.json()["error"]
+    r = client.post(
         f"/v1/avatars/{avatar['id']}/conversation_turns", json={"text": ""}, headers=headers
     )
     assert r.status_code == 400 and "text" in r.json()["error"]

@@ -174,10 +174,12 @@ def _find_avatar(settings, ref: str, org: str):  # type: ignore[no-untyped-def]
 
 
 def _play(path: Path) -> bool:
+    """Play with the first player that works (a player without a sound device fails)."""
     for cmd in PLAYERS:
         if shutil.which(cmd[0]):
-            subprocess.run([*cmd, str(path)], check=False, capture_output=True)
-            return True
+            done = subprocess.run([*cmd, str(path)], check=False, capture_output=True)
+            if done.returncode == 0:
+                return True
     return False
 
 

@@ -216,7 +216,12 @@ async def conversation_turn(
             k: str(form.get(k, "")).lower() in ("1", "true", "yes") for k in ("speak", "video")
         }
         conversation_id = str(form.get("conversationId") or "") or None
-        size = int(str(form.get("videoSize") or conv_service.CLIP_SIZE))
+        size_text = str(form.get("videoSize") or conv_service.CLIP_SIZE)
+        if not size_text.isdigit() or not 64 <= int(size_text) <= 1024:
+            raise InvalidInput(
+                "Invalid parameter 'videoSize': an integer from 64 to 1024.", field="videoSize"
+            )
+        size = int(size_text)
         text = None
     else:
         try:
