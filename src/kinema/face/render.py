@@ -395,7 +395,7 @@ class Renderer:
             cv2.warpAffine(
                 tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
             )
-        # interior = upper texture with the lower one (tongue, lower teeth) over it
+        # interior = upper texture with the lower one (the tongue) over it
         np.multiply(m_la, 1 / 255, out=m_a, casting="unsafe")
         np.subtract(1.0, m_a, out=m_ia)
         cv2.blendLinear(m_lo, m_up, m_a, m_ia, dst=m_in)

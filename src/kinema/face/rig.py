@@ -506,7 +506,7 @@ def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Ey
 
 
 def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper (cavity + upper teeth) and lower (tongue + lower teeth) RGBA textures.
+    """Upper (cavity + upper teeth) and lower (tongue) RGBA textures.
 
     Texture x spans the mouth corner to corner (TEX texels); y uses the same scale. The upper
     texture's inner-lip line is row TEX//4, the lower texture's is row 3*TEX//4.
@@ -545,11 +545,6 @@ def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.nd
         np.array([160, 72, 80]) * (1 - 0.35 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
     )
     lo[..., 3] = np.where(tongue, 255, 0)
-    lteeth = (yy > base - T * 0.045) & (yy <= base + 2) & (np.abs(xs) < 0.4)
-    lshade = (1 - 0.6 * np.abs(xs)) * (1 - 0.35 * (edge > 0.4))
-    lcol = np.array([200, 192, 175])[None, None] * lshade[..., None]
-    lo[..., :3] = np.where(lteeth[..., None], lcol, lo[..., :3])
-    lo[..., 3] = np.where(lteeth, 255, lo[..., 3])
     lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.2)
     up[..., :3] *= tint
     lo[..., :3] *= tint
