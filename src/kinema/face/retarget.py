@@ -50,12 +50,9 @@ def measure(points: np.ndarray) -> np.ndarray:
     brow = -np.mean([loc(i)[1] for i in L.BROW_L[:5] + L.BROW_R[:5]])
     brow_inner = -np.mean([loc(i)[1] for i in L.BROW_L_INNER + L.BROW_R_INNER])
     roll = np.degrees(np.arctan2(ux[1], ux[0]))
-    cl, cr, nose = loc(L.CHEEK_L), loc(L.CHEEK_R), loc(L.NOSE_TIP)
-    yaw = np.degrees(
-        np.arcsin(
-            np.clip((nose[0] - (cl[0] + cr[0]) / 2) / max(abs(cr[0] - cl[0]) / 2, 1e-6), -1, 1)
-        )
-    )
+    nose = loc(L.NOSE_TIP)
+    cheeks = points[L.CHEEK_R] - points[L.CHEEK_L]
+    yaw = np.degrees(np.arctan2(cheeks[2], cheeks[0]))  # the mesh's z is in x units
     pitch = nose[1] / max(loc(L.CHIN)[1], 1e-6)
     gx = np.mean(
         [
