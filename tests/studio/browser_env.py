@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def kinema_server(settings, port: int) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def kinema_server(settings, port: int, *, run_tasks: bool = True) -> Iterator[str]:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from kinema.api.app import create_app

@@ -44,6 +44,7 @@ class LiveRuntime:
         self.prepared: dict[str, Prepared] = {}
         self.live: dict[str, Any] = {}  # session id -> LiveSession
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._expiries: dict[str, asyncio.Task[None]] = {}
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -69,6 +70,19 @@ class LiveRuntime:
         with db.session_scope(self.settings) as s:
             if rows.mark_ready(s, session_id, ttl=SESSION_KEY_TTL) is None:
                 self.prepared.pop(session_id, None)  # cancelled while we were preparing
+                return
+        self._expiries[session_id] = asyncio.create_task(self._expire(session_id))
+
+    async def _expire(self, session_id: str) -> None:
+        """Free the engines of a session nobody connected to before its key expired."""
+        await asyncio.sleep(SESSION_KEY_TTL + 1.0)
+        self._expiries.pop(session_id, None)
+        if self.prepared.pop(session_id, None) is not None:
+            with db.session_scope(self.settings) as s:
+                rows.fail(
+                    s, session_id, "The session key expired before a client connected.",
+                    "SESSION_EXPIRED",
+                )  # fmt: skip
 
     def _build(self, session_id: str) -> tuple[Any, dict[str, Any]]:
         from kinema.brain.persona import Persona
@@ -125,6 +139,9 @@ class LiveRuntime:
         if session is not None and not session.is_closed:
             return session
         prepared = self.prepared.pop(session_id, None)
+        expiry = self._expiries.pop(session_id, None)
+        if expiry is not None:
+            expiry.cancel()
         if prepared is None:
             with db.session_scope(self.settings) as s:
                 rows.fail(s, session_id, "The server restarted; the session is gone.", "INTERNAL")
@@ -165,15 +182,24 @@ class LiveRuntime:
 
     async def cancel(self, session_id: str) -> None:
         self.prepared.pop(session_id, None)
+        expiry = self._expiries.pop(session_id, None)
+        if expiry is not None:
+            expiry.cancel()
         session = self.live.get(session_id)
         if session is not None:
             await session.close("cancelled")
 
     async def shutdown(self) -> None:
+        from kinema.live.transport.webrtc import close_all_peers
+
+        for task in self._expiries.values():
+            task.cancel()
         for session in list(self.live.values()):
             with contextlib.suppress(Exception):
                 await session.close("server_shutdown")
-        for task in list(self._tasks):
+        with contextlib.suppress(Exception):
+            await close_all_peers()
+        for task in list(self._tasks):  # the rows of the sessions just closed get written
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 5.0)
         self.prepared.clear()
