@@ -113,3 +113,29 @@ def test_an_image_without_subject_moves_as_one_sheared_plate(tmp_path) -> None: 
     (top, _), _ = cv2.phaseCorrelate(g[0][:60], g[1][:60])
     (bottom, _), _ = cv2.phaseCorrelate(g[0][130:], g[1][130:])
     assert abs(bottom) > abs(top) + 3
+
+
+def test_position_words_place_the_subject(astronaut: np.ndarray, location: np.ndarray) -> None:
+    from kinema.video import Reference
+
+    refs = [Reference(astronaut, "hero"), Reference(location, "room", "location")]
+    for words, lo, hi in (("on the left", 0.2, 0.4), ("on the right", 0.6, 0.8)):
+        req = GenerationRequest(
+            kind="image", prompt=f"@hero {words} in @room", width=320, height=180, references=refs
+        )
+        scene = build_scene(req)
+        x, _, w, _ = scene.info["placed"][0]["box"]
+        assert lo < (x + w / 2) / 320 < hi
+        assert words in scene.plan.understood
+    # a first frame's subject cannot be moved: the words are reported as ignored
+    scene = build_scene(
+        GenerationRequest(
+            kind="video",
+            prompt="on the left",
+            width=320,
+            height=180,
+            duration=0.5,
+            first_frame=astronaut,
+        )
+    )
+    assert "on the left" in scene.plan.ignored

@@ -17,6 +17,8 @@ phrases and says which ones it used (``understood``) and which words it could no
 - subject action: walks left/right [moves, runs, drives], turns [turns around, looks back],
   approaches [walks toward the camera, comes closer], recedes [walks away].
 - depth of field: shallow depth of field [bokeh, blurred background, shallow focus], deep focus.
+- position: on the left, on the right, in the centre [in the middle, centred] — where a single
+  cut-out reference or the main drawn subject stands (a first frame's subject stays put).
 - scene nouns drawn as simple shapes in text-only prompts: sky, sun, moon, stars, clouds,
   mountain(s), hill(s), sea/ocean/lake/water/beach, road/street, city/skyline/buildings,
   house, tree(s)/forest, car, boat, person/man/woman/figure, with colour words before them.
@@ -272,6 +274,14 @@ over under near next behind front toward towards through across up down
 """
 STOPWORDS = frozenset(_STOP.split())
 
+POSITION: dict[str, str] = {
+    "on the left": "left", "at the left": "left", "left side": "left", "on the right": "right",
+    "at the right": "right", "right side": "right", "in the center": "centre",
+    "in the centre": "centre", "in the middle": "centre", "centered": "centre",
+    "centred": "centre",
+}  # fmt: skip
+POSITION_X = {"left": 0.3, "centre": 0.5, "right": 0.7}
+
 _TABLES: list[tuple[str, dict]] = [
     ("action", ACTION),
     ("camera", CAMERA),
@@ -279,6 +289,7 @@ _TABLES: list[tuple[str, dict]] = [
     ("light", LIGHT),
     ("weather", WEATHER),
     ("dof", DOF),
+    ("position", POSITION),
 ]
 
 
@@ -293,11 +304,20 @@ class ScenePlan:
     weather: list[str] = field(default_factory=list)
     action: str | None = None
     dof: str | None = None  # shallow | deep
+    position: str | None = None  # left | centre | right: where the main subject stands
+    position_phrase: str | None = None
     objects: list[tuple[str, str | None]] = field(default_factory=list)  # (noun, colour)
     object_phrases: list[str] = field(default_factory=list)  # the words that named them
     tags: list[str] = field(default_factory=list)  # @tags bound to references
     understood: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+
+    def drop_position(self) -> None:
+        """The subject could not be placed (it comes from the first frame): say so."""
+        if self.position_phrase and self.position_phrase in self.understood:
+            self.understood.remove(self.position_phrase)
+            self.ignored.append(self.position_phrase)
+        self.position = self.position_phrase = None
 
     def drop_objects(self) -> None:
         """The scene comes from an image, so named objects are not drawn: report them as
@@ -357,6 +377,9 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
             elif name == "weather":
                 if value not in plan.weather:
                     plan.weather.append(value)
+            elif name == "position":
+                if plan.position is None:
+                    plan.position, plan.position_phrase = value, m.group(1)
             elif getattr(plan, name) is None or (name == "light" and value == "neon"):
                 setattr(plan, name, value)  # neon implies night, so it wins over it
 

@@ -66,8 +66,10 @@ def draw_stage(
     light: str | None,
     seed: int,
     frame_box: tuple[int, int, int, int],
+    actor_x: float = 0.5,
 ) -> tuple[np.ndarray, list[Sprite]]:
-    """Draw the background plate (canvas-sized uint8 RGB) and subject sprites."""
+    """Draw the background plate (canvas-sized uint8 RGB) and subject sprites; the first
+    (likeliest actor) stands at ``actor_x`` of the frame width."""
     from kinema.video.plan import COLOURS
 
     rng = np.random.default_rng([seed, 11])
@@ -254,7 +256,8 @@ def draw_stage(
         rgb = COLOURS.get(colour_of.get(name, ""), None)
         sprite = _draw_subject(name, fh, rgb, night, rng)
         h, w = sprite.shape[:2]
-        cx = fx + fw * (0.5 + (0.28 * (i % 2 * 2 - 1) * ((i + 1) // 2) if i else 0.0))
+        side = (i % 2 * 2 - 1) * ((i + 1) // 2) * (1 if actor_x <= 0.5 else -1)
+        cx = fx + fw * (actor_x + 0.28 * side if i else actor_x)
         base_y = fy + fh * (0.9 if name != "boat" else 0.74)
         if name == "house":
             base_y = horizon + fh * 0.08

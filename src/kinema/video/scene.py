@@ -18,7 +18,7 @@ from kinema.errors import Cancelled, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
 from kinema.video.particles import Overlay, build_overlays, depth_haze
-from kinema.video.plan import ScenePlan, parse_prompt
+from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt
 from kinema.video.procedural import draw_stage
 from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import (
@@ -227,7 +227,13 @@ def build_scene(
         info["base"] = f"location @{loc.tag}" if loc.tag else "location"
     else:
         stage, sprites = draw_stage(
-            w + 2 * pad, h + 2 * pad, plan.objects, plan.light, req.seed, box
+            w + 2 * pad,
+            h + 2 * pad,
+            plan.objects,
+            plan.light,
+            req.seed,
+            box,
+            POSITION_X.get(plan.position or "", 0.5),
         )
         layers = [Layer(stage, None, -pad, -pad, 0.25, "plate", depth_bottom=ramp)]
         for sp in sprites:
@@ -247,7 +253,9 @@ def build_scene(
 
     plate_stats = grade.lab_stats(layers[0].rgb[pad : pad + h, pad : pad + w])
     n_cut = len(characters) + len(objects)
-    slots = [0.5] if n_cut == 1 else list(np.linspace(0.3, 0.7, n_cut)) if n_cut else []
+    slots = list(np.linspace(0.3, 0.7, n_cut)) if n_cut > 1 else [0.5]
+    if n_cut == 1 and plan.position:
+        slots = [POSITION_X[plan.position]]
     placed: list[dict] = []
     for i, ref in enumerate(characters + objects):
         check()
@@ -290,6 +298,8 @@ def build_scene(
 
     if info["base"] != "procedural":
         plan.drop_objects()
+    if n_cut != 1 and info["base"] != "procedural":
+        plan.drop_position()  # a first-frame subject stays where it is
     _choose_actor(layers)
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
