@@ -79,4 +79,5 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export const fmtDate = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+export const fmtDate = (iso) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—";

@@ -21,7 +21,7 @@ export async function render(main) {
     return;
   }
   for (const a of data) {
-    const del = h("button", { type: "button", class: "danger", "aria-label": `Delete ${a.name}` }, "Delete");
+    const del = h("button", { type: "button", class: "link danger-link", "aria-label": `Delete ${a.name}` }, "Delete");
     del.addEventListener("click", async () => {
       if (!confirm(`Delete ${a.name}?`)) return;
       await api(`/v1/avatars/${a.id}`, { method: "DELETE" });
