@@ -165,7 +165,7 @@ def test_keyboard_only_sign_in_and_navigation(env, browser):
     page.keyboard.type(env["key"])
     page.keyboard.press("Enter")
     page.wait_for_selector("#org-name:has-text('browser-test')")
-    assert page.evaluate("document.activeElement.id") == "main"  # focus moves to the content
+    page.wait_for_function("document.activeElement.id === 'main'")  # focus moves to the content
     page.keyboard.press("Shift+Tab")  # back into the sidebar: the account box, then the nav
     assert page.evaluate("document.activeElement.textContent") == "Sign out"
     page.keyboard.press("Shift+Tab")
