@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import kinema.platform.characters.models  # noqa: F401  (registers char_* tables on Base)
+import kinema.platform.deployments.models  # noqa: F401  (registers session/key tables)
 from kinema.platform.models import Base
 
 target_metadata = Base.metadata
