@@ -32,7 +32,7 @@ preload()  # worker processes import this module to warm up: start loading the m
 PRESETS: dict[str, dict] = {
     # render_area: layers are composed at most at this many pixels, then scaled to the output
     "fast": {"interp": cv2.INTER_LINEAR, "x264": "ultrafast", "crf": 23, "render_area": 854 * 480},
-    "quality": {"interp": cv2.INTER_LINEAR, "x264": "superfast", "crf": 18},
+    "quality": {"interp": cv2.INTER_LINEAR, "x264": "superfast", "crf": 18, "grain": 1.6},
     "still": {"interp": cv2.INTER_CUBIC},
     "still_fast": {"interp": cv2.INTER_LINEAR},
     "edit": {"x264": "ultrafast", "crf": 20},  # restyle/relight an input video (edit.py)
@@ -75,6 +75,17 @@ class FrameRenderer:
         self.out_size = (scene.out_width or scene.width, scene.out_height or scene.height)
         self.scaled = self.out_size != (scene.width, scene.height)
         ow, oh = self.out_size
+        self._grain: tuple[np.ndarray, np.ndarray] | None = None
+        if PRESETS.get(preset, PRESETS["fast"]).get("grain"):
+            # fine film grain, also a dither: 8-bit H.264 bands smooth gradients (skies) without
+            rng = np.random.default_rng([scene.camera.seed, 5])
+            g = np.rint(rng.normal(0, PRESETS[preset]["grain"], (oh * 2, ow * 2)))
+            g = np.repeat(g[..., None], 3, axis=2)
+            self._grain = (
+                np.clip(g, 0, 255).astype(np.uint8),
+                np.clip(-g, 0, 255).astype(np.uint8),
+            )
+            self._grain_xy = rng.integers(0, [ow, oh], (max(1, scene.frames), 2))
         self._ring = [np.empty((oh, ow, 3), np.uint8) for _ in range(self.RING)]
         self._k = 0
         self._cut: dict[int, _Cutout] = {}
@@ -122,6 +133,10 @@ class FrameRenderer:
         oh, ow = out.shape[:2]
         for ov in sc.overlays:
             cv2.add(out, ov.view(i, oh, ow), dst=out)
+        if self._grain is not None:
+            gx, gy = self._grain_xy[min(i, len(self._grain_xy) - 1)]
+            cv2.add(out, self._grain[0][gy : gy + oh, gx : gx + ow], dst=out)
+            cv2.subtract(out, self._grain[1][gy : gy + oh, gx : gx + ow], dst=out)
         if sc.first is not None and self._ramp > 0 and n > 1:  # stills show the full look
             w = _smooth(t / self._ramp)
             if w < 1.0:
