@@ -102,7 +102,6 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     page.locator("#live-start").click()
     page.wait_for_function("document.querySelector('#live-video').videoWidth > 0", timeout=60_000)
     page.wait_for_selector("#live-input:not([disabled])")
-    idle = _speaking_motion(page, "#live-video")
     page.locator("#live-input").fill("Hello! Who are you?")
     page.locator("#live-send").click()
     page.wait_for_function(
@@ -110,11 +109,16 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     )
     speaking = _speaking_motion(page, "#live-video")
     _shot(page, "04_test_mode_speaking")
-    page.wait_for_selector("#live-transcript .msg.assistant", timeout=30_000)
-    answer = page.locator("#live-transcript .msg.assistant").first.inner_text()
+    page.wait_for_function(  # the reply (after any greeting) names the character
+        "[...document.querySelectorAll('#live-transcript .msg.assistant')]"
+        ".some((m) => m.textContent.includes('Albert'))",
+        timeout=30_000,
+    )
+    answer = page.locator("#live-transcript .msg.assistant").last.inner_text()
+    page.wait_for_function("document.querySelector('#live-status').textContent === 'Idle'")
+    idle = _speaking_motion(page, "#live-video")  # the same face, not speaking
     transport = page.locator(".metrics b").nth(2).inner_text()
-    print(f"transport={transport} idle={idle} speaking={speaking} answer={answer!r}")
-    assert "Albert" in answer
+    print(f"{transport=} {idle=} {speaking=} {answer=}")
     assert speaking["frames"] >= 10 and speaking["maxDiff"] > 2.0
     assert speaking["maxDiff"] > idle["maxDiff"]
     page.locator("#live-end").click()
