@@ -139,6 +139,26 @@ def _place(
     return rgb, alpha, cx - nw / 2, feet - nh
 
 
+def _with_shadow(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extend a cut-out downwards with a soft dark ellipse under its base, so it stands on the
+    ground instead of floating (the shadow moves with it)."""
+    h, w = alpha.shape
+    extra = max(4, round(h * 0.04))
+    base = alpha[int(h * 0.9) :].sum(axis=0)
+    cols = np.nonzero(base > base.max() * 0.2)[0] if base.max() > 0 else np.arange(w)
+    cx, half = (cols[0] + cols[-1]) / 2, max(3.0, (cols[-1] - cols[0]) / 2 * 1.1)
+    shadow = np.zeros((h + extra, w), np.float32)
+    cv2.ellipse(shadow, (round(cx), h - 1), (round(half), extra), 0, 0, 360, 0.5, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), max(1.0, extra / 2))
+    a = np.zeros((h + extra, w), np.float32)
+    a[:h] = alpha
+    out_a = a + shadow * (1 - a)
+    out = np.zeros((h + extra, w, 3), np.float32)
+    out[:h] = rgb
+    out *= (a / np.maximum(out_a, 1e-4))[..., None]  # the shadow itself is black
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8), out_a
+
+
 def _harmonise(
     rgb: np.ndarray, alpha: np.ndarray, target: grade.LabStats, strength: float
 ) -> np.ndarray:
@@ -219,7 +239,7 @@ def build_scene(
         subject = Layer(crop.copy(), a.copy(), sx, sy, 1.0, "subject", True, (sx + sw / 2, sy + sh))
         info["base"] = "first_frame"
         info["subject_box"] = [sx, sy, sw, sh]
-        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate"), subject]
+        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate", depth_bottom=ramp), subject]
     elif locations:
         loc = locations[0]
         plate = _pad_plate(fit_cover(loc.image, w, h), pad)
@@ -268,12 +288,15 @@ def build_scene(
         else:
             height, feet = SHOT_HEIGHT[plan.shot] * h, SHOT_FEET[plan.shot] * h
             # a head-and-shoulders reference is not a full figure: keep it near the frame bottom
-            if crop.shape[0] < crop.shape[1] * 1.4 and plan.shot != "wide":
+            if crop.shape[0] < crop.shape[1] * 1.4:  # (even in a wide shot: no cut edge shows)
                 feet = max(feet, 1.02 * h)
         # in tall frames the width binds: a cut-out never gets wider than its share of the frame
         max_w = 0.95 * w / max(1, n_cut) ** 0.5
         height = min(height, max_w * crop.shape[0] / max(1, crop.shape[1]))
         rgb, a, x, y = _place(crop, a, height, slots[i] * w, feet)
+        box = [round(x), round(y), rgb.shape[1], rgb.shape[0]]
+        if feet < 0.97 * h:  # the feet are in frame: ground the cut-out with a contact shadow
+            rgb, a = _with_shadow(rgb, a)
         layers.append(
             Layer(
                 rgb,
@@ -290,7 +313,7 @@ def build_scene(
             {
                 "tag": ref.tag,
                 "type": ref.type,
-                "box": [round(x), round(y), rgb.shape[1], rgb.shape[0]],
+                "box": box,
             }
         )
     if placed:
