@@ -268,3 +268,13 @@ def test_style_reference_moves_the_grade_by_its_strength(
     s = _lab_mean(style_image)
     moved = float(np.dot(b - a, s - a) / np.dot(s - a, s - a))
     assert abs(moved - strength) < 0.1, moved
+
+
+def test_engines_by_name() -> None:
+    from kinema.errors import BackendUnavailable
+    from kinema.video.engines import get_engine
+
+    assert get_engine("compositor").name == "compositor"
+    assert get_engine("diffusers").name == "diffusers"  # optional GPU engine, imports lazily
+    with pytest.raises(BackendUnavailable, match="compositor"):
+        get_engine("nope")

@@ -15,7 +15,17 @@ def _compositor() -> VideoEngine:
     return CompositorEngine()
 
 
-ENGINES: dict[str, Callable[[], VideoEngine]] = {"compositor": _compositor}
+def _diffusers() -> VideoEngine:
+    # LTX-Video / Wan on a GPU; torch and diffusers are imported only when it renders
+    from kinema.video.engines.diffusers_engine import DiffusersEngine
+
+    return DiffusersEngine()
+
+
+ENGINES: dict[str, Callable[[], VideoEngine]] = {
+    "compositor": _compositor,
+    "diffusers": _diffusers,
+}
 _instances: dict[str, VideoEngine] = {}
 
 
