@@ -78,6 +78,8 @@ def test_dashboard_creates_a_character_and_talks_live(env, browser):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(env["url"] + "/studio/")
+    page.wait_for_selector("#api-key")
+    _shot(page, "00_sign_in")
     page.get_by_label("API key").fill(env["key"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("#org-name:has-text('browser-test')")

@@ -20,7 +20,7 @@ function loginView(error) {
     h("div", {}, h("h1", { id: "login-title" }, "Sign in to Kinema Studio"),
       h("p", { class: "muted" }, "Paste an API key. It stays in this tab only (sessionStorage).")),
     h("div", {}, h("label", { for: "api-key" }, "API key"), input,
-      h("div", { class: "hint" }, "Create one with ", h("code", {}, "kinema keys create --org NAME"), ".")),
+      h("div", { class: "hint" }, "The first start of ", h("code", {}, "kinema serve"), " prints one; make more with ", h("code", {}, "kinema keys create --org NAME"), ".")),
     error ? h("p", { class: "badge bad", role: "alert" }, error) : null,
     h("button", { type: "submit" }, "Sign in"));
   form.addEventListener("submit", async (e) => {
