@@ -47,6 +47,18 @@ def _lerp(a, b, t):  # noqa: ANN001, ANN202 - tiny numeric helper
     return np.asarray(a, np.float32) * (1 - t) + np.asarray(b, np.float32) * t
 
 
+def _soft(img: np.ndarray, sigma: float) -> np.ndarray:
+    """A wide Gaussian blur done at reduced size (glows and clouds are low-frequency)."""
+    f = int(min(8, max(1, sigma // 3)))
+    if f <= 1:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR
+    )
+
+
 def _ridge(rng: np.random.Generator, w: int, base: float, amp: float, rough: int) -> np.ndarray:
     """A 1-D mountain profile: a few octaves of smoothed noise."""
     y = np.zeros(w, np.float32)
@@ -96,7 +108,7 @@ def draw_stage(
         cx, cy, r = fx + int(fw * 0.78), fy + int(fh * 0.18), int(fh * 0.045)
         glow = np.zeros((height, width), np.float32)
         cv2.circle(glow, (cx, cy), r * 3, 1.0, -1)
-        glow = cv2.GaussianBlur(glow, (0, 0), r * 1.5)
+        glow = _soft(glow, r * 1.5)
         img += glow[..., None] * np.float32([40, 45, 60])
         cv2.circle(img, (cx, cy), r, (235, 235, 220), -1, cv2.LINE_AA)
     elif "sun" in names or light == "golden_hour":
@@ -105,7 +117,7 @@ def draw_stage(
         r = int(fh * 0.06)
         glow = np.zeros((height, width), np.float32)
         cv2.circle(glow, (cx, cy), r * 2, 1.0, -1)
-        glow = cv2.GaussianBlur(glow, (0, 0), r * 2.5)
+        glow = _soft(glow, r * 2.5)
         img += glow[..., None] * np.float32([120, 80, 30])
         cv2.circle(img, (cx, cy), r, (255, 236, 190), -1, cv2.LINE_AA)
     if "clouds" in names or light == "overcast":
@@ -116,7 +128,7 @@ def draw_stage(
                 ax, ay = int(rng.uniform(0.04, 0.1) * fw), int(rng.uniform(0.02, 0.04) * fh)
                 ox, oy = rng.uniform(-0.06, 0.06) * fw, rng.uniform(-0.015, 0.015) * fh
                 cv2.ellipse(layer, (int(cx + ox), int(cy + oy)), (ax, ay), 0, 0, 360, 1.0, -1)
-        layer = cv2.GaussianBlur(layer, (0, 0), fh * 0.012)[..., None] * 0.8
+        layer = _soft(layer, fh * 0.012)[..., None] * 0.8
         cloud = np.float32([60, 62, 80]) if night else np.float32([245, 240, 238])
         img = img * (1 - layer) + cloud * layer
 
@@ -164,7 +176,7 @@ def draw_stage(
                 cv2.rectangle(glow, (sx0, sy0), (sx1, sy1), c, -1)
             x += bw + rng.uniform(0, 0.012) * fw
         if glow.any():
-            img += cv2.GaussianBlur(glow, (0, 0), fh * 0.02) * 1.6 + glow * 0.9
+            img += _soft(glow, fh * 0.02) * 1.6 + glow * 0.9
     # ground
     ground_kind = next(
         (n for n in ("sea", "desert", "beach", "road", "field") if n in names),

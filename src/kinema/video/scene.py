@@ -239,7 +239,7 @@ def build_scene(
         subject = Layer(crop.copy(), a.copy(), sx, sy, 1.0, "subject", True, (sx + sw / 2, sy + sh))
         info["base"] = "first_frame"
         info["subject_box"] = [sx, sy, sw, sh]
-        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate", depth_bottom=ramp), subject]
+        layers = [Layer(plate, None, -pad, -pad, 0.25, "plate"), subject]
     elif locations:
         loc = locations[0]
         plate = _pad_plate(fit_cover(loc.image, w, h), pad)

@@ -37,6 +37,7 @@ PRESETS: dict[str, dict] = {
     "still_fast": {"interp": cv2.INTER_LINEAR},
     "edit": {"x264": "ultrafast", "crf": 20},  # restyle/relight an input video (edit.py)
 }
+GROUND_FROM = 0.6  # depth-ramped plates: the ground starts here (the procedural horizon)
 KEY_RAMP = 0.75  # seconds over which a first keyframe hands over to the animated scene
 LAST_RAMP = 1.0  # seconds over which the shot converges on a last keyframe
 
@@ -79,12 +80,10 @@ class FrameRenderer:
         if PRESETS.get(preset, PRESETS["fast"]).get("grain"):
             # fine film grain, also a dither: 8-bit H.264 bands smooth gradients (skies) without
             rng = np.random.default_rng([scene.camera.seed, 5])
-            g = np.rint(rng.normal(0, PRESETS[preset]["grain"], (oh * 2, ow * 2)))
-            g = np.repeat(g[..., None], 3, axis=2)
-            self._grain = (
-                np.clip(g, 0, 255).astype(np.uint8),
-                np.clip(-g, 0, 255).astype(np.uint8),
-            )
+            g = rng.standard_normal((oh * 2, ow * 2), dtype=np.float32) * PRESETS[preset]["grain"]
+            g = np.rint(np.clip(g, -127, 127)).astype(np.int8)
+            pos, neg = np.maximum(g, 0).astype(np.uint8), np.maximum(-g, 0).astype(np.uint8)
+            self._grain = (cv2.merge((pos, pos, pos)), cv2.merge((neg, neg, neg)))
             self._grain_xy = rng.integers(0, [ow, oh], (max(1, scene.frames), 2))
         self._ring = [np.empty((oh, ow, 3), np.uint8) for _ in range(self.RING)]
         self._k = 0
@@ -156,20 +155,31 @@ class FrameRenderer:
         place = np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
         m_bot = sc.camera.camera(u, t, ly.depth_bottom or ly.depth) @ place
         a_top, a_bot = np.linalg.inv(m_top)[:2], np.linalg.inv(m_bot)[:2]
+        h, w = out.shape[:2]
+        y0 = int(h * GROUND_FROM)  # above: sky and skyline at one depth, one plain warp
+        cv2.warpAffine(
+            ly.rgb,
+            m_top[:2],
+            (w, y0),
+            dst=out[:y0],
+            flags=self.interp,
+            borderMode=cv2.BORDER_REFLECT_101,
+        )
         if self._rows is None:
-            h, w = out.shape[:2]
-            y = np.arange(h, dtype=np.float32)
-            k = np.clip((y / h - 0.4) / 0.6, 0, 1)  # sky at full distance, ground comes nearer
+            y = np.arange(y0, h, dtype=np.float32)
+            k = np.clip((y / h - GROUND_FROM) / (1 - GROUND_FROM), 0, 1)  # nearer downwards
             self._rows = (
                 y[:, None],
                 (k * k * (3 - 2 * k))[:, None],
                 np.arange(w, dtype=np.float32)[None, :],
             )
         ys, k, xs = self._rows
-        c = (a_top[None] + k[..., None] * (a_bot - a_top)[None]).astype(np.float32)  # (h, 2, 3)
+        c = (a_top[None] + k[..., None] * (a_bot - a_top)[None]).astype(np.float32)  # (rows,2,3)
         map_x = c[:, 0, 0, None] * xs + (c[:, 0, 1, None] * ys + c[:, 0, 2, None])
         map_y = c[:, 1, 0, None] * xs + (c[:, 1, 1, None] * ys + c[:, 1, 2, None])
-        cv2.remap(ly.rgb, map_x, map_y, self.interp, dst=out, borderMode=cv2.BORDER_REFLECT_101)
+        cv2.remap(
+            ly.rgb, map_x, map_y, self.interp, dst=out[y0:], borderMode=cv2.BORDER_REFLECT_101
+        )
 
     def _blend_layer(self, out: np.ndarray, cut: _Cutout, m: np.ndarray) -> None:
         h, w = cut.premul.shape[:2]
