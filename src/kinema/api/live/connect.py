@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends, Request, Response, WebSocket
+from sqlalchemy.orm import Session
 
 from kinema.api.deps import get_app_settings
 from kinema.api.live.cors import allowed_origin, apply_cors
@@ -110,12 +111,12 @@ def rate(
     return response
 
 
-def _rate_conversation(s: object, session_id: str, rating: int, comment: str | None) -> None:
+def _rate_conversation(s: Session, session_id: str, rating: int, comment: str | None) -> None:
     try:
         from kinema.platform.characters.models import Conversation
     except ImportError:
         return
-    conv = s.get(Conversation, session_id)  # type: ignore[attr-defined]
+    conv = s.get(Conversation, session_id)
     if conv is not None:
         conv.rating = rating
         if comment:

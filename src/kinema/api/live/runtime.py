@@ -96,7 +96,7 @@ class LiveRuntime:
                 if avatar.get("type") == "runway-preset"
                 else custom_spec(s, row.org_id, avatar["avatarId"], self.settings)
             )
-            info = {
+            info: dict[str, Any] = {
                 "org_id": row.org_id,
                 "max_duration": row.max_duration,
                 "tools": list(row.tools or []),

@@ -8,8 +8,10 @@ Kinema's own connection details instead of LiveKit's: a WebSocket URL (``url``/`
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
 
 from kinema.api.deps import base_url, current_org, get_app_settings, require_version
 from kinema.api.live.avatars import check_avatar, custom_exists
@@ -32,7 +34,7 @@ def bearer(request: Request) -> str:
 
 
 def create_session(
-    s: object,
+    s: Session,
     caller_org: str,
     body: RealtimeSessionIn,
     settings: Settings,
@@ -63,9 +65,11 @@ def create_session(
                 "(delivered to the client over the data channel/WebSocket).",
                 field="tools",
             )
-    avatar = {k: body.avatar[k] for k in ("type", "presetId", "avatarId") if k in body.avatar}
+    avatar: dict[str, Any] = {
+        k: body.avatar[k] for k in ("type", "presetId", "avatarId") if k in body.avatar
+    }
     row = rows.create(
-        s,  # type: ignore[arg-type]
+        s,
         caller_org,
         avatar=avatar,
         max_duration=body.maxDuration or limit,
