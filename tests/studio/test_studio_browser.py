@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -285,7 +286,18 @@ def test_embed_widget_on_another_origin(env, browser, tmp_path):
         _shot(page, "08_embed_widget")
         print("embed transport", page.evaluate("window.KinemaEmbed.transport"), motion)
         assert motion["maxDiff"] > 2.0
+        widget = page.locator("#kinema-embed")
+        widget.locator("button.x").click()  # closing asks once for a rating
+        widget.locator(".rate button[data-r='4']").click()
+        page.wait_for_function(f"{WIDGET}.querySelector('.panel').hidden")
         page.close()
+    for _ in range(50):
+        sessions = httpx.get(env["url"] + "/v1/live/sessions", headers=headers).json()["data"]
+        embedded = [s for s in sessions if s["origin"] == site_origin]
+        if embedded and embedded[0]["satisfaction"] == 4:
+            break
+        time.sleep(0.1)
+    assert embedded[0]["satisfaction"] == 4 and embedded[0]["status"] == "COMPLETED"
 
     # the same page served from an origin the key does not list is refused
     other_port = free_port()

@@ -53,6 +53,10 @@
     color: #fff; font-size: 14px; line-height: 1.4; }
   .caption:empty { display: none; }
   .state { position: absolute; top: 10px; left: 10px; font-size: 12px; padding: 3px 9px; border-radius: 999px; background: rgba(8,10,16,.6); color: #fff; }
+  .rate { display: flex; gap: 6px; align-items: center; justify-content: center; flex-wrap: wrap; padding: 12px; border-top: 1px solid rgba(127,127,127,.25); font-size: 14px; }
+  .rate[hidden] { display: none; }
+  .rate button { border: 1px solid rgba(127,127,127,.35); background: transparent; color: inherit; border-radius: 8px; padding: 6px 9px; cursor: pointer; font-size: 14px; }
+  .rate button.skip { border: none; text-decoration: underline; }
   form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid rgba(127,127,127,.25); }
   input { flex: 1; min-width: 0; font-size: 14px; padding: 9px 12px; border-radius: 10px; border: 1px solid rgba(127,127,127,.4); background: transparent; color: inherit; }
   button.send, button.mic { border: none; border-radius: 10px; padding: 0 12px; font-weight: 600; cursor: pointer; background: ${cfg.color}; color: ${cfg.text}; }
@@ -65,6 +69,10 @@
   <header><span class="dot" aria-hidden="true"></span><span class="title"></span><button class="x" type="button" aria-label="Close chat">×</button></header>
   <div class="stage"><video playsinline autoplay aria-label="Character video"></video><span class="state">Connecting…</span>
     <div class="caption" aria-live="polite" aria-atomic="true"></div></div>
+  <div class="rate" role="group" aria-label="Rate this chat" hidden><span>How was this chat?</span>
+    <button type="button" data-r="1" aria-label="1 of 5">1</button><button type="button" data-r="2" aria-label="2 of 5">2</button>
+    <button type="button" data-r="3" aria-label="3 of 5">3</button><button type="button" data-r="4" aria-label="4 of 5">4</button>
+    <button type="button" data-r="5" aria-label="5 of 5">5</button><button type="button" class="skip">No thanks</button></div>
   <form><label class="sr" for="kin">Message</label><input id="kin" type="text" autocomplete="off" placeholder="Type a message…">
     <button class="mic" type="button" aria-pressed="false" aria-label="Microphone"><svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/></svg></button><button class="send" type="submit">Send</button></form>
 </section>`;
@@ -73,8 +81,10 @@
   const stateEl = $(".state"), dot = $(".dot"), input = $("input"), mic = $(".mic");
   $(".title").textContent = cfg.title;
   caption.textContent = cfg.greeting;
+  const rate = $(".rate");
   let client = null;
   let connecting = null;
+  let talked = null; // connection details of a session the visitor spoke in, until rated
 
   async function details() {
     const res = await fetch(`${server}/v1/live/embed/sessions`, {
@@ -117,6 +127,18 @@
     return connect();
   }
   function close() {
+    if (talked && rate.hidden) {  // ask once for a rating before closing
+      rate.hidden = false;
+      $("form").hidden = true;
+      rate.querySelector("button").focus();
+      return;
+    }
+    finish();
+  }
+  function finish() {
+    rate.hidden = true;
+    $("form").hidden = false;
+    talked = null;
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     client?.close(); client = null; connecting = null;
@@ -126,7 +148,21 @@
   async function send(text) {
     const c = await connect();
     c.sendText(text);
+    talked = c.details;
   }
+  async function rateChat(rating) {
+    const d = talked;
+    finish();
+    if (!d) return;
+    await fetch(`${server}/v1/live/sessions/${d.id}/rating?token=${encodeURIComponent(d.token)}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating }),
+    }).catch(() => {});
+  }
+  rate.addEventListener("click", (e) => {
+    const b = e.target.closest("button");
+    if (!b) return;
+    if (b.dataset.r) rateChat(Number(b.dataset.r)); else finish();
+  });
 
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
   $(".x").addEventListener("click", close);
@@ -144,7 +180,7 @@
     else { try { await c.startMic(); mic.setAttribute("aria-pressed", "true"); } catch (err) { caption.textContent = `Microphone: ${err.message}`; } }
   });
 
-  const api = { root, open, close, send, get client() { return client; }, transport: null };
+  const api = { root, open, close, send, rate: rateChat, get client() { return client; }, transport: null };
   window.KinemaEmbed = api;
   const mount = () => { document.body.appendChild(host); if (cfg.open) open(); };
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
