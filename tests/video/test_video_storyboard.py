@@ -117,3 +117,18 @@ def test_cli_generate_text_only_and_refs(tmp_path: Path, astronaut: np.ndarray) 
     assert probe(relit).frames == 12  # the input's length
     r = runner.invoke(app, ["generate", "x", "--model", "nope", "-o", str(out)])
     assert r.exit_code == 2 and "not served" in r.output
+
+
+def test_storyboard_progress_and_cancel(
+    tmp_path: Path, astronaut: np.ndarray, location: np.ndarray
+) -> None:
+    from kinema.errors import Cancelled
+
+    sb = load_storyboard(_write_story(tmp_path, astronaut, location, "crossfade"))
+    seen: list[float] = []
+    render_storyboard(sb, tmp_path / "ok", progress=seen.append)
+    assert len(seen) == 48 and seen == sorted(seen) and seen[-1] == 1.0
+    calls = iter(range(1000))
+    with pytest.raises(Cancelled):
+        render_storyboard(sb, tmp_path / "stop", should_cancel=lambda: next(calls) > 30)
+    assert not (tmp_path / "stop" / "video.mp4").exists()
