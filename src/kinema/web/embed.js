@@ -83,6 +83,7 @@
   caption.textContent = cfg.greeting;
   const rate = $(".rate");
   let client = null;
+  let captionTimer = null;
   let connecting = null;
   let talked = null; // connection details of a session the visitor spoke in, until rated
 
@@ -99,8 +100,11 @@
 
   function onEvent(e) {
     const ev = e.detail;
-    if (ev.type === "state") stateEl.textContent = ev.state[0].toUpperCase() + ev.state.slice(1);
-    else if (ev.type === "caption") caption.textContent = ev.text;
+    if (ev.type === "state") {
+      stateEl.textContent = ev.state[0].toUpperCase() + ev.state.slice(1);
+      clearTimeout(captionTimer);
+      if (ev.state === "idle") captionTimer = setTimeout(() => { caption.textContent = ""; }, 4000);
+    } else if (ev.type === "caption") { clearTimeout(captionTimer); caption.textContent = ev.text; }
     else if (ev.type === "client_event") host.dispatchEvent(new CustomEvent("kinema:client_event", { detail: ev, bubbles: true, composed: true }));
     else if (ev.type === "closed") { stateEl.textContent = "Ended"; dot.classList.remove("live"); client = null; connecting = null; }
   }

@@ -22,6 +22,7 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation", 
   const form = h("form", { class: "composer", "aria-label": "Send a message" },
     h("label", { for: "live-input", class: "sr-only" }, "Message"), input, send);
   let client = null;
+  let captionTimer = null;
   let frames = 0;
   let fpsTimer = null;
 
@@ -34,8 +35,11 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation", 
 
   function onEvent(e) {
     const ev = e.detail;
-    if (ev.type === "state") setStatus(ev.state[0].toUpperCase() + ev.state.slice(1), ev.state === "speaking" ? "ok" : "");
-    else if (ev.type === "caption") caption.textContent = ev.text;
+    if (ev.type === "state") {
+      setStatus(ev.state[0].toUpperCase() + ev.state.slice(1), ev.state === "speaking" ? "ok" : "");
+      clearTimeout(captionTimer);
+      if (ev.state === "idle") captionTimer = setTimeout(() => { caption.textContent = ""; }, 3000);
+    } else if (ev.type === "caption") { clearTimeout(captionTimer); caption.textContent = ev.text; }
     else if (ev.type === "transcript" && ev.role === "user" && !ev._local) { /* shown on send */ }
     else if (ev.type === "transcript" && ev.role === "assistant" && ev.content) addMsg("assistant", ev.content);
     else if (ev.type === "turn_metrics" && ev.turnaround_ms) m.turnaround.textContent = Math.round(ev.turnaround_ms);
