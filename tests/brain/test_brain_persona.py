@@ -67,3 +67,15 @@ def test_phrase_choice_is_deterministic() -> None:
     p = Persona("Ada", "Humorous Companion")
     assert p.phrase("hello", seed="hi") == p.phrase("hello", seed="hi")
     assert len({p.phrase("hello", seed=str(i)) for i in range(20)}) > 1
+
+
+def test_from_personality_keeps_a_template_named_or_written_by_the_studio():
+    from kinema.brain.persona import TEMPLATES, Persona
+
+    named = Persona.from_personality("Albert", "game-npc")
+    assert (named.template, named.description) == ("game_npc", None)
+    refined = Persona.from_personality("Albert", TEMPLATES["tutor"].prompt + " Loves physics.")
+    assert (refined.template, refined.description) == ("tutor", "Loves physics.")
+    free = Persona.from_personality("Albert", "A grumpy pirate who loves maps.")
+    assert (free.template, free.description) == (None, "A grumpy pirate who loves maps.")
+    assert "pirate" in free.system_prompt()

@@ -234,6 +234,39 @@ class Persona:
         if self.template:
             object.__setattr__(self, "template", template_key(self.template))
 
+    @classmethod
+    def from_personality(
+        cls,
+        name: str,
+        personality: str | None,
+        *,
+        start_script: str | None = None,
+        knowledge_only: bool = False,
+    ) -> Persona:
+        """A persona from Runway's free-text ``personality`` field.
+
+        A template's name ("Tutor", "game-npc") or text that starts with a template's prompt (as
+        the Studio writes it, maybe refined after) keeps that template, so the character speaks
+        in its register; anything else is a free-text description.
+        """
+        text = (personality or "").strip()
+        template: str | None = None
+        key = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+        if key in TEMPLATES:
+            template, text = key, ""
+        else:
+            for k, t in TEMPLATES.items():
+                if text.startswith(t.prompt):
+                    template, text = k, text[len(t.prompt) :].strip()
+                    break
+        return cls(
+            name,
+            template=template,
+            description=text or None,
+            start_script=start_script,
+            knowledge_only=knowledge_only,
+        )
+
     @property
     def spec(self) -> Template:
         """The template whose register this persona speaks in (default: Friendly Assistant)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from kinema.brain.persona import Persona
 from kinema.config import Settings
 from kinema.errors import Conflict, InvalidInput, NotFound
 
@@ -84,17 +85,9 @@ def preset_spec(preset_id: str) -> AvatarSpec:
     )
 
 
-def split_template(personality: str) -> dict[str, str | None]:
-    """A personality the Studio started from a template (its prompt, maybe refined) keeps that
-    template, so the character speaks in its register ("I'm Albert, a patient tutor")."""
-    from kinema.brain.persona import TEMPLATES
-
-    text = personality.strip()
-    for key, template in TEMPLATES.items():
-        if text.startswith(template.prompt):
-            rest = text[len(template.prompt) :].strip()
-            return {"template": key, "description": rest or None}
-    return {"template": None, "description": text or None}
+def _template_and_description(name: str, personality: str | None) -> dict[str, str | None]:
+    p = Persona.from_personality(name, personality)
+    return {"template": p.template, "description": p.description}
 
 
 def _characters() -> Any:
@@ -140,7 +133,7 @@ def custom_spec(s: Any, org_id: str, avatar_id: str, settings: Settings) -> Avat
         portrait=portrait,
         rig=rig,
         voice=voices.spec_for(s, org_id, row.voice or {}),
-        **split_template(row.personality or ""),
+        **_template_and_description(row.name, row.personality),
         start_script=row.start_script,
         doc_ids=list(row.document_ids or []),
         emotion=row.emotion or "neutral",

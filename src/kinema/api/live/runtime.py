@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kinema.api.live.avatars import AvatarSpec, custom_spec, preset_spec, split_template
+from kinema.api.live.avatars import AvatarSpec, custom_spec, preset_spec
 from kinema.api.live.conversations import record_conversation
 from kinema.config import Settings
 from kinema.errors import Conflict, KinemaError
@@ -103,15 +103,22 @@ class LiveRuntime:
                 "personality": row.personality,
                 "start_script": row.start_script,
             }
-        persona = Persona(
-            spec.name,
-            **(
-                split_template(info["personality"])
-                if info["personality"]
-                else {"template": spec.template, "description": spec.description}
-            ),
-            start_script=info["start_script"] or spec.start_script,
-            knowledge_only=spec.knowledge_only,
+        start_script = info["start_script"] or spec.start_script
+        persona = (
+            Persona.from_personality(
+                spec.name,
+                info["personality"],
+                start_script=start_script,
+                knowledge_only=spec.knowledge_only,
+            )
+            if info["personality"]
+            else Persona(
+                spec.name,
+                template=spec.template,
+                description=spec.description,
+                start_script=start_script,
+                knowledge_only=spec.knowledge_only,
+            )
         )
         index = _knowledge_index(self.settings) if spec.doc_ids else None
         engines = build_engines(

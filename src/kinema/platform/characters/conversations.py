@@ -169,9 +169,9 @@ async def take_turn(
         avatar = avatars.get(s, org_id, avatar_id)
         if video:
             avatars.require_ready(avatar)
-        persona = Persona(
-            name=avatar.name,
-            description=avatar.personality,
+        persona = Persona.from_personality(
+            avatar.name,
+            avatar.personality,
             start_script=avatar.start_script,
             knowledge_only=avatar.knowledge_only,
         )
