@@ -74,6 +74,7 @@ class _Candidate:
     passage: Passage
     raw: str
     news: bool
+    on_topic: bool  # the passage's heading or document name holds a question word
 
 
 class EmbeddedBrain:
@@ -128,8 +129,11 @@ class EmbeddedBrain:
             out.append(Sentence(persona.phrase(kind, seed=seed)))
             return out
         lead = persona.phrase("lead_in", seed=seed, doc=_spoken_name(picked[0].passage.doc_name))
-        if lead.endswith(":"):
-            first = picked[0]
+        first = picked[0]
+        if _led_last_time(persona, history):  # a lead-in on every answer sounds canned
+            out.append(Sentence(first.text, [citation_for(first.passage, first.raw)]))
+            picked = picked[1:]
+        elif lead.endswith(":"):
             text0 = first.text[0].lower() + first.text[1:] if _lowerable(first.text) else first.text
             out.append(Sentence(f"{lead[:-1]}, {text0}", [citation_for(first.passage, first.raw)]))
             picked = picked[1:]
@@ -170,7 +174,9 @@ class EmbeddedBrain:
                 score = (len(hits) + 0.4 * len(head_hits - hits)) / len(terms)
                 score -= 0.04 * rank + 0.01 * index
                 news = bool(hits - head_hits)  # says more than the section's topic
-                candidates.append(_Candidate(score, rank, index, spoken, passage, raw, news))
+                candidates.append(
+                    _Candidate(score, rank, index, spoken, passage, raw, news, bool(head_hits))
+                )
         if not candidates:
             return []
         candidates.sort(key=lambda c: -c.score)
@@ -185,6 +191,8 @@ class EmbeddedBrain:
                 continue
             if chosen and not c.news:
                 continue  # extra sentences must match the question, not just the heading
+            if chosen and c.passage is not chosen[0].passage and not c.on_topic:
+                continue  # another section that merely shares a word ("costs") is off topic
             chosen.append(c)
             seen.add(c.text.lower())
             total += len(c.text)
@@ -209,6 +217,16 @@ def classify(text: str) -> tuple[str, str]:
         if short or m.start() == 0 and m.end() >= len(lowered.rstrip(" ?!.")):
             return intent, ""
     return "question", text
+
+
+def _led_last_time(persona: Persona, history: list[Turn]) -> bool:
+    """Whether the character's previous reply opened with one of its lead-ins."""
+    last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    if not last:
+        return False
+    options = persona.spec.phrases.get("lead_in") or ()
+    heads = [o.split("{", 1)[0].rstrip(" :") for o in options]
+    return any(h and last.startswith(h) for h in heads)
 
 
 def _passage_sentences(text: str) -> list[str]:

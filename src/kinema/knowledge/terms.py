@@ -28,6 +28,27 @@ _STOP_WORDS_TEXT = """
     anyone does
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+# after "how" these words only ask for a quantity ("how long is the warranty?"): the answer
+# says "two years", not "long", so they must not be required of it
+_HOW_MODIFIERS = frozenset(
+    [
+        "long",
+        "often",
+        "far",
+        "old",
+        "big",
+        "large",
+        "soon",
+        "fast",
+        "quickly",
+        "high",
+        "tall",
+        "late",
+        "early",
+        "heavy",
+        "wide",
+    ]
+)
 
 
 def words(text: str) -> list[str]:
@@ -38,7 +59,14 @@ def words(text: str) -> list[str]:
 def query_terms(text: str, *, limit: int = 24) -> list[str]:
     """Distinct meaningful words of ``text`` in order. Empty when every word is a stop word
     ("who are you?"): such text has nothing to search for."""
-    kept = [w for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    tokens = words(text)
+    kept = [
+        w
+        for i, w in enumerate(tokens)
+        if w not in STOP_WORDS
+        and (len(w) > 1 or w.isdigit())
+        and not (i and tokens[i - 1] == "how" and w in _HOW_MODIFIERS)
+    ]
     seen: dict[str, None] = {}
     for w in kept:
         seen.setdefault(w[:-2] if w.endswith("'s") else w, None)

@@ -1,0 +1,79 @@
+"""Answer quality found by a user walk-through of a product FAQ: quantity questions ("how
+long ..."), no off-topic extras from other sections, no canned lead-in on every answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from kinema.brain.base import Sentence, Turn
+from kinema.brain.embedded import EmbeddedBrain
+from kinema.brain.persona import Persona
+from kinema.knowledge.chunk import chunk_text
+from kinema.knowledge.index import SqliteIndex
+from kinema.knowledge.terms import query_terms
+
+FAQ = """# Lumen Coffee Grinder FAQ
+
+## Warranty
+The Lumen grinder comes with a two-year warranty covering the motor and the burrs. Accidental
+damage is not covered.
+
+## Shipping
+We ship to the EU, the UK and Norway. Express delivery costs 12 euros and arrives the next
+working day.
+
+## Cleaning
+Clean the burrs every two weeks with the brush in the box.
+
+## Price
+The Lumen grinder costs 249 euros. Replacement burrs cost 39 euros.
+"""
+
+
+@pytest.fixture(scope="module")
+def index():
+    ix = SqliteIndex(":memory:")
+    ix.add("org", "faq", "Lumen FAQ", chunk_text(FAQ))
+    yield ix
+    ix.close()
+
+
+def ask(index, text: str, history: list[Turn] | None = None, **kw) -> list[Sentence]:
+    persona = Persona("Ada", "Support Agent", **kw)
+    return EmbeddedBrain().respond(persona, history or [], text, index.search("org", text))
+
+
+def spoken(out: list[Sentence]) -> str:
+    return " ".join(s.text for s in out)
+
+
+def test_how_long_and_how_often_ask_for_a_quantity_not_for_the_word() -> None:
+    assert query_terms("How long is the warranty?") == ["warranty"]
+    assert query_terms("How often should I clean it?") == ["clean"]
+    assert query_terms("Is the cable long enough?") == ["cable", "long", "enough"]
+
+
+def test_how_long_question_is_answered_from_its_section(index) -> None:
+    out = ask(index, "How long is the warranty?", knowledge_only=True)
+    assert "two-year warranty" in spoken(out)
+    assert out[-1].citations and out[-1].citations[0].doc_id == "faq"
+    assert "often" not in " ".join(query_terms("how often"))
+    assert "every two weeks" in spoken(ask(index, "How often should I clean the burrs?"))
+
+
+def test_extra_sentences_stay_in_the_answering_section(index) -> None:
+    text = spoken(ask(index, "How much does it cost?"))
+    assert "249 euros" in text
+    assert "Express delivery" not in text  # the shipping section only shares the word "costs"
+
+
+def test_lead_in_is_not_repeated_on_consecutive_answers(index) -> None:
+    first = ask(index, "How much does it cost?")
+    assert not first[0].citations  # the opening lead-in sentence
+    history = [Turn("user", "How much does it cost?"), Turn("assistant", spoken(first))]
+    second = ask(index, "Is accidental damage covered?", history)
+    assert second[0].citations, second  # straight to the answer
+    assert "Accidental damage is not covered" in second[0].text
+    history += [Turn("user", "Is accidental damage covered?"), Turn("assistant", spoken(second))]
+    third = ask(index, "How do I clean the burrs?", history)
+    assert not third[0].citations  # and back to a lead-in after a plain answer
