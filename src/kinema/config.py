@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     initial_credits: int = 1000  # grant for a new organization
     max_concurrent_tasks: int = 2  # per organization; more are THROTTLED (FIFO)
     max_daily_tasks: int = 1000  # per organization, rolling 24 h; more get 429
+    # shown as tier.maxMonthlyCreditSpend (Runway caps credit purchases with it); self-hosted
+    # credits come from `kinema credits add`, which it does not limit; 0 = no cap
+    max_monthly_credit_spend: int = 0
     task_max_attempts: int = 2  # a task interrupted this many times fails with INTERNAL
     output_url_ttl: int = 24 * 3600  # seconds a signed output URL stays valid
     prices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

@@ -223,3 +223,18 @@ def test_outputs_served_from_fsspec_memory_storage(tmp_path, key_for):
         url = c.get(f"/v1/tasks/{tid}", headers=headers).json()["output"][0]
         r = c.get(url)
         assert r.content == b"png-in-memory" and r.headers["content-type"] == "image/png"
+
+
+def test_organization_tier_reports_the_configured_monthly_cap(tmp_path, key_for):
+    from fastapi.testclient import TestClient
+
+    from kinema.api.app import create_app
+    from kinema.config import Settings
+
+    s = Settings(home=tmp_path / "h", max_monthly_credit_spend=5000, max_concurrent_tasks=3)  # type: ignore[arg-type]
+    db.migrate(s)
+    headers = key_for(s)
+    with TestClient(create_app(s, run_tasks=False)) as c:
+        org = c.get("/v1/organization", headers=headers).json()
+    assert org["tier"]["maxMonthlyCreditSpend"] == 5000
+    assert org["tier"]["models"]["gen4_aleph"]["maxConcurrentGenerations"] == 3

@@ -81,3 +81,18 @@ def test_bad_output_is_refused(tmp_path):
     (tmp_path / "junk.mp4").write_bytes(b"junk")
     with pytest.raises(EngineFailure, match="unreadable"):
         check_video(tmp_path / "junk.mp4", 64, 48, 24, 1.0)
+
+
+def test_render_threads_share_the_cores_among_workers(settings, tmp_path, monkeypatch):
+    from kinema.platform.generation import build_request, render_threads
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert render_threads(settings.model_copy(update={"workers": 2, "video_threads": 0})) == 1
+    assert render_threads(settings.model_copy(update={"workers": 1, "video_threads": 0})) == 2
+    assert render_threads(settings.model_copy(update={"workers": 4, "video_threads": 0})) == 1
+    assert render_threads(settings.model_copy(update={"workers": 2, "video_threads": 3})) == 3
+    two = settings.model_copy(update={"workers": 2, "video_threads": 0})
+    req = build_request(payload(two), context(two, tmp_path))
+    assert req.options["threads"] == 1  # the compositor sets cv2 threads from this
+    explicit = build_request(payload(two, options={"threads": 2}), context(two, tmp_path))
+    assert explicit.options["threads"] == 2

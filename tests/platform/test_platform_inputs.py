@@ -52,3 +52,27 @@ def test_runway_uploads_belong_to_their_org_and_expire(settings, org):
         s.get(Upload, up_id).expires_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(InvalidMedia, match="expired"):
         resolve_media(ref, org_id=org.org_id, settings=settings)
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("https://8.8.8.8/a.png", "domain, not an IP address \\(8.8.8.8 is a public"),
+        ("https://[2001:4860:4860::8888]/a.png", "domain, not an IP address"),
+        ("https://127.0.0.1/a.png", "non-public"),
+        ("https://169.254.169.254/latest", "non-public"),
+    ],
+)
+def test_urls_must_name_a_domain(settings, url, needle):
+    """Runway takes domains only: an IP literal is refused (a 400) before any connection."""
+    with pytest.raises(InvalidMedia, match=needle) as info:
+        resolve_media(url, "image", "promptImage", settings=settings)
+    assert info.value.status == 400 and "promptImage" in str(info.value)
+
+
+def test_ip_literals_pass_only_under_the_test_setting():
+    from kinema.media.fetch import FetchRefused, check_url
+
+    check_url("http://127.0.0.1:9/a.png", allow_private=True, allow_http=True)
+    with pytest.raises(FetchRefused, match="domain"):
+        check_url("http://127.0.0.1:9/a.png", allow_http=True)

@@ -24,6 +24,8 @@ IMAGE_RATIOS_1080P = (
     "1808:768",
     "2112:912",
 )
+EDIT_RATIOS = VIDEO_RATIOS + ("848:480", "640:480")
+EDIT_MAX_SECONDS = 30  # gen4_aleph edits at most this much of the input (kinema.video.edit)
 IMAGE_RATIOS_720P = ("1280:720", "720:1280", "720:720", "960:720", "720:960", "1680:720")
 
 
@@ -46,6 +48,12 @@ ENDPOINT_MODELS: dict[str, dict[str, ModelRules]] = {
     "text_to_video": {
         "gen4.5": ModelRules(("1280:720", "720:1280"), ("duration", "promptText", "ratio")),
         "gen4": ModelRules(("1280:720", "720:1280"), ("promptText", "ratio")),
+    },
+    "video_to_video": {
+        # ratio is optional here: without it the output keeps the input's shape (nearest ratio)
+        "gen4_aleph": ModelRules(
+            EDIT_RATIOS, ("videoUri", "promptText"), durations=None, max_references=1
+        ),
     },
     "text_to_image": {
         "gen4_image": ModelRules(
@@ -97,6 +105,16 @@ def parse_ratio(ratio: str | None, rules: ModelRules, model: str) -> tuple[int, 
         )
     w, h = ratio.split(":")
     return int(w), int(h)
+
+
+def nearest_ratio(width: int, height: int, ratios: tuple[str, ...]) -> str:
+    """The ratio in ``ratios`` whose aspect is closest to ``width:height``."""
+
+    def aspect(r: str) -> float:
+        w, h = r.split(":")
+        return int(w) / int(h)
+
+    return min(ratios, key=lambda r: abs(aspect(r) - width / height))
 
 
 def check_duration(duration: int | None, rules: ModelRules, model: str) -> int:

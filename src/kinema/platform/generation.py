@@ -7,6 +7,7 @@ checked (a video must decode at the size, rate and length asked) before they are
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,13 @@ def build_request(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-
         )
         for r in payload.get("references", [])
     ]
+    options = {k: float(v) for k, v in payload.get("options", {}).items()}
+    options.setdefault("threads", float(render_threads(ctx.settings)))
+    video = None
+    if key := payload.get("inputs", {}).get("video"):  # gen4_aleph: the clip to edit
+        video = ctx.out_dir / "input" / "source.mp4"
+        video.parent.mkdir(parents=True, exist_ok=True)
+        video.write_bytes(ctx.input_bytes(key))
     return GenerationRequest(
         kind=payload["kind"],
         prompt=payload.get("prompt", ""),
@@ -43,8 +51,17 @@ def build_request(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-
         first_frame=image(payload.get("inputs", {}).get("first_frame"), "promptImage"),
         last_frame=image(payload.get("inputs", {}).get("last_frame"), "promptImage"),
         references=refs,
-        options={k: float(v) for k, v in payload.get("options", {}).items()},
+        options=options,
+        video=video,
     )
+
+
+def render_threads(settings: Any) -> int:
+    """OpenCV threads per render: ``video_threads`` when set, else the cores shared out among
+    the local workers (2 workers on 2 cores → 1 each, so two renders do not fight)."""
+    if settings.video_threads > 0:
+        return int(settings.video_threads)
+    return max(1, (os.cpu_count() or 1) // max(1, settings.workers))
 
 
 def check_video(path: Path, width: int, height: int, fps: int, duration: float) -> None:

@@ -109,3 +109,31 @@ def _upload_bytes(uri: str, field: str, org_id: str | None, settings: Settings) 
             )
         key = up.storage_key
     return get_storage(settings).get_bytes(key)
+
+
+def video_facts(data: bytes, field: str = "videoUri") -> tuple[int, int, float]:
+    """(width, height, seconds) of an input video, checked to decode at least one frame, or
+    ``InvalidMedia`` (400) naming ``field``. Reads headers and one frame, not the whole clip."""
+    import io
+
+    import av
+
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            vs = container.streams.video[0]
+            seconds = 0.0
+            if vs.duration and vs.time_base:
+                seconds = float(vs.duration * vs.time_base)
+            elif container.duration:
+                seconds = container.duration / av.time_base
+            frame = next(container.decode(vs))
+            width, height = frame.width, frame.height
+    except (av.error.FFmpegError, IndexError, StopIteration, OSError, ValueError) as exc:
+        raise InvalidMedia(
+            f"Invalid parameter '{field}': not a readable video ({exc}).", field=field
+        ) from None
+    if seconds <= 0 or width < 2 or height < 2:
+        raise InvalidMedia(
+            f"Invalid parameter '{field}': the video has no duration or no picture.", field=field
+        )
+    return width, height, seconds

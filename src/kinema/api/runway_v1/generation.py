@@ -1,4 +1,5 @@
-"""``POST /v1/image_to_video``, ``/v1/text_to_video`` and ``/v1/text_to_image``.
+"""``POST /v1/image_to_video``, ``/v1/text_to_video``, ``/v1/text_to_image`` and
+``/v1/video_to_video`` (gen4_aleph).
 
 Inputs are fetched and decoded here, at create time, so a bad image is a 400 naming its field;
 the task then carries the bytes (in storage) and a ``generation`` payload for the worker.
@@ -16,13 +17,14 @@ from kinema.api.runway_v1.schemas import (
     PromptImageItem,
     TextToImageIn,
     TextToVideoIn,
+    VideoToVideoIn,
 )
 from kinema.config import Settings
 from kinema.errors import InvalidInput
 from kinema.media.image import load_image
 from kinema.platform import catalog
 from kinema.platform.accounts import Caller
-from kinema.platform.inputs import resolve_media
+from kinema.platform.inputs import resolve_media, video_facts
 from kinema.platform.submit import submit_task
 
 router = APIRouter(prefix="/v1", tags=["generation"], dependencies=[Depends(require_version)])
@@ -41,6 +43,7 @@ def check_required(body: Any, rules: catalog.ModelRules, model: str) -> None:
             "promptImage": "prompt_image",
             "promptText": "prompt_text",
             "referenceImages": "reference_images",
+            "videoUri": "video_uri",
         }.get(name, name)
         if getattr(body, attr, None) in (None, [], ""):
             raise InvalidInput(
@@ -207,6 +210,57 @@ def text_to_image(
         "references": references,
     }
     cost = catalog.price(model, settings, ratio=body.ratio)
+    task = submit_task(
+        settings, caller, kind="generation", model=model, payload=payload, cost=cost, inputs=inputs
+    )
+    return created(task, request)
+
+
+@router.post("/video_to_video")
+def video_to_video(
+    body: VideoToVideoIn,
+    request: Request,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """Restyle/relight a video (Runway's ``gen4_aleph`` shape): the compositor's grade-and-effects
+    edit, charged per second of output (the input's length, at most 30 s)."""
+    rules = catalog.rules_for("video_to_video", body.model, settings)
+    model = str(body.model)
+    check_required(body, rules, model)
+    refs = body.references or []
+    if len(refs) > rules.max_references:
+        raise InvalidInput(
+            f"Invalid parameter 'references': {model} takes at most {rules.max_references} image.",
+            field="references",
+        )
+    if body.ratio is not None:
+        width, height = catalog.parse_ratio(body.ratio, rules, model)
+    data = resolve_media(
+        str(body.video_uri), "video", "videoUri", org_id=caller.org_id, settings=settings
+    )
+    in_w, in_h, seconds = video_facts(data, "videoUri")
+    if body.ratio is None:
+        ratio = catalog.nearest_ratio(in_w, in_h, rules.ratios)
+        width, height = catalog.parse_ratio(ratio, rules, model)
+    duration = min(seconds, float(catalog.EDIT_MAX_SECONDS))
+    inputs: dict[str, bytes] = {"video": data}
+    references = []
+    for n, ref in enumerate(refs):
+        name = f"reference_{n}"
+        inputs[name] = image_input(ref.uri, f"references.{n}.uri", caller, settings)
+        references.append({"input": name, "type": "style", "field": f"references.{n}.uri"})
+    payload = video_payload(
+        model,
+        settings,
+        prompt=body.prompt_text or "",
+        width=width,
+        height=height,
+        duration=1,
+        seed=body.seed,
+    )
+    payload.update(duration=duration, references=references)
+    cost = catalog.price(model, settings, duration=duration)
     task = submit_task(
         settings, caller, kind="generation", model=model, payload=payload, cost=cost, inputs=inputs
     )

@@ -40,7 +40,7 @@ def organization(
         return {
             "creditBalance": org.credit_balance,
             "tier": {
-                "maxMonthlyCreditSpend": 0,
+                "maxMonthlyCreditSpend": settings.max_monthly_credit_spend,
                 "models": {
                     m: {"maxConcurrentGenerations": concurrent, "maxDailyGenerations": daily}
                     for m in settings.models

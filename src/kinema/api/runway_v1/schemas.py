@@ -67,6 +67,21 @@ class TextToImageIn(Wire):
     content_moderation: ContentModeration | None = None
 
 
+class VideoReference(Wire):
+    type: Literal["image"] = "image"
+    uri: str
+
+
+class VideoToVideoIn(Wire):
+    model: str | None = None
+    video_uri: str | None = None
+    prompt_text: str | None = Field(default=None, min_length=1, max_length=1000)
+    ratio: str | None = None
+    references: list[VideoReference] | None = None
+    seed: int | None = Field(default=None, ge=0, le=4294967295)
+    content_moderation: ContentModeration | None = None
+
+
 class Credits(BaseModel):
     credits: int
 
