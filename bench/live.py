@@ -331,7 +331,7 @@ if __name__ == "__main__":
     p.add_argument("--trials", type=int, default=8)
     p.add_argument("--max-sessions", type=int, default=16)
     p.add_argument("--step", type=int, default=2)
-    p.add_argument("--hold", type=float, default=6.0, help="seconds per ramp step")
+    p.add_argument("--hold", type=float, default=10.0, help="seconds per ramp step")
     p.add_argument("--deflate", action="store_true", help="permessage-deflate on the server")
     p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")
     a = p.parse_args()
