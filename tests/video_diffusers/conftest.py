@@ -23,3 +23,12 @@ def wan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from .tiny_models import save_tiny_wan
 
     return save_tiny_wan(tmp_path_factory.mktemp("tiny_wan"))
+
+
+@pytest.fixture(scope="session")
+def wan_ti2v_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch", reason="the diffusers extra is not installed")
+    pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
+    from .tiny_models import save_tiny_wan
+
+    return save_tiny_wan(tmp_path_factory.mktemp("tiny_wan_ti2v"), ti2v=True)

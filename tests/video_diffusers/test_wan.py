@@ -58,3 +58,22 @@ def test_a_text_only_wan_refuses_a_first_frame(engine: DiffusersEngine, tmp_path
     )
     with pytest.raises(InvalidInput, match="text-to-video only"):
         engine.generate(req, tmp_path)
+
+
+def test_wan_ti2v_does_both_on_its_wider_grid(wan_ti2v_dir: Path, tmp_path: Path) -> None:
+    engine = DiffusersEngine(
+        Settings(diffusers_model_path=str(wan_ti2v_dir), diffusers_device="cpu", diffusers_steps=2)
+    )
+    from skimage.data import astronaut
+
+    base = dict(
+        kind="video", prompt="a cat", width=40, height=24, duration=0.75, fps=12, preset="wan"
+    )
+    i2v = engine.generate(GenerationRequest(**base, first_frame=astronaut()), tmp_path / "i")
+    t2v = engine.generate(GenerationRequest(**base), tmp_path / "t")
+    assert i2v.plan["pipeline"] == "WanImageToVideoPipeline"
+    assert t2v.plan["pipeline"] == "WanPipeline"
+    for result in (i2v, t2v):
+        assert result.plan["model_size"] == [32, 32]  # 16x VAE x 2x2 patches: a 32 grid
+        info = probe(result.files[0])
+        assert (info.width, info.height, info.frames) == (40, 24, 9)

@@ -91,8 +91,11 @@ def save_tiny_ltx(path: Path) -> Path:
     return path
 
 
-def save_tiny_wan(path: Path) -> Path:
-    """A tiny text-to-video WanPipeline folder at ``path`` (UMT5 encoder, Wan VAE)."""
+def save_tiny_wan(path: Path, *, ti2v: bool = False) -> Path:
+    """A tiny text-to-video WanPipeline folder at ``path`` (UMT5 encoder, Wan VAE).
+
+    ``ti2v`` builds the Wan 2.2 TI2V-5B layout instead: a 16x patchified residual VAE with 48
+    latent channels and ``expand_timesteps``, one checkpoint for text- and image-to-video."""
     from diffusers import (
         AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
@@ -106,20 +109,35 @@ def save_tiny_wan(path: Path) -> Path:
     cfg = _t5_config(len(tokenizer)).to_dict()
     text_encoder = UMT5EncoderModel(UMT5Config(**cfg))
     torch.manual_seed(0)
+    z = 48 if ti2v else 16
+    vae_layout: dict = (
+        dict(
+            in_channels=12,
+            out_channels=12,
+            is_residual=True,
+            patch_size=2,
+            latents_mean=[0.0] * z,
+            latents_std=[1.0] * z,
+            scale_factor_spatial=16,
+        )
+        if ti2v
+        else {}
+    )
     vae = AutoencoderKLWan(
         base_dim=3,
-        z_dim=16,
+        z_dim=z,
         dim_mult=[1, 1, 1, 1],
         num_res_blocks=1,
         temperal_downsample=[False, True, True],
+        **vae_layout,
     )
     torch.manual_seed(0)
     transformer = WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
-        in_channels=16,
-        out_channels=16,
+        in_channels=z,
+        out_channels=z,
         text_dim=32,
         freq_dim=256,
         ffn_dim=32,
@@ -134,6 +152,7 @@ def save_tiny_wan(path: Path) -> Path:
         vae=vae,
         scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
         transformer=transformer,
+        expand_timesteps=ti2v,
     )
     pipe.save_pretrained(path)
     return path

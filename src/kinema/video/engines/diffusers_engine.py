@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,23 @@ def fit_frame(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     resized = cv2.resize(rgb, (rw, rh), interpolation=interp)
     x, y = (rw - width) // 2, (rh - height) // 2
     return np.ascontiguousarray(resized[y : y + height, x : x + width])
+
+
+def on_grid_of(pipe: Any, fam: Family) -> Family:
+    """The family's grid widened to what the loaded checkpoint needs (e.g. Wan 2.2 TI2V-5B's
+    VAE compresses 16x and its transformer patches 2x2: sides must be multiples of 32)."""
+    if hasattr(pipe, "vae_spatial_compression_ratio"):  # LTX
+        space = pipe.vae_spatial_compression_ratio * pipe.transformer_spatial_patch_size
+        time = pipe.vae_temporal_compression_ratio * pipe.transformer_temporal_patch_size
+    else:  # Wan
+        patch = tuple(getattr(pipe.transformer.config, "patch_size", (1, 1, 1)))
+        space = pipe.vae_scale_factor_spatial * patch[-1]
+        time = pipe.vae_scale_factor_temporal * patch[0]
+    return replace(
+        fam,
+        size_multiple=math.lcm(fam.size_multiple, int(space)),
+        frame_step=math.lcm(fam.frame_step, int(time)),
+    )
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -266,12 +283,13 @@ class DiffusersEngine:
         out_dir.mkdir(parents=True, exist_ok=True)
         width, height = req.width - req.width % 2, req.height - req.height % 2  # yuv420p
         n_out = 1 if req.kind == "image" else max(1, round(req.duration * req.fps))
-        mw, mh = model_size(width, height, fam)
-        n_model = model_frames(n_out, fam)
         with self._lock:
             if should_cancel and should_cancel():
                 raise Cancelled("generation cancelled")
             pipe, info = self._pipeline(req.preset, fam, req.first_frame is not None)
+            fam = on_grid_of(pipe, fam)
+            mw, mh = model_size(width, height, fam)
+            n_model = model_frames(n_out, fam)
             frames = self._denoise(req, fam, pipe, (mw, mh), n_model, progress, should_cancel)
         if should_cancel and should_cancel():
             raise Cancelled("generation cancelled")
