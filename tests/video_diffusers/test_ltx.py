@@ -97,3 +97,31 @@ def test_first_frame_uses_image_to_video_and_an_image_request_writes_a_png(
 
     assert still.files[0].name == "image.png" and still.plan["model_frames"] == 1
     assert load_image(still.files[0].read_bytes()).shape == (24, 40, 3)
+
+
+def test_through_kinema_video_generate_with_settings_from_the_environment(
+    ltx_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Settings.models`` spec → engine registry → settings read from ``KINEMA_DIFFUSERS_*``."""
+    from kinema import video
+    from kinema.config import get_settings
+    from kinema.video import engines
+
+    monkeypatch.setenv("KINEMA_DIFFUSERS_MODEL_PATH", str(ltx_dir))
+    monkeypatch.setenv("KINEMA_DIFFUSERS_DEVICE", "cpu")
+    monkeypatch.setenv("KINEMA_DIFFUSERS_STEPS", "2")
+    monkeypatch.setenv("KINEMA_MODELS", '{"gen4.5": "diffusers:ltx"}')
+    get_settings.cache_clear()
+    try:
+        if "diffusers" not in engines.ENGINES:  # until the registry lists it by default
+            monkeypatch.setitem(engines.ENGINES, "diffusers", DiffusersEngine)
+        monkeypatch.delitem(engines._instances, "diffusers", raising=False)
+        engine, preset = video.parse_engine(get_settings().models["gen4.5"])
+        req = _req(engine=engine, preset=preset, width=32, height=32, duration=0.9)
+        result = video.generate(req, tmp_path)
+        assert result.plan["engine"] == "diffusers" and result.plan["steps"] == 2
+        assert probe(result.files[0]).frames == 9
+    finally:
+        engines._instances.pop("diffusers", None)
+        monkeypatch.undo()
+        get_settings.cache_clear()
