@@ -135,3 +135,17 @@ def test_confidence_separates_clear_from_garbled(tts, asr):
         )
 
     assert conf("emma") > conf("leo") + 0.2
+
+
+def test_transcripts_do_not_depend_on_what_was_decoded_before(tts, asr):
+    """Same clip, same words, whatever came before (the decoder's feature state is reset), and
+    whether it arrives as 22.05 kHz samples or as an uploaded WAV (one resampling path)."""
+    from kinema.media.audio import decode_audio
+
+    clips = [tts.synthesize(s, "james").audio for s in SENTENCES[:4]]
+    first = [asr.transcribe(c).text for c in clips]
+    again = [asr.transcribe(c).text for c in reversed(clips)][::-1]
+    assert first == again
+    uploaded = [asr.transcribe(decode_audio(c.to_wav(), rate=16000)).text for c in clips]
+    assert uploaded == first
+    assert clips[0].rate != 16000
