@@ -207,3 +207,28 @@ def test_feedback_list_usage_end_delete(client, headers, settings):
 
     assert client.delete(f"/v1/avatar_conversations/{a}", headers=headers).status_code == 204
     assert client.get(f"/v1/avatar_conversations/{a}", headers=headers).status_code == 404
+
+
+def test_usage_counts_a_conversation_still_in_progress(client, headers, settings):
+    """A REST conversation is rarely ended explicitly: its seconds so far (to its last turn)
+    show in /v1/avatar_usage while it is still in progress."""
+    from datetime import date, timedelta
+
+    from kinema.platform import db
+    from kinema.platform.characters.models import Conversation
+    from kinema.platform.models import utcnow
+
+    avatar = make_avatar(client, headers, settings)
+    conv_id = _turn(client, headers, avatar["id"], text="Hello!")["conversationId"]
+    with db.session_scope(settings) as s:  # as if the first turn was 30 s before the last one
+        conv = s.get(Conversation, conv_id)
+        conv.started_at = utcnow() - timedelta(seconds=30)
+    got = client.get(f"/v1/avatar_conversations/{conv_id}", headers=headers).json()
+    assert got["status"] == "in_progress"
+    today = got["createdAt"][:10]
+    tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    usage = client.get(
+        f"/v1/avatar_usage?startDate={today}&endDate={tomorrow}", headers=headers
+    ).json()
+    assert usage["totalSessions"] == 1 and 29 <= usage["totalSeconds"] <= 32
+    assert usage["byDay"][0]["seconds"] == usage["totalSeconds"]

@@ -134,7 +134,9 @@ def usage(
         refresh_status(conv, settings)
         key = as_utc(conv.created_at).date().isoformat()
         days.setdefault(key, [0, 0])[0] += 1
-        if conv.status != "in_progress" and (d := duration(conv)) is not None:
+        # a conversation still in progress counts up to its last activity, so usage does not
+        # lag until someone ends it (REST conversations usually just go idle)
+        if (d := duration(conv)) is not None:
             days[key][1] += d
             total_s += d
             measured += 1
