@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 Event = dict[str, Any]  # {"type": ..., ...}: sent as-is as JSON by every transport
@@ -17,6 +18,7 @@ class VideoOut:
     image: np.ndarray  # HxWx3 uint8 RGB, owned by the receiver
     speaking: bool  # the avatar is voicing a reply in this frame
     state: str
+    jpeg: bytes | None = None  # encoded in the render worker when a consumer asked for JPEG
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,12 @@ class AudioOut:
     samples: np.ndarray  # int16 mono at ``rate``
     rate: int
     speaking: bool  # contains reply speech (False: silence)
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
+    """RGB frame → JPEG bytes (OpenCV; ≈1 ms at 512² on one core)."""
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:  # pragma: no cover - cv2 only fails on empty input
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()

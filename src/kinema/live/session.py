@@ -27,7 +27,7 @@ from kinema.config import get_settings
 from kinema.errors import InvalidInput
 from kinema.live.clock import MediaClock
 from kinema.live.engines import Engines, ReplySentence
-from kinema.live.frames import AudioOut, Event, VideoOut
+from kinema.live.frames import AudioOut, Event, VideoOut, encode_jpeg
 from kinema.live.metrics import FrameStats, TurnMetrics
 from kinema.live.outlet import Outlet
 from kinema.live.tools import ClientTool
@@ -103,6 +103,13 @@ def spoken_prefix(segment: _Segment, played: int, rate: int) -> str:
     return " ".join(out)
 
 
+def _jsonable(value: Any) -> Any:
+    """A citation as JSON: dataclasses become objects, anything else its string."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return str(value)
+
+
 async def _scripted(text: str) -> AsyncIterator[ReplySentence]:
     for sentence in split_sentences(text) or [text]:
         yield ReplySentence(sentence)
@@ -142,6 +149,7 @@ class LiveSession:
         self._closing = False
         self.interruptions = 0
         self._greeted = False
+        self._jpeg_quality: int | None = None
         self._gone_dropped = [0, 0]  # video, audio drops of outlets already unsubscribed
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -452,7 +460,7 @@ class LiveSession:
         caption["start"] = round(start / rate, 3)
         caption["end"] = round(segment.end / rate, 3)
         if citations:
-            caption["citations"] = [asdict(c) if is_dataclass(c) else str(c) for c in citations]
+            caption["citations"] = [_jsonable(c) for c in citations]
         self._emit(caption)
 
     def _finish_turn(self, *, interrupted: bool) -> None:
@@ -486,10 +494,16 @@ class LiveSession:
                 speaking = True
         return out, speaking
 
-    def _render(self, controls: Any) -> tuple[np.ndarray, float]:
+    def want_jpeg(self, quality: int = 80) -> None:
+        """Also JPEG-encode every frame in the render worker (``VideoOut.jpeg``)."""
+        self._jpeg_quality = quality
+
+    def _render(self, controls: Any) -> tuple[np.ndarray, float, bytes | None]:
         t0 = time.perf_counter()
         image = np.array(self.engines.renderer.render(controls), dtype=np.uint8, copy=True)
-        return image, (time.perf_counter() - t0) * 1000.0
+        ms = (time.perf_counter() - t0) * 1000.0
+        quality = self._jpeg_quality
+        return image, ms, encode_jpeg(image, quality) if quality else None
 
     async def _run(self) -> None:
         try:
@@ -527,12 +541,12 @@ class LiveSession:
                 self._maybe_finish(speaking)
                 n += 1
                 continue
-            image, ms = await loop.run_in_executor(render_pool(), self._render, controls)
+            image, ms, jpeg = await loop.run_in_executor(render_pool(), self._render, controls)
             if self._closing:
                 break
             if epoch == self._epoch:  # a barge-in during the render makes this frame stale
                 self.stats.add(ms)
-                frame = VideoOut(n, t, image, speaking, self.state)
+                frame = VideoOut(n, t, image, speaking, self.state, jpeg)
                 for outlet in self._outlets:
                     outlet.video.put(frame)
                 if speaking and turn is not None and turn.first_frame is None:

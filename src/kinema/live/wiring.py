@@ -147,7 +147,13 @@ class SmoothedAnimator:
     The face animator switches its state look (gaze, brows, head) at once; conversation states
     change often, so head, gaze and brow channels are eased with a ``tau`` time constant here.
     Mouth and blinks pass through untouched (lip sync and blinks must stay sharp).
+
+    Sentences arrive well before they play (the brain and TTS run ahead of the clock); the face
+    animator prunes utterances that ended long before the newest one starts, which would drop
+    a sentence still playing. So utterances are handed over only shortly before they start.
     """
+
+    LEAD = 0.5  # seconds before its start an utterance is given to the face animator
 
     EASED: tuple[str, ...] = ("head_yaw", "head_pitch", "head_roll", "gaze_x", "gaze_y")
     EASED += ("brow_raise", "brow_inner_up", "smile")
@@ -157,19 +163,31 @@ class SmoothedAnimator:
 
         self.inner = FaceAnimator(seed=seed)
         self.tau = tau
+        self._pending: list[tuple[float, list[PhonemeEvent], str]] = []
         self._last_t: float | None = None
         self._prev: dict[str, float] = {}
 
     def say(self, phonemes: Sequence[PhonemeEvent], start_time: float, emotion: str) -> None:
-        self.inner.say(list(phonemes), start_time, emotion)
+        self._pending.append((start_time, list(phonemes), emotion))
+        self._pending.sort(key=lambda p: p[0])
+        if self._last_t is not None:
+            self._release(self._last_t)
+
+    def _release(self, t: float) -> None:
+        while self._pending and self._pending[0][0] <= t + self.LEAD:
+            start, phonemes, emotion = self._pending.pop(0)
+            self.inner.say(phonemes, start, emotion)
 
     def stop(self, at: float) -> None:
+        self._pending = [p for p in self._pending if p[0] < at]
+        self._release(at)
         self.inner.stop(at)
 
     def set_state(self, state: str, at: float) -> None:
         self.inner.set_state(state)
 
     def controls_at(self, t: float) -> FaceControls:
+        self._release(t)
         c = self.inner.controls_at(t)
         last, self._last_t = self._last_t, t
         if last is not None and 0 < t - last < 0.5:

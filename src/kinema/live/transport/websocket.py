@@ -19,11 +19,10 @@ import logging
 import struct
 from typing import Any
 
-import cv2
-import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kinema.errors import KinemaError
+from kinema.live.frames import encode_jpeg
 from kinema.live.outlet import Outlet
 from kinema.live.session import LiveSession
 from kinema.live.transport.protocol import ClientState, handle_message
@@ -47,14 +46,6 @@ def unpack_media(message: bytes) -> tuple[int, bool, float, bytes]:
     return kind, bool(flags & FLAG_SPEAKING), pts / 1e6, message[HEADER.size :]
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 80) -> bytes:
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - cv2 only fails on empty input
-        raise ValueError("JPEG encoding failed")
-    return buf.tobytes()
-
-
 async def serve_websocket(
     ws: WebSocket,
     session: LiveSession,
@@ -71,6 +62,7 @@ async def serve_websocket(
     """
     if ws.client_state == WebSocketState.CONNECTING:
         await ws.accept()
+    session.want_jpeg(jpeg_quality)  # encoded in the render worker: one thread hop per frame
     outlet = session.subscribe()
     await ws.send_json(
         {
@@ -115,7 +107,9 @@ async def _send_loop(ws: WebSocket, outlet: Outlet, quality: int, send_silence: 
                 payload = chunk.samples.astype("<i2", copy=False).tobytes()
                 await ws.send_bytes(pack_media(KIND_AUDIO_PCM16, chunk.speaking, chunk.t, payload))
         while (frame := outlet.video.pop()) is not None:
-            jpeg = await loop.run_in_executor(render_pool(), encode_jpeg, frame.image, quality)
+            jpeg = frame.jpeg
+            if jpeg is None:
+                jpeg = await loop.run_in_executor(render_pool(), encode_jpeg, frame.image, quality)
             await ws.send_bytes(pack_media(KIND_VIDEO_JPEG, frame.speaking, frame.t, jpeg))
         if outlet.closed and not len(outlet.events):
             return
