@@ -39,6 +39,13 @@ def test_pdf_text_title_and_pages() -> None:
     assert doc.text.index("42 litres") < doc.text.index("Page two")
 
 
+@pytest.mark.parametrize("placeholder", ["", "Microsoft Word - draft3.docx", "Document1"])
+def test_pdf_placeholder_title_gives_way_to_the_file_name(placeholder: str) -> None:
+    # ReportLab writes "untitled" when no title is set; Word writes its own window title
+    data = make_pdf([["Opening hours", "The dome opens at 8 pm on clear Fridays."]], placeholder)
+    assert extract_text(data, filename="opening_hours.pdf").title == "opening hours"
+
+
 def test_docx_headings_lists_and_tables_become_text() -> None:
     doc = extract_text(make_docx(), filename="guide.docx")
     assert doc.kind == "docx"

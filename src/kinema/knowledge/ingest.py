@@ -122,6 +122,19 @@ def fetch_document(
 # -- detection ---------------------------------------------------------------------------------
 
 
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(untitled( document)?|document\s*\d*|microsoft word - .*|slide \d+|title|\(anonymous\))$",
+    re.I,
+)
+
+
+def _real_title(title: str) -> str:
+    """A PDF's metadata title, or "" for the placeholders tools write by default (ReportLab's
+    "untitled", Word's "Microsoft Word - draft.docx"), so the file name names it instead."""
+    title = " ".join(title.split())
+    return "" if _PLACEHOLDER_TITLE.match(title) else title
+
+
 def _detect_kind(data: bytes, filename: str | None, content_type: str | None) -> str:
     head = data[:1024].lstrip()
     if head.startswith(b"%PDF-"):
@@ -221,7 +234,7 @@ def _pdf(data: bytes) -> tuple[str, str]:
         title = ""
         meta = reader.metadata
         if meta and meta.title:
-            title = str(meta.title).strip()
+            title = _real_title(str(meta.title))
     except EncryptedDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
