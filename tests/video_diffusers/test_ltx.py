@@ -76,6 +76,10 @@ def test_cancel_during_denoising_raises_and_writes_nothing(
     assert not (tmp_path / "video.mp4").exists()
     with pytest.raises(Cancelled):
         engine.generate(_req(), tmp_path, should_cancel=lambda: True)
+    late: list[float] = []  # cancelled while frames are being encoded
+    with pytest.raises(Cancelled):
+        engine.generate(_req(), tmp_path, late.append, lambda: bool(late) and late[-1] > 0.9)
+    assert not (tmp_path / "video.mp4").exists() and not (tmp_path / "poster.jpg").exists()
 
 
 def test_first_frame_uses_image_to_video_and_an_image_request_writes_a_png(

@@ -314,7 +314,9 @@ class DiffusersEngine:
             if progress:
                 progress(1.0)
             return GenerationResult([path], None, understood, [], plan)
-        path, poster = self._encode(frames, out_dir, width, height, req.fps, n_out, progress)
+        path, poster = self._encode(
+            frames, out_dir, width, height, req.fps, n_out, progress, should_cancel
+        )
         return GenerationResult([path], poster, understood, [], plan)
 
     def _steps(self, fam: Family) -> int:
@@ -393,6 +395,7 @@ class DiffusersEngine:
         fps: int,
         n_out: int,
         progress: ProgressFn | None,
+        should_cancel: CancelFn | None,
     ) -> tuple[Path, Path]:
         """Resample the clip to ``n_out`` frames at ``fps``, fit each to the output size."""
         path, poster = out_dir / "video.mp4", out_dir / "poster.jpg"
@@ -400,6 +403,11 @@ class DiffusersEngine:
         poster_index = min(n_out - 1, n_out // 3)
         with VideoWriter(path, width, height, fps, crf=18, preset="veryfast") as writer:
             for i, k in enumerate(indices):
+                if should_cancel and should_cancel():
+                    writer.close()
+                    path.unlink(missing_ok=True)
+                    poster.unlink(missing_ok=True)
+                    raise Cancelled("generation cancelled")
                 frame = fit_frame(frames[k], width, height)
                 writer.write(frame)
                 if i == poster_index:
