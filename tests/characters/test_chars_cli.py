@@ -54,14 +54,17 @@ def test_create_list_and_chat(cli, tmp_path):
     r = runner.invoke(
         cli,
         ["chat", "Albert", "--speak", "--out", str(out)],
-        input="When is the museum closed?\nexit\n",
+        input="When is the museum closed?\nWho are you?\nexit\n",
         env={"PATH": ""},
     )
     assert r.exit_code == 0, r.output
     assert "Welcome to the museum!" in r.output and "closed on Mondays" in r.output
     assert "[1] " in r.output  # a citation line
+    # the default personality is the Friendly Assistant template: introduced once, not twice
+    assert "I'm Albert, a friendly assistant." in r.output
+    assert r.output.lower().count("assistant") == 1
     wavs = list(out.glob("*.wav"))
-    assert len(wavs) == 1 and wavs[0].stat().st_size > 10_000
+    assert len(wavs) == 2 and min(w.stat().st_size for w in wavs) > 10_000
     assert avatar_id in runner.invoke(cli, ["avatars", "list"]).output
 
 

@@ -64,7 +64,9 @@ def create(
         "emma", help="A Runway live preset id (emma, vincent, …) or a custom voice id."
     ),
     personality: str = typer.Option(
-        "A friendly, helpful assistant.", help="How the character behaves (system prompt)."
+        "Friendly Assistant",
+        help="A template (Friendly Assistant, Professional Advisor, Humorous Companion, Tutor, "
+        "Support Agent, Game NPC) or free text describing how the character behaves.",
     ),
     doc: list[Path] = typer.Option(
         [],
