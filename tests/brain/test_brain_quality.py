@@ -77,3 +77,21 @@ def test_lead_in_is_not_repeated_on_consecutive_answers(index) -> None:
     history += [Turn("user", "Is accidental damage covered?"), Turn("assistant", spoken(second))]
     third = ask(index, "How do I clean the burrs?", history)
     assert not third[0].citations  # and back to a lead-in after a plain answer
+
+
+def test_which_kind_question_is_answered_without_the_kind_word(index) -> None:
+    # the answer lists countries without saying "countries"
+    out = ask(index, "Which countries do you ship to?", knowledge_only=True)
+    assert "We ship to the EU, the UK and Norway." in spoken(out)
+    assert out[-1].citations
+    # but both words of a plain two-word question are still required
+    unknown = ask(index, "What is the capital of Norway?", knowledge_only=True)
+    assert not any(s.citations for s in unknown)
+
+
+def test_lead_in_after_a_greeting_counts_as_used(index) -> None:
+    first = ask(index, "Good morning! How long is the warranty?")
+    assert first[0].text.startswith(("Hello", "Hi", "Good", "Hey")) and not first[1].citations
+    history = [Turn("user", "Good morning! How long is the warranty?")]
+    history.append(Turn("assistant", spoken(first)))
+    assert ask(index, "Is accidental damage covered?", history)[0].citations

@@ -155,12 +155,16 @@ class EmbeddedBrain:
         terms = list(dict.fromkeys(stem(t) for t in query_terms(question)))
         if not terms or not passages:
             return []
-        need = len(terms) if len(terms) <= 2 else math.ceil(len(terms) / 2)
+        # "which countries ...", "what time ...": the word after which/what names the kind of
+        # answer ("the EU, the UK and Norway"), which the answering text rarely repeats
+        kind = _answer_kind(question)
+        required = [t for t in terms if t != kind] or terms
+        need = len(required) if len(required) <= 2 else math.ceil(len(required) / 2)
         candidates: list[_Candidate] = []
         for rank, passage in enumerate(passages):
             heading = stems(passage.heading) | stems(passage.doc_name)
             body = stems(passage.text)
-            if sum(t in body or t in heading for t in terms) < need:
+            if sum(t in body or t in heading for t in required) < need:
                 continue
             head_hits = {t for t in terms if t in heading}
             for index, raw in enumerate(_passage_sentences(passage.text)):
@@ -219,6 +223,17 @@ def classify(text: str) -> tuple[str, str]:
     return "question", text
 
 
+_KIND = re.compile(r"\b(?:which|what)\s+([^\W\d_]+)", re.I)
+
+
+def _answer_kind(question: str) -> str | None:
+    """The stemmed noun of "which X" / "what X" when X is a meaningful word, else None."""
+    m = _KIND.search(question)
+    if not m or not query_terms(m.group(1)):
+        return None
+    return stem(m.group(1).lower())
+
+
 def _led_last_time(persona: Persona, history: list[Turn]) -> bool:
     """Whether the character's previous reply opened with one of its lead-ins."""
     last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
@@ -226,7 +241,8 @@ def _led_last_time(persona: Persona, history: list[Turn]) -> bool:
         return False
     options = persona.spec.phrases.get("lead_in") or ()
     heads = [o.split("{", 1)[0].rstrip(" :") for o in options]
-    return any(h and last.startswith(h) for h in heads)
+    opening = " ".join(split_sentences(last)[:2])  # after a possible greeting
+    return any(h and h in opening for h in heads)
 
 
 def _passage_sentences(text: str) -> list[str]:
