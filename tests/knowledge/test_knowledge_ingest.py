@@ -199,6 +199,16 @@ def test_pdf_heading_lines_are_kept_apart_from_sentences() -> None:
     assert "sharp and\nSiemens" in text  # a wrapped body line is not mistaken for a heading
 
 
+def test_small_html_page_keeps_its_headings_and_drops_its_menu() -> None:
+    html = b"""<html><head><title>Parking</title></head><body><nav>Menu</nav>
+    <article><h1>Parking</h1><p>Visitors park free in the north lot after 6 pm.</p>
+    <ul><li>Bikes go in the rack.</li></ul></article><footer>Contact</footer></body></html>"""
+    text = extract_text(html, filename="parking.html").text
+    assert text == (
+        "# Parking\n\nVisitors park free in the north lot after 6 pm.\n\nBikes go in the rack."
+    )
+
+
 def test_html_and_markdown_tables_become_row_sentences() -> None:
     html = b"""<html><body><article><h1>Price list</h1>
     <p>Our prices for the current season are listed below in the table for everyone.</p>

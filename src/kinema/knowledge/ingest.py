@@ -374,9 +374,14 @@ def _html(data: bytes) -> tuple[str, str]:
     meta = trafilatura.extract_metadata(html)
     if meta is not None and meta.title:
         title = meta.title.strip()
-    if not text or not text.strip():
-        text = _html_fallback(html)
+    if not text or len(text.strip()) < _SMALL_PAGE_CHARS:
+        # trafilatura's heuristics are tuned for articles: on a short page they keep menus and
+        # flatten headings into the text; the page's own structure serves better there
+        text = _html_fallback(html) or text
     return title, text or ""
+
+
+_SMALL_PAGE_CHARS = 400
 
 
 def _html_fallback(html: str) -> str:
@@ -387,9 +392,31 @@ def _html_fallback(html: str) -> str:
         root = lxml.html.fromstring(html)
     except Exception:  # noqa: BLE001 - lxml raises ParserError / ValueError on junk
         return ""
-    for bad in root.xpath("//script|//style|//nav|//footer|//header|//noscript"):
+    for bad in root.xpath("//script|//style|//nav|//footer|//header|//noscript|//aside"):
         bad.drop_tree()
     body = root.find("body")
+    blocks: list[str] = []
+    tables: set[object] = set()
+    for el in (body if body is not None else root).iter(
+        "h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote"
+    ):
+        if any(a.tag in ("p", "li", "tr", "blockquote") for a in el.iterancestors()):
+            continue  # nested: its text is in the outer block already
+        if el.tag == "tr":  # a Markdown row; _tables_to_sentences makes row sentences of it
+            cells = [" ".join(c.text_content().split()) for c in el if c.tag in ("td", "th")]
+            table = next(el.iterancestors("table"), None)
+            row = "| " + " | ".join(cells) + " |"
+            if table not in tables:
+                tables.add(table)
+                row += "\n|" + "---|" * len(cells)
+            blocks.append(row)
+            continue
+        line = " ".join(el.text_content().split())
+        if line:
+            level = int(el.tag[1]) if el.tag[0] == "h" and el.tag[1:].isdigit() else 0
+            blocks.append(f"{'#' * level} {line}" if level else line)
+    if blocks:  # table rows stay on adjacent lines, other blocks are paragraphs
+        return re.sub(r"\|\n\n\|", "|\n|", "\n\n".join(blocks))
     return (body if body is not None else root).text_content()
 
 
