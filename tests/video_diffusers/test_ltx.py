@@ -117,8 +117,7 @@ def test_through_kinema_video_generate_with_settings_from_the_environment(
     monkeypatch.setenv("KINEMA_MODELS", '{"gen4.5": "diffusers:ltx"}')
     get_settings.cache_clear()
     try:
-        if "diffusers" not in engines.ENGINES:  # until the registry lists it by default
-            monkeypatch.setitem(engines.ENGINES, "diffusers", DiffusersEngine)
+        assert "diffusers" in engines.ENGINES  # registered by name, lazily
         monkeypatch.delitem(engines._instances, "diffusers", raising=False)
         engine, preset = video.parse_engine(get_settings().models["gen4.5"])
         req = _req(engine=engine, preset=preset, width=32, height=32, duration=0.9)
