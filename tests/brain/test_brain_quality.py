@@ -95,3 +95,14 @@ def test_lead_in_after_a_greeting_counts_as_used(index) -> None:
     history = [Turn("user", "Good morning! How long is the warranty?")]
     history.append(Turn("assistant", spoken(first)))
     assert ask(index, "Is accidental damage covered?", history)[0].citations
+
+
+def test_everyday_phrasings_reach_the_document_word() -> None:
+    assert query_terms("Can I get my money back?") == ["refund"]
+    assert query_terms("How do I get in touch with you?") == ["contact"]
+    faq = "# Returns\nYou can return an unused grinder within 30 days for a full refund.\n"
+    ix = SqliteIndex(":memory:")
+    ix.add("org", "faq", "FAQ", chunk_text(faq))
+    text = spoken(ask(ix, "Can I get my money back?", knowledge_only=True))
+    assert "within 30 days for a full refund" in text
+    ix.close()

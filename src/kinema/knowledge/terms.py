@@ -56,9 +56,21 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+# everyday phrasings of what documents name with one word: a matcher of words (not meaning)
+# would otherwise miss the most common customer questions
+_PHRASES = [
+    (re.compile(r"\b(my |the |your )?money back\b", re.I), "refund"),
+    (re.compile(r"\bsend (it |them |this )?back\b", re.I), "return"),
+    (re.compile(r"\b(get in touch( with)?|reach (you|someone|support))\b", re.I), "contact"),
+    (re.compile(r"\bopening (hours|times)\b", re.I), "open hours"),
+]
+
+
 def query_terms(text: str, *, limit: int = 24) -> list[str]:
     """Distinct meaningful words of ``text`` in order. Empty when every word is a stop word
     ("who are you?"): such text has nothing to search for."""
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
     tokens = words(text)
     kept = [
         w
