@@ -81,8 +81,10 @@ def _make_handler(state: FakeLLM) -> type[BaseHTTPRequestHandler]:
                     for piece in state.script:
                         self._send(_chunk(piece))
                         time.sleep(state.pause)
-                    self._send(b"data: [DONE]\n\n")
+                    # stamped before [DONE] goes out: the client may finish reading and check
+                    # the stamp before this thread runs again
                     state.finished_at.append(time.monotonic())
+                    self._send(b"data: [DONE]\n\n")
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
