@@ -111,16 +111,27 @@ class _EyeLayer:
         ou, ol = np.argsort(up[:, 0]), np.argsort(lo[:, 0])
         yu = np.interp(xs, up[ou, 0], up[ou, 1])
         yl = np.interp(xs, lo[ol, 0], lo[ol, 1])
-        span = np.maximum(yl - yu, 0.5)
         yy = np.arange(h, dtype=np.float32)[:, None]
-        self.t = ((yy - yu[None]) / span[None]).astype(np.float32)  # 0 upper lid .. 1 lower
         opening = np.zeros((h, w), np.uint8)
         cv2.fillPoly(opening, [np.round(np.vstack([up, lo[::-1]])).astype(np.int32)], 255)
         width = float(np.hypot(*(up[-1] - up[0])))
         grow = max(1, round(width * 0.1))
-        dil = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
-        self.open_d = cv2.GaussianBlur(dil.astype(np.float32) / 255, (0, 0), grow * 0.6)[..., None]
         self.open_soft = cv2.GaussianBlur(opening.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
+        # the closing lid covers the eye and its outline (the rig's lid patch is skin there);
+        # its edge runs from just above the upper-lid outline (blink 0) to the lower lid (1)
+        c = round(width * 0.19) + 1
+        cover = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2))
+        self.cover = cv2.GaussianBlur(cover.astype(np.float32) / 255, (0, 0), grow * 0.5)[..., None]
+        self.ring = (self.cover * (1 - self.open_soft)).astype(np.float32)
+        top = yu - c
+        self.P = np.ascontiguousarray((yy - top[None])[..., None], np.float32)
+        self.S = np.ascontiguousarray(np.maximum(yl - top, 1.0)[None, :, None], np.float32)
+        self.soft = max(1.0, width * 0.05)
+        self.lash_w = max(0.8, width * 0.035)
+        cx0, cx1 = float(min(up[0, 0], up[-1, 0])), float(max(up[0, 0], up[-1, 0]))
+        edge_in = np.minimum(xs - cx0, cx1 - xs) / max(width * 0.12, 1.0)
+        self.taper = np.clip(edge_in + 0.4, 0, 1)[None, :, None].astype(np.float32)
+        self.lash = np.asarray(e.lash, np.float32)
         self.src = src[y0:y1, x0:x1].astype(np.float32)
         self.lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
         self.ball = cv2.resize(e.ball, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -170,25 +181,35 @@ class _EyeLayer:
         else:
             np.copyto(buf, self.src)
         if blink >= 0.02:
-            b = blink * 1.12
-            # lid covers where t < b; soft edge of 0.12 lid heights
-            np.subtract(b, self.t[..., None], out=self.alpha)
-            np.multiply(self.alpha, 1 / 0.12, out=self.alpha)
-            np.clip(self.alpha, 0.0, 1.0, out=self.alpha)
-            np.multiply(self.alpha, self.open_d, out=self.alpha)
-            self._mix(buf, self.lid, self.alpha)
-            # lash line along the lid edge
-            np.subtract(self.t[..., None], b - 0.07, out=self.tmp)
-            np.abs(self.tmp, out=self.tmp)
-            np.multiply(self.tmp, -1 / 0.07, out=self.tmp)
-            np.add(self.tmp, 1.0, out=self.tmp)
-            np.clip(self.tmp, 0.0, 1.0, out=self.tmp)
-            np.multiply(self.tmp, self.open_d * (0.5 * min(1.0, blink * 2)), out=self.tmp)
-            np.subtract(1.0, self.tmp, out=self.tmp)
-            np.multiply(buf, self.tmp, out=buf)
+            self._lid(buf, min(1.0, blink))
         np.copyto(self.out8, buf, casting="unsafe")
         work[y0:y1, x0:x1] = self.out8
         self.dirty = True
+
+    def _lid(self, buf: np.ndarray, b: float) -> None:
+        """Skin over the eye above the lid edge, a soft shadow and the lash line at the edge."""
+        a, t = self.alpha, self.tmp
+        # signed distance (px) below the edge: > 0 is still eye
+        np.multiply(self.S, -b, out=t)
+        np.add(t, self.P, out=t)
+        np.multiply(t, -1 / self.soft, out=a)
+        np.add(a, 0.5, out=a)
+        np.clip(a, 0.0, 1.0, out=a)
+        np.multiply(a, self.cover, out=a)
+        if b > 0.6:  # the lower outline and lashes give way to skin as the lid lands
+            fade = min(1.0, (b - 0.6) / 0.4)
+            np.maximum(a, self.ring * (fade * fade * (3 - 2 * fade)), out=a)
+        self._mix(buf, self.lid, a)
+        # the lash line, centred a little below the edge, tapering out at the eye corners
+        np.subtract(t, 0.3 * self.lash_w, out=a)
+        np.abs(a, out=a)
+        np.multiply(a, -1 / self.lash_w, out=a)
+        np.add(a, 1.0, out=a)
+        np.clip(a, 0.0, 1.0, out=a)
+        np.multiply(a, self.taper, out=a)
+        np.multiply(a, self.cover, out=a)
+        np.multiply(a, 0.9 * min(1.0, b * 6.0), out=a)
+        self._mix(buf, np.broadcast_to(self.lash, buf.shape), a)
 
     def _mix(self, base: np.ndarray, top: np.ndarray, alpha: np.ndarray) -> None:
         """base += alpha * (top - base), in place."""

@@ -31,7 +31,7 @@ from kinema.errors import InvalidInput, InvalidMedia
 from kinema.face import landmarks as L
 from kinema.face.analyze import Analysis, face_frame
 
-RIG_VERSION = 1
+RIG_VERSION = 2  # 2: lid = skin fill over the eye and its outline, plus lash colour
 BASES = (
     "jaw_open",
     "lips_wide",
@@ -67,6 +67,7 @@ class Eye:
     box: np.ndarray  # (4,) x0, y0, x1, y1 int
     lid: np.ndarray  # box-sized RGB uint8: eye opening filled with skin
     ball: np.ndarray  # box-sized RGB uint8: iris removed
+    lash: np.ndarray  # (3,) float32 RGB of the lash line drawn along a closing lid
 
 
 @dataclass
@@ -148,7 +149,7 @@ class Rig:
             "gaze": np.array(self.gaze),
         }
         for i, e in enumerate(self.eyes):
-            for k in ("upper", "lower", "iris", "box"):
+            for k in ("upper", "lower", "iris", "box", "lash"):
                 arrays[f"eye{i}_{k}"] = getattr(e, k)
             arrays[f"eye{i}_lid"] = _png(e.lid)
             arrays[f"eye{i}_ball"] = _png(e.ball)
@@ -176,6 +177,7 @@ class Rig:
                 z[f"eye{i}_box"],
                 _unpng(z[f"eye{i}_lid"]),
                 _unpng(z[f"eye{i}_ball"]),
+                z[f"eye{i}_lash"],
             )
             for i in range(2)
         ]
@@ -462,47 +464,53 @@ def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Ey
     opening = np.zeros(roi.shape[:2], np.uint8)
     poly = np.vstack([upper, lower[::-1]]) - [x0, y0]
     cv2.fillPoly(opening, [np.round(poly).astype(np.int32)], 255)
-    grow = max(1, round(width * 0.1))
-    opening_d = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
-    # lid skin: the skin above the upper lid slid down over the eye (keeps its grain)
-    rh, rw = roi.shape[:2]
-    xs = np.arange(rw, dtype=np.float32)
-    ou, ol = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
-    yu = np.interp(xs + x0, upper[ou, 0], upper[ou, 1]) - y0
-    yl = np.interp(xs + x0, lower[ol, 0], lower[ol, 1]) - y0
-    # below the upper lid, the skin just above it is mirrored down (compressed into `band`),
-    # so the lid continues the skin at its top edge; above the upper lid nothing changes
-    band, skip = width * 0.12, width * 0.05
-    top = yu - grow
-    height = np.maximum(yl - yu + 2 * grow, 1.0)
-    mx, my = np.meshgrid(xs, np.arange(rh, dtype=np.float32))
-    rel = np.clip((my - top[None]) / height[None], 0, 1)
-    src_y = np.where(my > top[None], top[None] - skip - rel * band, my)
-    slid = cv2.remap(
-        roi,
-        mx,
-        np.clip(src_y, 0, rh - 1).astype(np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-    soft = cv2.GaussianBlur(slid, (0, 0), max(0.6, width * 0.02))
-    soft = soft.astype(np.float32)
-    # tone: towards the mean of the skin above the lid and the cheek below the eye, so a
-    # shadowed or made-up upper lid does not close as a dark patch
-    cheek_rows = (my > yl[None] + 0.15 * width) & (my < yl[None] + 0.3 * width)
-    inside = opening_d > 0
-    if cheek_rows.any() and inside.any():
-        cheek = np.median(roi[cheek_rows].reshape(-1, 3), axis=0)
-        above = np.median(soft[inside].reshape(-1, 3), axis=0)
-        target = 0.5 * cheek + 0.5 * above
-        soft += 0.6 * (target - soft[inside].mean(axis=0))
-    soft = np.clip(soft, 0, 255)
-    lid = np.where((my > top[None])[..., None], soft, roi).astype(np.uint8)
+    lid, lash = _lid_skin(roi, opening, width)
     irism = np.zeros(roi.shape[:2], np.uint8)
     cv2.circle(irism, (round(iris[0] - x0), round(iris[1] - y0)), round(r * 1.15) + 1, 255, -1)
     irism &= opening
     ball = cv2.inpaint(roi, irism, max(2, r * 0.5), cv2.INPAINT_TELEA)
-    return Eye(upper, lower, iris, box, lid, ball)
+    return Eye(upper, lower, iris, box, lid, ball, lash)
+
+
+def _lid_skin(roi: np.ndarray, opening: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """A closed lid: the eye and its outline filled with the surrounding skin, plus lash colour.
+
+    The fill is a normalised convolution of the skin around the eye (dark outliers such as
+    brows, lashes and drawn outlines excluded), so it carries the skin's colour and its soft
+    top-to-bottom shading; grain of the skin's own strength is added back so a photo's or a
+    painting's lid is not plastic. The lash colour is the darkest tone along the upper lid.
+    """
+    cover = round(width * 0.22) + 1
+    fill = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cover + 1,) * 2))
+    f = roi.astype(np.float32)
+    lum = f.mean(axis=2)
+    ring = fill == 0
+    med = float(np.median(lum[ring])) if ring.any() else float(lum.mean())
+    mad = float(np.median(np.abs(lum[ring] - med))) + 1.0 if ring.any() else 10.0
+    valid = (ring & (lum > med - 2.0 * mad)).astype(np.float32)
+    out = np.zeros_like(f)
+    have = np.zeros(lum.shape, np.float32)
+    for sigma in (width * 0.08, width * 0.2, width * 0.5):  # fine to coarse fills the gaps
+        num = cv2.GaussianBlur(f * valid[..., None], (0, 0), sigma)
+        den = cv2.GaussianBlur(valid, (0, 0), sigma)
+        est = num / np.maximum(den, 1e-4)[..., None]
+        w = np.clip(den * 4, 0, 1) * (1 - have)
+        out += est * w[..., None]
+        have += w
+    out /= np.maximum(have, 1e-4)[..., None]
+    # grain: the skin's high-pass strength, as seeded noise
+    hp = f - cv2.GaussianBlur(f, (0, 0), max(1.0, width * 0.03))
+    std = 1.48 * float(np.median(np.abs(hp[valid > 0]))) if valid.any() else 0.0
+    rng = np.random.default_rng(7)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, lum.shape).astype(np.float32), (0, 0), 0.6)
+    noise *= min(std, 12.0) / max(float(noise.std()), 1e-6)
+    out += noise[..., None] * (out / max(float(out.mean()), 1.0))
+    lid = np.where((fill > 0)[..., None], out, f)
+    dark = lum[(opening > 0) | (fill > 0)]
+    thr = np.percentile(dark, 8) if dark.size else 0.0
+    lash = np.median(f[((opening > 0) | (fill > 0)) & (lum <= thr)].reshape(-1, 3), axis=0)
+    lash = np.minimum(lash, 0.45 * np.median(out[fill > 0].reshape(-1, 3), axis=0))
+    return np.clip(lid, 0, 255).astype(np.uint8), lash.astype(np.float32)
 
 
 def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
