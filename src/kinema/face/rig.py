@@ -513,49 +513,104 @@ def _lid_skin(roi: np.ndarray, opening: np.ndarray, width: float) -> tuple[np.nd
     return np.clip(lid, 0, 255).astype(np.uint8), lash.astype(np.float32)
 
 
+def _palette(img: np.ndarray, pts: np.ndarray) -> dict[str, np.ndarray | float]:
+    """The image's own tones for the mouth interior: skin, lips, a teeth white and its grain.
+
+    Teeth take the sclera (or, without visible sclera, the lightest skin) desaturated, with
+    luminance capped relative to the face, so a painting's or an old photo's teeth are as
+    muted as its eyes instead of a bright white.
+    """
+    h, w = img.shape[:2]
+    f = img.astype(np.float32)
+    m = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(m, [pts[list(L.FACE_OVAL), :2].astype(np.int32)], 255)
+    lips = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(lips, [pts[list(L.LIP_UPPER_OUTER), :2].astype(np.int32)], 255)
+    cv2.fillPoly(lips, [pts[list(L.LIP_LOWER_OUTER), :2].astype(np.int32)], 255)
+    cv2.fillPoly(
+        lips, [pts[list(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1]), :2].astype(np.int32)], 0
+    )
+    skin_px = f[(m > 0) & (lips == 0)]
+    skin = np.median(skin_px, axis=0)
+    lum = skin_px.mean(axis=1)
+    light = skin_px[lum >= np.percentile(lum, 92)].mean(axis=0)
+    lip = np.median(f[lips > 0], axis=0) if (lips > 0).any() else skin * [1.0, 0.8, 0.8]
+    eyes = np.zeros((h, w), np.uint8)
+    for up, lo, iris in (
+        (L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
+        (L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
+    ):
+        cv2.fillPoly(eyes, [pts[list(up) + list(lo)[::-1], :2].astype(np.int32)], 255)
+        ip = pts[list(iris), :2]
+        r = float(np.mean(np.hypot(*(ip[1:] - ip[0]).T))) * 1.2
+        cv2.circle(eyes, (int(ip[0, 0]), int(ip[0, 1])), int(r) + 1, 0, -1)
+    sclera_px = f[eyes > 0]
+    white = light
+    if len(sclera_px) > 20:
+        sl = sclera_px.mean(axis=1)
+        cand = sclera_px[sl >= np.percentile(sl, 60)].mean(axis=0)
+        if cand.mean() > skin.mean():
+            white = 0.5 * cand + 0.5 * light
+    grey = white.mean()
+    white = grey + 0.55 * (white - grey)  # desaturated
+    cap = min(235.0, 1.3 * float(skin.mean()) + 25.0)
+    white = white * min(1.0, cap / max(float(white.mean()), 1.0))
+    hp = f - cv2.GaussianBlur(f, (0, 0), 1.5)
+    grain = 1.48 * float(np.median(np.abs(hp[m > 0]))) if (m > 0).any() else 0.0
+    mouth_w = float(np.hypot(*(pts[L.MOUTH_R, :2] - pts[L.MOUTH_L, :2])))
+    return {"skin": skin, "lip": lip, "white": white, "grain": grain, "px": TEX / max(mouth_w, 8.0)}
+
+
 def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper (cavity + upper teeth) and lower (tongue) RGBA textures.
+    """Upper (cavity + upper teeth) and lower (tongue) RGBA textures in the image's palette.
 
     Texture x spans the mouth corner to corner (TEX texels); y uses the same scale. The upper
-    texture's inner-lip line is row TEX//4, the lower texture's is row 3*TEX//4.
+    texture's inner-lip line is row TEX//4, the lower texture's is row 3*TEX//4. Colours come
+    from ``_palette``; the result is softened to about one image pixel and given the face's
+    grain, so the interior has the portrait's sharpness instead of a clean drawing's.
     """
-    oval = pts[list(L.FACE_OVAL), :2].astype(np.int32)
-    m = np.zeros(img.shape[:2], np.uint8)
-    cv2.fillPoly(m, [oval], 255)
-    skin = np.array(cv2.mean(img, m)[:3])
-    tint = skin / max(skin.mean(), 1.0)
-    light = float(np.clip(skin.mean() / 150.0, 0.55, 1.1))
-    tint = (0.7 + 0.3 * tint) * light
+    pal = _palette(img, pts)
+    skin, lip, white = pal["skin"], pal["lip"], pal["white"]
     T = TEX
     yy, xx = np.mgrid[0:T, 0:T].astype(np.float32)
     xs = (xx - T / 2) / (T / 2)  # -1 .. 1 corner to corner
     top = T // 4
     up = np.zeros((T, T, 4), np.float32)
-    depth = np.clip((yy - top) / (T * 0.5), 0, 1)
-    cavity = np.array([70, 22, 26]) * (1 - 0.55 * depth[..., None]) * (1 - 0.4 * xs[..., None] ** 2)
+    depth = np.clip((yy - top) / (T * 0.35), 0, 1)
+    dark = (
+        0.4 * lip * np.array([1.0, 0.7, 0.7]) + 0.05 * skin
+    )  # a cavity in the image's own warm darks
+    cavity = dark * (1 - 0.5 * depth[..., None]) * (1 - 0.45 * xs[..., None] ** 2)
     up[..., :3] = cavity
     up[..., 3] = 255
-    tooth_h = T * 0.14 * (1 - 0.45 * xs**2)
-    teeth = (yy >= top - T * 0.06) & (yy < top + tooth_h) & (np.abs(xs) < 0.8)
-    tooth_w = T * 0.085
-    edge = np.abs(((xx - T / 2) / tooth_w + 0.5) % 1.0 - 0.5)  # 0 at centre of tooth, .5 gap
-    shade = (
-        (1 - 0.5 * np.abs(xs) ** 1.5)
-        * (1 - 0.35 * (edge > 0.42))
-        * (1 - 0.25 * np.clip((yy - top) / np.maximum(tooth_h, 1), 0, 1))
+    # upper teeth: only the lower part shows below the lip; rounded tips, faint separations
+    tooth_w = T * 0.09
+    phase = ((xx - T / 2) / tooth_w + 0.5) % 1.0 - 0.5  # 0 centre of a tooth, +-0.5 gap
+    tooth_h = T * 0.15 * (1 - 0.45 * xs**2) * (1 - 0.12 * (2 * phase) ** 4)
+    fade_x = 1 - _smooth(np.abs(xs), 0.45, 0.85)
+    body = _smooth(top + tooth_h - yy, -0.8, 1.2) * (yy > top - T * 0.06) * fade_x
+    shade = (1 - 0.1 * _smooth(np.abs(phase), 0.38, 0.5)) * (
+        1 - 0.15 * np.clip((yy - top) / np.maximum(tooth_h, 1), 0, 1)
     )
-    tooth_col = np.array([238, 232, 215])[None, None] * shade[..., None]
-    up[..., :3] = np.where(teeth[..., None], tooth_col, up[..., :3])
+    shade *= 1 - 0.4 * (1 - _smooth(yy - top, -T * 0.01, T * 0.04))  # the upper lip's shadow
+    shade *= 0.7 + 0.3 * fade_x  # darker towards the corners
+    tooth = white[None, None] * shade[..., None]
+    up[..., :3] = up[..., :3] * (1 - body[..., None]) + tooth * body[..., None]
     lo = np.zeros((T, T, 4), np.float32)
     base = 3 * T // 4
     tongue = ((xs / 0.62) ** 2 + ((yy - (base - T * 0.03)) / (T * 0.16)) ** 2) < 1.0
-    lo[..., :3] = (
-        np.array([160, 72, 80]) * (1 - 0.35 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
-    )
+    tongue_col = lip * np.array([0.95, 0.62, 0.65])
+    lo[..., :3] = tongue_col * (1 - 0.45 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
     lo[..., 3] = np.where(tongue, 255, 0)
-    lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.2)
-    up[..., :3] *= tint
-    lo[..., :3] *= tint
+    lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.5)
+    # the portrait's sharpness and grain
+    sigma = max(0.6, 0.7 * float(pal["px"]))
+    rng = np.random.default_rng(11)
+    for tex in (up, lo):
+        tex[..., :3] = cv2.GaussianBlur(tex[..., :3], (0, 0), sigma)
+        n = cv2.GaussianBlur(rng.normal(0, 1, (T, T)).astype(np.float32), (0, 0), sigma * 0.7)
+        n *= 0.5 * float(pal["grain"]) / max(float(n.std()), 1e-6)
+        tex[..., :3] += n[..., None] * (tex[..., :3] / max(float(skin.mean()), 1.0))
     return (np.clip(up, 0, 255).astype(np.uint8), np.clip(lo, 0, 255).astype(np.uint8))
 
 
