@@ -200,3 +200,36 @@ async def test_greeting_waits_for_the_connection_and_no_event_is_lost():
         await c.close()
         await asyncio.wait_for(sessions[0].closed.wait(), 5)
         await asyncio.sleep(0.5)
+
+
+async def test_connected_peer_keeps_a_silent_session_alive():
+    """A viewer that never sends a message is still a live client while its peer is up."""
+    app, sessions = make_app(idle_timeout=1.0)
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer/0", "http"))
+        await asyncio.sleep(2.5)  # well past idle_timeout, no client messages
+        assert not sessions["Ada"].is_closed
+        n = len(c.video)
+        await asyncio.sleep(0.3)
+        assert len(c.video) > n  # still streaming
+        await c.close()
+        await asyncio.wait_for(sessions["Ada"].closed.wait(), 8)
+        assert sessions["Ada"].close_reason in ("client_disconnected", "idle_timeout")
+
+
+async def test_failed_peer_leaves_the_session_to_a_fallback_consumer():
+    """WebRTC → WebSocket fallback joins the same session: it must not die with the peer."""
+    app, sessions = make_app()
+    async with LoopbackServer(app) as srv:
+        c = await RtcClient.connect(srv.url("/offer/0", "http"))
+        session = sessions["Ada"]
+        t0 = time.monotonic()
+        await c.close()
+        fallback = session.subscribe(greet=False)  # what the WebSocket transport does
+        await asyncio.sleep(1.0)
+        assert not session.is_closed and session.consumers == 1
+        frames = len(fallback.video)
+        assert frames > 0  # the fallback consumer gets frames
+        session.unsubscribe(fallback)
+        await session.close("client_disconnected")
+        assert time.monotonic() - t0 < 5

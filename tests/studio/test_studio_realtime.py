@@ -172,3 +172,33 @@ def test_auth_and_version_are_required(client, headers):
     r = client.post("/v1/realtime_sessions", json=payload, headers=no_version)
     assert r.status_code == 400 and "X-Runway-Version" in r.json()["error"]
     assert client.get("/v1/realtime_sessions/unknown", headers=headers).status_code == 404
+
+
+def test_sessions_lost_in_a_restart_fail_cleanly(client, headers, settings):
+    """Live sessions exist in memory only: after a restart a READY one reads FAILED with a
+    clear failure and failureCode, and can neither be consumed nor joined."""
+    from fastapi.testclient import TestClient
+
+    from kinema.api.app import create_app
+
+    ready = ready_session(client, headers, maxDuration=60)
+    consumed = ready_session(client, headers, maxDuration=60)
+    details = consume(client, consumed)
+    with TestClient(create_app(settings, run_tasks=False)) as restarted:  # a new server process
+        got = restarted.get(f"/v1/realtime_sessions/{ready['id']}", headers=headers).json()
+        assert got["status"] == "FAILED" and got["failureCode"] == "INTERNAL.SESSION_LOST"
+        assert "restarted" in got["failure"]
+        res = restarted.post(
+            f"/v1/realtime_sessions/{ready['id']}/consume",
+            headers={"Authorization": f"Bearer {ready['sessionKey']}"},
+        )
+        assert res.status_code == 409, res.text
+        url = details["url"].split("testserver", 1)[1]
+        with restarted.websocket_connect(url) as ws:
+            error = ws.receive_json()
+            assert error["type"] == "error" and error["status"] == 409
+        lost = restarted.get(f"/v1/realtime_sessions/{consumed['id']}", headers=headers).json()
+        assert lost["status"] == "FAILED" and lost["failureCode"] == "INTERNAL.SESSION_LOST"
+    # the row is FAILED for good, whichever server answers
+    again = client.get(f"/v1/realtime_sessions/{ready['id']}", headers=headers).json()
+    assert again["status"] == "FAILED"

@@ -68,11 +68,18 @@ class FrameStats:
         self.frames = 0
         self.render_ms_total = 0.0
         self.late_skipped = 0  # ticks skipped because rendering fell behind the clock
+        self.reused = 0  # frames that repeated the previous image (controls barely moved)
 
     def add(self, render_ms: float) -> None:
         self.frames += 1
         self.render_ms_total += render_ms
         self.render_ms.append(render_ms)
+        self.out_times.append(time.monotonic())
+
+    def add_reused(self) -> None:
+        """A frame delivered without rendering: counts for fps, not for render time."""
+        self.frames += 1
+        self.reused += 1
         self.out_times.append(time.monotonic())
 
     def fps(self) -> float:
@@ -90,4 +97,5 @@ class FrameStats:
             "render_ms_mean": round(sum(ordered) / n, 2) if n else None,
             "render_ms_p95": round(ordered[min(n - 1, int(n * 0.95))], 2) if n else None,
             "late_skipped": self.late_skipped,
+            "reused_frames": self.reused,
         }

@@ -27,7 +27,7 @@ from kinema.config import get_settings
 from kinema.errors import InvalidInput
 from kinema.live.clock import MediaClock
 from kinema.live.engines import Engines, ReplySentence
-from kinema.live.frames import AudioOut, Event, VideoOut, encode_jpeg
+from kinema.live.frames import JPEG_QUALITY, AudioOut, Event, VideoOut, encode_jpeg
 from kinema.live.metrics import FrameStats, TurnMetrics
 from kinema.live.outlet import Outlet
 from kinema.live.tools import ClientTool
@@ -39,6 +39,31 @@ from kinema.voice.tts.base import Speech
 log = logging.getLogger(__name__)
 
 MIC_RATE = 16000  # what VAD and ASR consume
+
+# A frame is re-rendered only once some control moved by more than this since the last render
+# (head angles in degrees: 0.1° is ≈0.3 px at a 512² face; the rest are ~[0, 1] channels).
+# An idle face between blinks sways a few hundredths of a degree per frame, so most idle
+# frames reuse the previous image and JPEG; speech, blinks and saccades always re-render.
+REUSE_TOLERANCE = {"head_yaw": 0.1, "head_pitch": 0.1, "head_roll": 0.1}
+REUSE_DEFAULT_TOLERANCE = 0.01
+
+
+def controls_close(a: Any, b: Any) -> bool:
+    """True if frames rendered from controls ``a`` and ``b`` would look the same."""
+    if a is None or b is None:
+        return False
+    da = a if isinstance(a, dict) else vars(a)
+    db = b if isinstance(b, dict) else vars(b)
+    if da.keys() != db.keys():
+        return False
+    for name, va in da.items():
+        vb = db[name]
+        if isinstance(va, bool) or not isinstance(va, int | float):
+            if va != vb:
+                return False
+        elif abs(va - vb) > REUSE_TOLERANCE.get(name, REUSE_DEFAULT_TOLERANCE):
+            return False
+    return True
 
 
 @dataclass
@@ -150,6 +175,8 @@ class LiveSession:
         self.interruptions = 0
         self._greeted = False
         self._jpeg_quality: int | None = None
+        self._last_controls: Any = None  # controls of the last rendered frame
+        self._last_image: tuple[np.ndarray, bytes | None] | None = None
         self._gone_dropped = [0, 0]  # video, audio drops of outlets already unsubscribed
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -244,6 +271,11 @@ class LiveSession:
             self._gone_dropped[0] += outlet.video.dropped
             self._gone_dropped[1] += outlet.audio.dropped
         outlet.close()
+
+    @property
+    def consumers(self) -> int:
+        """Outlets currently subscribed (viewers on any transport)."""
+        return len(self._outlets)
 
     def touch(self) -> None:
         """The client is alive (any message, including a keep-alive ping)."""
@@ -494,13 +526,17 @@ class LiveSession:
                 speaking = True
         return out, speaking
 
-    def want_jpeg(self, quality: int = 80) -> None:
-        """Also JPEG-encode every frame in the render worker (``VideoOut.jpeg``)."""
+    def want_jpeg(self, quality: int = JPEG_QUALITY) -> None:
+        """Also JPEG-encode every frame in the render worker (``VideoOut.jpeg``), once per frame
+        however many consumers there are."""
+        if quality != self._jpeg_quality:
+            self._last_image = None  # a reused frame must carry a JPEG of this quality
         self._jpeg_quality = quality
 
     def _render(self, controls: Any) -> tuple[np.ndarray, float, bytes | None]:
         t0 = time.perf_counter()
         image = np.array(self.engines.renderer.render(controls), dtype=np.uint8, copy=True)
+        image.flags.writeable = False  # shared by every consumer and by reused frames
         ms = (time.perf_counter() - t0) * 1000.0
         quality = self._jpeg_quality
         return image, ms, encode_jpeg(image, quality) if quality else None
@@ -541,11 +577,20 @@ class LiveSession:
                 self._maybe_finish(speaking)
                 n += 1
                 continue
-            image, ms, jpeg = await loop.run_in_executor(render_pool(), self._render, controls)
+            last = self._last_image
+            reuse = last is not None and controls_close(controls, self._last_controls)
+            if reuse and last is not None:
+                image, jpeg = last
+            else:
+                image, ms, jpeg = await loop.run_in_executor(render_pool(), self._render, controls)
+                self._last_controls, self._last_image = controls, (image, jpeg)
             if self._closing:
                 break
             if epoch == self._epoch:  # a barge-in during the render makes this frame stale
-                self.stats.add(ms)
+                if reuse:
+                    self.stats.add_reused()
+                else:
+                    self.stats.add(ms)
                 frame = VideoOut(n, t, image, speaking, self.state, jpeg)
                 for outlet in self._outlets:
                     outlet.video.put(frame)

@@ -27,6 +27,8 @@ from kinema.platform.deployments import sessions as rows
 log = logging.getLogger(__name__)
 
 SESSION_KEY_TTL = 300.0  # seconds a READY session waits for /consume and a connection
+LOST_FAILURE = "The server restarted and this live session was lost; create a new session."
+LOST_CODE = "INTERNAL.SESSION_LOST"  # Runway's INTERNAL family: retrying (a new session) helps
 
 
 @dataclass
@@ -45,6 +47,22 @@ class LiveRuntime:
         self.live: dict[str, Any] = {}  # session id -> LiveSession
         self._tasks: set[asyncio.Task[Any]] = set()
         self._expiries: dict[str, asyncio.Task[None]] = {}
+        self._preparing: set[str] = set()
+
+    def knows(self, session_id: str) -> bool:
+        """Whether this server process holds the session (preparing, READY or live). Sessions
+        live only in memory, so after a restart an unfinished row is known to no one."""
+        return (
+            session_id in self._preparing or session_id in self.prepared or session_id in self.live
+        )
+
+    def fail_if_lost(self, s: Any, row: Any) -> bool:
+        """Mark an unfinished row this process does not hold FAILED (lost in a restart)."""
+        if row.status in rows.TERMINAL or self.knows(row.id):
+            return False
+        rows.fail(s, row.id, LOST_FAILURE, LOST_CODE)
+        s.refresh(row)
+        return True
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -54,18 +72,21 @@ class LiveRuntime:
     # -- NOT_READY → READY ----------------------------------------------------------------------
 
     def prepare(self, session_id: str) -> None:
+        self._preparing.add(session_id)
         self._spawn(self._prepare(session_id))
 
     async def _prepare(self, session_id: str) -> None:
         try:
             engines, row = await asyncio.to_thread(self._build, session_id)
         except Exception as exc:  # an engine could not start: the session fails, loudly
+            self._preparing.discard(session_id)
             if not isinstance(exc, KinemaError):
                 log.exception("preparing realtime session %s failed", session_id)
             code = getattr(exc, "code", "INTERNAL")
             with db.session_scope(self.settings) as s:
                 rows.fail(s, session_id, f"Could not prepare the avatar: {exc}", code)
             return
+        self._preparing.discard(session_id)
         self.prepared[session_id] = Prepared(engines, float(row["max_duration"]), row["tools"])
         with db.session_scope(self.settings) as s:
             if rows.mark_ready(s, session_id, ttl=SESSION_KEY_TTL) is None:
@@ -151,7 +172,7 @@ class LiveRuntime:
             expiry.cancel()
         if prepared is None:
             with db.session_scope(self.settings) as s:
-                rows.fail(s, session_id, "The server restarted; the session is gone.", "INTERNAL")
+                rows.fail(s, session_id, LOST_FAILURE, LOST_CODE)
             raise Conflict("This session is no longer available on the server; create another.")
         tools = [ClientTool.from_dict(t) for t in prepared.tools if t.get("type") == "client_event"]
         config = SessionConfig.from_settings(max_duration=prepared.max_duration, tools=tools)

@@ -103,12 +103,14 @@ async def create(
 @router.get("/realtime_sessions/{session_id}", dependencies=[Depends(require_version)])
 def retrieve(
     session_id: str,
+    request: Request,
     caller: Caller = Depends(current_org),
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
     with db.session_scope(settings) as s:
         row = rows.get(s, caller.org_id, session_id)
-        if rows.expired(row):
+        lost = runtime_of(request.app).fail_if_lost(s, row)  # the server restarted meanwhile
+        if not lost and rows.expired(row):
             rows.fail(
                 s, row.id, "The session key expired before a client connected.", "SESSION_EXPIRED"
             )
@@ -154,6 +156,10 @@ def consume(
 ) -> dict:
     """Trade the session key (Bearer) for connection details, once (a second call is 409)."""
     key = bearer(request)
+    with db.session_scope(settings) as s:  # a READY row lost in a restart fails first
+        row = s.get(rows.RealtimeSession, session_id)
+        if row is not None and row.status == "READY" and row.session_key == key:
+            runtime_of(request.app).fail_if_lost(s, row)
     with db.session_scope(settings) as s:
         token = rows.consume(s, session_id, key)
     return connection_details(request, settings, session_id, token)

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 VIDEO_CLOCK = 90000
 AUDIO_RATE = 48000
 AUDIO_FRAME = 960  # 20 ms at 48 kHz
+FALLBACK_GRACE = 3.0  # seconds a session outlives its failed peer, for a WebSocket fallback
 
 
 class SessionVideoTrack(MediaStreamTrack):
@@ -116,6 +117,7 @@ class WebRtcPeer:
         self.pc.on("connectionstatechange", self._on_connection_state)
         self._spawn(self._pump_events())
         self._spawn(self._close_with_session())
+        self._spawn(self._keep_alive())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -144,7 +146,25 @@ class WebRtcPeer:
         if self.pc.connectionState == "connected":
             self.session.greet()
         elif self.pc.connectionState in ("failed", "closed"):
-            await self.session.close("client_disconnected")
+            # a client that fell back to the WebSocket transport keeps the session: close it
+            # only when this peer was its last consumer
+            self.session.unsubscribe(self.outlet)
+            deadline = asyncio.get_running_loop().time() + FALLBACK_GRACE
+            while not self.session.consumers and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+            if not self.session.consumers:
+                await self.session.close("client_disconnected")
+            else:
+                await self.close()
+
+    async def _keep_alive(self) -> None:
+        """A connected peer is a live client (ICE consent checks keep it honest) even if it
+        never sends a message: it keeps the session's idle timeout from firing."""
+        interval = max(0.05, min(1.0, self.session.config.idle_timeout / 4))
+        while not self.session.is_closed:
+            if self.pc.connectionState == "connected":
+                self.session.touch()
+            await asyncio.sleep(interval)
 
     async def _pump_events(self) -> None:
         """Events wait in the outlet until the client's data channel is open; none are lost."""

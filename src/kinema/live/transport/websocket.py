@@ -22,7 +22,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kinema.errors import KinemaError
-from kinema.live.frames import encode_jpeg
+from kinema.live.frames import JPEG_QUALITY, encode_jpeg
 from kinema.live.outlet import Outlet
 from kinema.live.session import LiveSession
 from kinema.live.transport.protocol import ClientState, handle_message
@@ -50,7 +50,7 @@ async def serve_websocket(
     ws: WebSocket,
     session: LiveSession,
     *,
-    jpeg_quality: int = 80,
+    jpeg_quality: int = JPEG_QUALITY,
     send_silence: bool = False,
     close_session: bool = True,
 ) -> None:

@@ -48,15 +48,28 @@ export class LiveClient extends EventTarget {
       if (this.closed) throw new Error("closed before connecting");
       return details;
     };
+    let details = null;
     if (this.preferred !== "websocket" && "RTCPeerConnection" in window) {
       try {
-        await this._webrtc(await live(await getDetails()));
+        details = await live(await getDetails());
+        await this._webrtc(details);
         await live();
         return this._connected("webrtc");
       } catch (err) {
         this._teardown();
         if (this.preferred === "webrtc" || this.closed) throw err;
         console.warn("WebRTC failed, falling back to WebSocket:", err);
+      }
+    }
+    // The fallback joins the same session (its token may reconnect while it runs), so no
+    // orphan session is left behind; only if that session is gone is a new one requested.
+    if (details) {
+      try {
+        await this._websocket(await live(details));
+        return this._connected("websocket");
+      } catch (err) {
+        if (this.closed) throw err;
+        this._teardown();
       }
     }
     await this._websocket(await live(await getDetails()));
@@ -146,12 +159,20 @@ export class LiveClient extends EventTarget {
     this.audio.resume().catch(() => {});
     const ws = (this.ws = new WebSocket(details.url));
     ws.binaryType = "arraybuffer";
-    ws.onmessage = (e) => (typeof e.data === "string" ? this._emit(JSON.parse(e.data)) : this._media(e.data));
-    ws.onclose = () => { if (!this.closed) this._emit({ type: "closed", reason: "disconnected" }); };
+    let hello = false; // the server's "session" message: the session is ours
     await new Promise((resolve, reject) => {
-      ws.onopen = () => { for (const m of this._pending.splice(0)) ws.send(m); resolve(); };
+      ws.onmessage = (e) => {
+        if (typeof e.data !== "string") return this._media(e.data);
+        const data = JSON.parse(e.data);
+        if (!hello && data.type === "error") { ws.onclose = null; ws.close(); reject(new Error(data.message)); return; }
+        if (data.type === "session") { hello = true; resolve(); }
+        this._emit(data);
+      };
+      ws.onopen = () => { for (const m of this._pending.splice(0)) ws.send(m); };
       ws.onerror = () => reject(new Error("WebSocket connection failed"));
+      ws.onclose = () => { if (!hello) reject(new Error("WebSocket closed before the session started")); };
     });
+    ws.onclose = () => { if (!this.closed) this._emit({ type: "closed", reason: "disconnected" }); };
   }
 
   async _media(buffer) {
