@@ -259,3 +259,29 @@ def test_keys_created_by_the_cli_work_on_a_running_server(server):
     server.cli("keys", "revoke", key)
     with pytest.raises(runwayml.AuthenticationError, match="revoked"):
         runwayml.RunwayML(api_key=key, base_url=server.url).organization.retrieve()
+
+
+def test_video_to_video_gen4_aleph_through_the_sdk(server, client, tmp_path):
+    """SDK 5.24 still sends ``gen4_aleph`` (its types only list aleph2): upload a clip, edit it."""
+    import numpy as np
+    from skimage import data as skdata
+
+    from kinema.media.video import VideoWriter, probe
+
+    clip = tmp_path / "clip.mp4"
+    base = np.ascontiguousarray(skdata.astronaut()[::4, ::2][:120])
+    with VideoWriter(clip, 160, 120, 24) as w:
+        for i in range(24):
+            w.write(np.ascontiguousarray(base[:, i : i + 160]))
+    before = client.organization.retrieve().credit_balance
+    upload = client.uploads.create_ephemeral(file=clip)
+    task = client.video_to_video.create(
+        model="gen4_aleph", video_uri=upload.uri, prompt_text="night, snow", ratio="640:480"
+    )
+    done = client.tasks.retrieve(task.id).wait_for_task_output(timeout=120)
+    assert done.status == "SUCCEEDED" and done.cost.credits == 15  # 1 s x 15 credits/s
+    out = tmp_path / "out.mp4"
+    out.write_bytes(httpx.get(done.output[0], timeout=30).content)
+    info = probe(out)
+    assert (info.codec, info.width, info.height, info.frames) == ("h264", 640, 480, 24)
+    assert client.organization.retrieve().credit_balance == before - 15
