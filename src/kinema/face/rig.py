@@ -391,8 +391,8 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     B[1, :, 0] = 0.075 * (g(cr, 0.22) - g(cl, 0.22))
     B[1, :, 1] = -0.01 * (g(cr, 0.2) + g(cl, 0.2))
     sgn = np.where(side != 0, side, np.tanh(rel / 0.02))
-    B[2, :, 0] = -0.10 * (g(cr, 0.25) - g(cl, 0.25))
-    B[2, :, 1] = 0.022 * sgn * mouth
+    B[2, :, 0] = -0.11 * (g(cr, 0.25) - g(cl, 0.25))
+    B[2, :, 1] = 0.028 * sgn * mouth
     # press: inner lips meet, lips thin
     gap = (lo_in[:, 1] - up_in[:, 1]).clip(0, None)
     thin = np.where(side != 0, side * _smooth(np.abs(rel), 0.0, 0.06), np.tanh(rel / 0.015))
@@ -408,8 +408,8 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     above[corners] = 0.5
     B[5, :, 1] = -0.035 * above * mouth
     # smile / frown
-    B[6, :, 0] = 0.08 * (g(cr, 0.2) - g(cl, 0.2))
-    B[6, :, 1] = -0.075 * (g(cr, 0.2) + g(cl, 0.2)) - 0.035 * (
+    B[6, :, 0] = 0.1 * (g(cr, 0.2) - g(cl, 0.2))
+    B[6, :, 1] = -0.11 * (g(cr, 0.2) + g(cl, 0.2)) - 0.055 * (
         g(cl + [-0.1, -0.35], 0.25) + g(cr + [0.1, -0.35], 0.25)
     )
     B[7, :, 0] = -0.02 * (g(cr, 0.2) - g(cl, 0.2))
