@@ -285,3 +285,32 @@ def test_video_to_video_gen4_aleph_through_the_sdk(server, client, tmp_path):
     info = probe(out)
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 640, 480, 24)
     assert client.organization.retrieve().credit_balance == before - 15
+
+
+def test_api_answers_while_two_renders_run(server, client):
+    """Renders run in worker processes: with both workers busy the API still answers at once."""
+    before = client.organization.retrieve().credit_balance
+    ids = [
+        client.text_to_video.create(
+            model="gen4.5", prompt_text=f"rain over a harbour {n}", ratio="1280:720", duration=10
+        ).id
+        for n in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = [client.tasks.retrieve(i) for i in ids]
+        if all(t.status == "RUNNING" and t.progress > 0 for t in states):
+            break
+        time.sleep(0.1)
+    assert all(t.status == "RUNNING" for t in states)
+    waits = []
+    for _ in range(10):
+        t0 = time.monotonic()
+        client.organization.retrieve()
+        waits.append(time.monotonic() - t0)
+    moved = [client.tasks.retrieve(i) for i in ids]
+    for i in ids:
+        client.tasks.delete(i)
+    assert all(m.status == "RUNNING" for m in moved)  # still rendering while we were served
+    assert sorted(waits)[5] < 0.5 and max(waits) < 2.0, waits  # generous: cores are shared
+    assert client.organization.retrieve().credit_balance == before
