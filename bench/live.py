@@ -213,11 +213,13 @@ async def bench_barge_in(port: int, trials: int) -> None:
     print(f"  'interrupted' event received: p50 {pct(acks, 0.5):.0f} ms, max {max(acks):.0f} ms")
 
 
-async def bench_ramp(port: int, fps: int, max_sessions: int, hold: float, step: int) -> None:
+async def bench_ramp(
+    port: int, fps: int, max_sessions: int, hold: float, step: int, start: int = 1
+) -> None:
     print(f"concurrency ramp at {fps} fps (each session talking; pass = < 1% dropped frames):")
     clients: list[Client] = []
     best = 0
-    n_target = 1
+    n_target = start
     while n_target <= max_sessions:
         while len(clients) < n_target:
             clients.append(await Client.connect(port, len(clients)))
@@ -313,9 +315,11 @@ async def main(args: argparse.Namespace) -> None:
         if args.soak:
             await soak(port, args.soak, server.pid)
             return
-        await bench_turnaround(port, args.turns)
-        await bench_barge_in(port, args.trials)
-        await bench_ramp(port, args.fps, args.max_sessions, args.hold, args.step)
+        if args.turns:
+            await bench_turnaround(port, args.turns)
+        if args.trials:
+            await bench_barge_in(port, args.trials)
+        await bench_ramp(port, args.fps, args.max_sessions, args.hold, args.step, args.start)
     finally:
         server.terminate()
         server.wait(10)
@@ -331,6 +335,7 @@ if __name__ == "__main__":
     p.add_argument("--trials", type=int, default=8)
     p.add_argument("--max-sessions", type=int, default=16)
     p.add_argument("--step", type=int, default=2)
+    p.add_argument("--start", type=int, default=1, help="first ramp step (sessions)")
     p.add_argument("--hold", type=float, default=10.0, help="seconds per ramp step")
     p.add_argument("--deflate", action="store_true", help="permessage-deflate on the server")
     p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")

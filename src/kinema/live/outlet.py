@@ -77,7 +77,8 @@ class Outlet:
             return
         self._wakeup.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no extra task per wait (unlike wait_for)
+                await self._wakeup.wait()
 
     def flush_media(self) -> int:
         """Barge-in: forget buffered audio and video. Returns how many items were dropped."""

@@ -567,9 +567,6 @@ class LiveSession:
             turn = self._turn
             if speaking and self.state != "speaking":
                 self._set_state("speaking")
-            audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
-            for outlet in self._outlets:
-                outlet.audio.put(audio)
             t = clock.frame_time(n)
             epoch = self._epoch
             controls = self.engines.animator.controls_at(t)
@@ -586,6 +583,13 @@ class LiveSession:
                 self._last_controls, self._last_image = controls, (image, jpeg)
             if self._closing:
                 break
+            # audio goes out with its frame: one consumer wakeup per tick; a barge-in during
+            # the render turns this period's speech into silence (it was cut)
+            if epoch != self._epoch and speaking:
+                samples, speaking = np.zeros_like(samples), False
+            audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
+            for outlet in self._outlets:
+                outlet.audio.put(audio)
             if epoch == self._epoch:  # a barge-in during the render makes this frame stale
                 if reuse:
                     self.stats.add_reused()
