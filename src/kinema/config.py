@@ -48,6 +48,7 @@ DEFAULT_MODELS: dict[str, str] = {
     "gen4_image": "compositor:still",
     "gen4_image_turbo": "compositor:still_fast",
     "gen4_aleph": "compositor:edit",
+    "aleph2": "compositor:edit",
     "act_two": "face:performance",
     "gwm1_avatars": "face:avatar",
 }

@@ -285,6 +285,8 @@ def test_video_to_video_gen4_aleph_through_the_sdk(server, client, tmp_path):
     info = probe(out)
     assert (info.codec, info.width, info.height, info.frames) == ("h264", 640, 480, 24)
     assert client.organization.retrieve().credit_balance == before - 15
+    typed = client.video_to_video.create(model="aleph2", video_uri=upload.uri)  # SDK 5.x's type
+    assert typed.wait_for_task_output(timeout=120).cost.credits == 15
 
 
 def test_api_answers_while_two_renders_run(server, client):

@@ -116,3 +116,27 @@ def test_aleph_style_reference_and_ratio(client, headers, settings, clip_uri, tm
     frame = read_frames(path, max_frames=1)[0][0].astype(float)
     r_mean, g_mean, b_mean = frame[..., 0].mean(), frame[..., 1].mean(), frame[..., 2].mean()
     assert b_mean > r_mean + 20 and b_mean > g_mean  # moved toward the blue reference
+
+
+def test_aleph2_shape_of_sdk_5(client, headers, settings, clip_uri, tmp_path):
+    """aleph2 (the model SDK 5.x types): promptText optional; keyframes, outpaint, other output
+    formats and references are refused by name rather than silently dropped."""
+    refused = [
+        ({"keyframes": [{"uri": data_uri(png_bytes()), "at": 0.5}]}, "keyframes"),
+        ({"targetAspectRatio": "16:9"}, "targetAspectRatio"),
+        ({"outputFormat": "prores"}, "outputFormat"),
+        ({"references": [{"type": "image", "uri": data_uri(png_bytes())}]}, "references"),
+    ]
+    for extra, field in refused:
+        r = client.post(
+            "/v1/video_to_video",
+            headers=headers,
+            json={"model": "aleph2", "videoUri": clip_uri, **extra},
+        )
+        assert r.status_code == 400 and field in r.json()["error"], (field, r.text)
+    r = client.post(
+        "/v1/video_to_video", headers=headers, json={"model": "aleph2", "videoUri": clip_uri}
+    )
+    assert r.status_code == 200 and r.json()["estimatedCost"] == {"credits": 30}, r.text
+    path, _ = _run(settings, r.json()["id"], tmp_path)
+    assert (probe(path).width, probe(path).height, probe(path).frames) == (640, 480, 48)

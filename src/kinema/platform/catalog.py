@@ -54,6 +54,8 @@ ENDPOINT_MODELS: dict[str, dict[str, ModelRules]] = {
         "gen4_aleph": ModelRules(
             EDIT_RATIOS, ("videoUri", "promptText"), durations=None, max_references=1
         ),
+        # SDK 5.x's shape: promptText optional, no references (keyframes/outpaint are refused)
+        "aleph2": ModelRules(EDIT_RATIOS, ("videoUri",), durations=None, max_references=0),
     },
     "text_to_image": {
         "gen4_image": ModelRules(

@@ -223,11 +223,22 @@ def video_to_video(
     caller: Caller = Depends(current_org),
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
-    """Restyle/relight a video (Runway's ``gen4_aleph`` shape): the compositor's grade-and-effects
-    edit, charged per second of output (the input's length, at most 30 s)."""
+    """Restyle/relight a video (Runway's ``gen4_aleph`` and ``aleph2`` shapes): the compositor's
+    grade-and-effects edit, charged per second of output (the input's length, at most 30 s)."""
     rules = catalog.rules_for("video_to_video", body.model, settings)
     model = str(body.model)
     check_required(body, rules, model)
+    check_output_format(body.output_format)
+    for name, value in (
+        ("keyframes", body.keyframes),
+        ("targetAspectRatio", body.target_aspect_ratio),
+    ):
+        if value:
+            raise InvalidInput(
+                f"Invalid parameter '{name}': not available on this server (the compositor "
+                "edit regrades the clip; it does not follow keyframes or outpaint).",
+                field=name,
+            )
     refs = body.references or []
     if len(refs) > rules.max_references:
         raise InvalidInput(

@@ -78,6 +78,9 @@ class VideoToVideoIn(Wire):
     prompt_text: str | None = Field(default=None, min_length=1, max_length=1000)
     ratio: str | None = None
     references: list[VideoReference] | None = None
+    keyframes: list[dict[str, Any]] | None = None  # aleph2; refused (not served)
+    target_aspect_ratio: str | None = None  # aleph2 outpaint; refused (not served)
+    output_format: str | None = None
     seed: int | None = Field(default=None, ge=0, le=4294967295)
     content_moderation: ContentModeration | None = None
 
