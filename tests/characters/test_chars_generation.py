@@ -36,12 +36,13 @@ def _fetch(client, url, tmp_path, name="out.mp4"):
 
 
 def test_retargeting_follows_the_performers_jaw(reference):
-    from kinema.platform.characters.performance import controls_from_measures, track
+    """act_two retargets with the face engine: the portrait's jaw follows the performer's."""
+    from kinema.face.retarget import retarget_controls
 
     path, driving = reference
     frames, fps = read_frames(path)
     assert fps == 24
-    got = controls_from_measures(track(frames))
+    got = retarget_controls(frames)
     n = min(len(got), len(driving))
     jaw_in = np.array([c.jaw_open for c in driving[:n]])
     jaw_out = np.array([c.jaw_open for c in got[:n]])
@@ -49,14 +50,14 @@ def test_retargeting_follows_the_performers_jaw(reference):
     assert np.corrcoef(jaw_in, jaw_out)[0, 1] > 0.6
 
 
-def test_still_performance_gives_still_face():
-    from kinema.platform.characters.performance import controls_from_measures
+def test_retargeting_stops_when_cancelled(reference):
+    from kinema.errors import Cancelled
+    from kinema.face.retarget import retarget_controls
 
-    m = np.tile([0.05, 0.9, 0.3, 0.3, 0.4, 0.0, 0.5, 0.0, 0.02], (30, 1))
-    m[5] = np.nan  # a frame without a face repeats the last one
-    out = controls_from_measures(m)
-    assert len(out) == 30
-    assert max(abs(c.jaw_open) + abs(c.brow_raise) + c.blink_left for c in out) < 1e-9
+    frames, _ = read_frames(reference[0], max_frames=6)
+    calls = iter([False, False, True])
+    with pytest.raises(Cancelled):
+        retarget_controls(frames, 3, lambda: next(calls))
 
 
 @pytest.mark.slow

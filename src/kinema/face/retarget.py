@@ -9,8 +9,9 @@ Public API::
 
 The face mesh is tracked on every driving frame; each measure (mouth opening and width, mouth
 corner lift, eye openness, brow height, head roll/yaw/pitch, iris position) is taken relative
-to the driver's own neutral (the median of its first frames), so a driver with a big mouth does
-not make every portrait shout. ``intensity`` 1..5 scales the expression (3 = as performed).
+to the driver's own rest pose over the clip (most-closed mouth, most-open eyes, median of the
+rest), so a driver with a big mouth does not make every portrait shout. ``intensity`` 1..5
+scales the expression (3 = as performed).
 Frames without a face hold the last controls and ease back to rest.
 """
 
@@ -29,8 +30,6 @@ from kinema.face.render import Renderer
 from kinema.face.rig import Rig
 from kinema.media.audio import Audio
 from kinema.media.video import VideoWriter
-
-NEUTRAL_FRAMES = 8
 
 
 def measure(points: np.ndarray) -> np.ndarray:
@@ -83,8 +82,15 @@ def _controls(m: np.ndarray, neutral: np.ndarray, k: float) -> FaceControls:
     return c.clamp()
 
 
-def retarget_controls(frames: Iterable[np.ndarray], intensity: float = 3) -> list[FaceControls]:
-    """FaceControls per driving frame (RGB uint8), relative to the driver's neutral."""
+def retarget_controls(
+    frames: Iterable[np.ndarray],
+    intensity: float = 3,
+    should_cancel: Callable[[], bool] | None = None,
+) -> list[FaceControls]:
+    """FaceControls per driving frame (RGB uint8), relative to the driver's neutral.
+
+    Tracking is the slow part (a mesh per frame), so ``should_cancel`` is polled per frame.
+    """
     if not 1 <= intensity <= 5:
         raise InvalidInput(
             "expressionIntensity must be between 1 and 5.", field="expressionIntensity"
@@ -92,6 +98,8 @@ def retarget_controls(frames: Iterable[np.ndarray], intensity: float = 3) -> lis
     k = intensity / 3
     measures: list[np.ndarray | None] = []
     for f in frames:
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("cancelled")
         pts = mesh_points(np.ascontiguousarray(f))
         measures.append(None if pts is None else measure(pts))
     found = [m for m in measures if m is not None]
@@ -99,7 +107,13 @@ def retarget_controls(frames: Iterable[np.ndarray], intensity: float = 3) -> lis
         raise InvalidInput(
             "the driving video shows no face the tracker can follow.", field="reference"
         )
-    neutral = np.median(np.array(found[:NEUTRAL_FRAMES]), axis=0)
+    # The performer's rest pose over the whole clip: a talker rarely starts at rest, so the mouth
+    # gap's rest is its most closed (5th percentile) and the eyes' their most open (90th);
+    # everything else is the median.
+    arr = np.array(found)
+    neutral = np.median(arr, axis=0)
+    neutral[0] = np.percentile(arr[:, 0], 5)
+    neutral[3:5] = np.percentile(arr[:, 3:5], 90, axis=0)
     out: list[FaceControls] = []
     prev = FaceControls()
     for m in measures:

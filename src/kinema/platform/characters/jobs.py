@@ -87,15 +87,11 @@ def _cover(image: np.ndarray, w: int, h: int) -> np.ndarray:
 def run_act_two(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     from kinema.face.analyze import analyze
     from kinema.face.render import Renderer
+    from kinema.face.retarget import retarget_controls
     from kinema.face.rig import Rig
     from kinema.media.audio import decode_audio
     from kinema.media.image import load_image
     from kinema.media.video import VideoWriter, read_frames
-    from kinema.platform.characters.performance import (
-        controls_from_measures,
-        intensity_scale,
-        track,
-    )
 
     inputs = payload["inputs"]
     character = load_image(ctx.input_bytes(inputs["character"]), field="character.uri")
@@ -112,8 +108,7 @@ def run_act_two(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     picks = [min(len(frames) - 1, round(i * ref_fps / fps)) for i in range(n)]
     sampled = [frames[i] for i in picks]
     ctx.progress(0.05)
-    measures = track(sampled, ctx.should_cancel)
-    controls = controls_from_measures(measures, intensity_scale(payload.get("intensity", 3)))
+    controls = retarget_controls(sampled, payload.get("intensity", 3), ctx.should_cancel)
     ctx.progress(0.4)
     w, h = int(payload["width"]), int(payload["height"])
     side = min(w, h) // 2 * 2
