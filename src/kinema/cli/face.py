@@ -7,34 +7,13 @@ kinema analyze portrait.jpg [--json] [--points points.json]
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[TextIO]:
-    """MediaPipe/TFLite log from C++ straight to fd 2 and would tear the progress bar: point
-    fd 2 at /dev/null meanwhile and hand rich a handle on the real stderr."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    real = os.fdopen(os.dup(saved), "w", buffering=1)
-    try:
-        os.dup2(devnull, 2)
-        yield real
-    finally:
-        real.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-        real.close()
+from kinema.cli._native import native_stderr_silenced
 
 
 def _analysis(image: Path, points: Path | None):  # noqa: ANN202 - kinema.face.analyze.Analysis
@@ -79,7 +58,7 @@ def speak(
             raise InvalidInput("text: nothing to say (the text is empty).", field="text")
         if emotion not in EMOTIONS:
             raise InvalidInput(f"--emotion must be one of {', '.join(EMOTIONS)}.", field="emotion")
-        with _native_stderr_silenced() as real_stderr:
+        with native_stderr_silenced() as real_stderr:
             analysis = _analysis(image, points)
             rig = Rig.build(None, analysis)
             speech = get_tts().synthesize(
@@ -125,7 +104,7 @@ def analyze_cmd(
 
     console = Console()
     try:
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             analysis = _analysis(image, points)
     except NoFace as exc:
         if as_json:

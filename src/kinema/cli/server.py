@@ -83,6 +83,7 @@ def serve(
         port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=5,
+        ws_per_message_deflate=False,  # live frames are JPEG/PCM: deflate costs ~1 ms a frame
     )
 
 

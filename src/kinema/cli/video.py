@@ -10,16 +10,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, TextIO, cast, get_args
+from typing import Annotated, cast, get_args
 
 import typer
+
+from kinema.cli._native import native_stderr_silenced
 
 REF_HELP = "@tag=PATH[:type[:strength]]; type is character|object|location|style (repeatable)"
 
@@ -70,25 +68,6 @@ def preset_for_model(model: str) -> str:
             "`kinema generate`; use a gen4 model."
         )
     return preset
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[TextIO]:
-    """MediaPipe/TFLite log from C++ straight to fd 2 and would tear the progress bar: point
-    fd 2 at /dev/null while rendering and give rich a handle on the real stderr."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    real = os.fdopen(os.dup(saved), "w", buffering=1)
-    try:
-        os.dup2(devnull, 2)
-        yield real
-    finally:
-        real.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-        real.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -151,7 +130,7 @@ def register(app: typer.Typer) -> None:
             width, height = parse_ratio(ratio)
             with (
                 tempfile.TemporaryDirectory(prefix="kinema-gen-") as tmp,
-                _native_stderr_silenced() as real_stderr,
+                native_stderr_silenced() as real_stderr,
                 Progress(
                     TextColumn("[bold]{task.description}"),
                     BarColumn(),
