@@ -233,3 +233,24 @@ async def test_failed_peer_leaves_the_session_to_a_fallback_consumer():
         session.unsubscribe(fallback)
         await session.close("client_disconnected")
         assert time.monotonic() - t0 < 5
+
+
+async def test_peer_that_never_connects_leaves_without_counting_drops(monkeypatch):
+    """A client that gives up before ICE connects (it fell back) is dropped after
+    CONNECT_TIMEOUT; frames that piled up for it are not counted as a slow client's drops."""
+    from kinema.live.transport import webrtc
+    from kinema.live.transport.webrtc import WebRtcPeer
+
+    monkeypatch.setattr(webrtc, "CONNECT_TIMEOUT", 0.5)
+    session = await LiveSession(fake_engines(), SessionConfig(video_buffer=2)).start()
+    peer = WebRtcPeer(session)  # no offer/answer: it never connects
+    fallback = session.subscribe(greet=False)
+    await asyncio.sleep(0.3)
+    assert session.consumers == 2
+    await asyncio.sleep(1.0)
+    assert session.consumers == 1 and not session.is_closed  # the peer left, the session stays
+    assert (
+        session.metrics()["dropped_frames"] == fallback.video.dropped + session.stats.late_skipped
+    )
+    assert peer.outlet.closed
+    await session.close()

@@ -316,3 +316,43 @@ def test_embed_widget_on_another_origin(env, browser, tmp_path):
 
 def teardown_module() -> None:
     shutil.rmtree(ARTIFACTS.parent / "tmp", ignore_errors=True)
+
+
+FAIL_WEBRTC_JS = """
+RTCPeerConnection.prototype.setRemoteDescription = function () {
+  return Promise.reject(new Error("test: WebRTC made to fail after signalling"));
+};
+"""
+
+
+def test_webrtc_failure_falls_back_to_the_same_session(env, browser):
+    """WebRTC fails after the offer started the session: the WebSocket fallback joins that
+    session (no orphan near-zero-length session is left in the stats)."""
+    headers = {"Authorization": f"Bearer {env['key']}"}
+
+    def sessions() -> list[dict]:
+        res = httpx.get(env["url"] + "/v1/live/sessions?limit=100", headers=headers)
+        assert res.status_code == 200, res.text
+        return res.json()["data"]
+
+    before = {s["id"] for s in sessions()}
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.add_init_script(FAIL_WEBRTC_JS)
+    page.goto(env["url"] + "/studio/")
+    page.evaluate(f"sessionStorage.setItem('kinema.apiKey', '{env['key']}')")
+    page.goto(env["url"] + "/studio/#/test/cooking-teacher")
+    page.locator("#live-start").click()
+    page.wait_for_function("document.querySelector('#live-video').videoWidth > 0", timeout=60_000)
+    assert page.locator(".metrics b").nth(2).inner_text() == "websocket"
+    page.locator("#live-input").fill("Hello! Who are you?")
+    page.locator("#live-send").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('#live-transcript .msg.assistant')]"
+        ".some((m) => m.textContent.includes('Chef Emma'))",
+        timeout=30_000,
+    )
+    time.sleep(4.0)  # longer than the server's fallback grace for a failed peer
+    new = [s for s in sessions() if s["id"] not in before]
+    assert len(new) == 1, new  # the WebRTC attempt's session is the one we talk in
+    assert new[0]["status"] == "RUNNING"
+    page.close()

@@ -265,11 +265,14 @@ class LiveSession:
         if text:
             self.say(text)
 
-    def unsubscribe(self, outlet: Outlet) -> None:
+    def unsubscribe(self, outlet: Outlet, *, count_drops: bool = True) -> None:
+        """Remove a consumer. ``count_drops=False`` for one that never received anything (a
+        WebRTC peer that never connected): what piled up in its buffers was not a slow client."""
         if outlet in self._outlets:
             self._outlets.remove(outlet)
-            self._gone_dropped[0] += outlet.video.dropped
-            self._gone_dropped[1] += outlet.audio.dropped
+            if count_drops:
+                self._gone_dropped[0] += outlet.video.dropped
+                self._gone_dropped[1] += outlet.audio.dropped
         outlet.close()
 
     @property

@@ -44,6 +44,7 @@ VIDEO_CLOCK = 90000
 AUDIO_RATE = 48000
 AUDIO_FRAME = 960  # 20 ms at 48 kHz
 FALLBACK_GRACE = 3.0  # seconds a session outlives its failed peer, for a WebSocket fallback
+CONNECT_TIMEOUT = 15.0  # seconds a peer may take from the answer to "connected"
 
 
 class SessionVideoTrack(MediaStreamTrack):
@@ -108,6 +109,8 @@ class WebRtcPeer:
         self.state = ClientState()
         self.channels: list[RTCDataChannel] = []
         self.tasks: set[asyncio.Task[Any]] = set()
+        self._connected = False  # reached "connected" once
+        self._left = False
         if "audio" in kinds:
             self.pc.addTrack(SessionAudioTrack(self.outlet))
         if "video" in kinds:
@@ -144,26 +147,37 @@ class WebRtcPeer:
 
     async def _on_connection_state(self) -> None:
         if self.pc.connectionState == "connected":
+            self._connected = True
             self.session.greet()
         elif self.pc.connectionState in ("failed", "closed"):
-            # a client that fell back to the WebSocket transport keeps the session: close it
-            # only when this peer was its last consumer
-            self.session.unsubscribe(self.outlet)
-            deadline = asyncio.get_running_loop().time() + FALLBACK_GRACE
-            while not self.session.consumers and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(0.05)
-            if not self.session.consumers:
-                await self.session.close("client_disconnected")
-            else:
-                await self.close()
+            await self._leave()
+
+    async def _leave(self) -> None:
+        """This peer is gone. A client that fell back to the WebSocket transport keeps the
+        session: close it only when no other consumer joins within ``FALLBACK_GRACE``."""
+        if self._left:
+            return
+        self._left = True
+        self.session.unsubscribe(self.outlet, count_drops=self._connected)
+        deadline = asyncio.get_running_loop().time() + FALLBACK_GRACE
+        while not self.session.consumers and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        if not self.session.consumers:
+            await self.session.close("client_disconnected")
+        else:
+            await self.close()
 
     async def _keep_alive(self) -> None:
         """A connected peer is a live client (ICE consent checks keep it honest) even if it
         never sends a message: it keeps the session's idle timeout from firing."""
         interval = max(0.05, min(1.0, self.session.config.idle_timeout / 4))
-        while not self.session.is_closed:
+        deadline = asyncio.get_running_loop().time() + CONNECT_TIMEOUT
+        while not self.session.is_closed and not self._left:
             if self.pc.connectionState == "connected":
                 self.session.touch()
+            elif not self._connected and asyncio.get_running_loop().time() > deadline:
+                await self._leave()  # the client gave up (e.g. fell back) before connecting
+                return
             await asyncio.sleep(interval)
 
     async def _pump_events(self) -> None:
