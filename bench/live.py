@@ -214,9 +214,16 @@ async def bench_barge_in(port: int, trials: int) -> None:
 
 
 async def bench_ramp(
-    port: int, fps: int, max_sessions: int, hold: float, step: int, start: int = 1
+    port: int,
+    fps: int,
+    max_sessions: int,
+    hold: float,
+    step: int,
+    start: int = 1,
+    idle: bool = False,
 ) -> None:
-    print(f"concurrency ramp at {fps} fps (each session talking; pass = < 1% dropped frames):")
+    doing = "idle (nobody talks)" if idle else "each session talking"
+    print(f"concurrency ramp at {fps} fps ({doing}; pass = < 1% dropped frames):")
     clients: list[Client] = []
     best = 0
     n_target = start
@@ -229,7 +236,7 @@ async def bench_ramp(
         start = time.monotonic()
         counts = [len(c.video) for c in clients]
         while time.monotonic() - start < hold:
-            for c in clients:
+            for c in clients if not idle else []:
                 if c.events and c.events[-1][1].get("state") in ("idle", None):
                     await c.send(type="text", text="Who are you?")
             await asyncio.sleep(0.5)
@@ -319,7 +326,9 @@ async def main(args: argparse.Namespace) -> None:
             await bench_turnaround(port, args.turns)
         if args.trials:
             await bench_barge_in(port, args.trials)
-        await bench_ramp(port, args.fps, args.max_sessions, args.hold, args.step, args.start)
+        await bench_ramp(
+            port, args.fps, args.max_sessions, args.hold, args.step, args.start, args.idle
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -336,6 +345,7 @@ if __name__ == "__main__":
     p.add_argument("--max-sessions", type=int, default=16)
     p.add_argument("--step", type=int, default=2)
     p.add_argument("--start", type=int, default=1, help="first ramp step (sessions)")
+    p.add_argument("--idle", action="store_true", help="ramp with silent sessions (no turns)")
     p.add_argument("--hold", type=float, default=10.0, help="seconds per ramp step")
     p.add_argument("--deflate", action="store_true", help="permessage-deflate on the server")
     p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")
