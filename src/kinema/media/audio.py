@@ -43,7 +43,7 @@ def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
 
 
 def decode_audio(data: bytes, *, rate: int = 16000, field: str = "audio") -> Audio:
-    """Decode any container PyAV reads (wav, webm/opus, ogg, mp3, mp4) into mono int16 at ``rate``."""
+    """Decode any container PyAV reads (wav, webm/opus, ogg, mp3, mp4) into mono int16."""
     if not data:
         raise InvalidMedia(f"{field}: the file is empty.", field=field)
     try:

@@ -19,8 +19,13 @@ MAX_PIXELS = 40_000_000  # ~ 8K x 5K; larger images are refused before decoding
 MIN_SIDE = 16
 
 
-def load_image(data: bytes | str | Path, *, field: str = "image", max_pixels: int = MAX_PIXELS,
-               allow_small: bool = False) -> np.ndarray:
+def load_image(
+    data: bytes | str | Path,
+    *,
+    field: str = "image",
+    max_pixels: int = MAX_PIXELS,
+    allow_small: bool = False,
+) -> np.ndarray:
     """Return an ``HxWx3`` uint8 RGB array, or raise ``InvalidMedia`` naming ``field``."""
     if isinstance(data, (str, Path)):
         data = Path(data).read_bytes()
@@ -56,8 +61,9 @@ def load_image(data: bytes | str | Path, *, field: str = "image", max_pixels: in
             img.load()
             rgb = img.convert("RGB")
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InvalidMedia(f"{field}: the image is corrupt or truncated ({exc}).",
-                           field=field) from None
+        raise InvalidMedia(
+            f"{field}: the image is corrupt or truncated ({exc}).", field=field
+        ) from None
     return np.asarray(rgb, dtype=np.uint8).copy()
 
 

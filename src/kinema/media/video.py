@@ -20,9 +20,19 @@ from kinema.errors import InvalidMedia
 class VideoWriter:
     """Stream frames into an MP4. Use as a context manager; ``close()`` flushes both encoders."""
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: int = 24, *,
-                 crf: int = 20, preset: str = "veryfast", audio_rate: int | None = None,
-                 faststart: bool = True, tune: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: int = 24,
+        *,
+        crf: int = 20,
+        preset: str = "veryfast",
+        audio_rate: int | None = None,
+        faststart: bool = True,
+        tune: str | None = None,
+    ) -> None:
         if width % 2 or height % 2:
             raise ValueError(f"H.264 yuv420p needs even sizes, got {width}x{height}")
         opts = {"movflags": "+faststart"} if faststart else {}
@@ -119,12 +129,14 @@ def probe(path: str | Path) -> VideoInfo:
                 a_dur = float(aus.duration * aus.time_base) if aus.duration else None
     except (av.error.InvalidDataError, IndexError) as exc:
         raise InvalidMedia(f"video: cannot read ({exc}).") from None
-    return VideoInfo(codec, w, h, fps, frames, frames / fps if fps else 0.0, pix, a_codec,
-                     a_rate, a_dur)
+    return VideoInfo(
+        codec, w, h, fps, frames, frames / fps if fps else 0.0, pix, a_codec, a_rate, a_dur
+    )
 
 
-def read_frames(path: str | Path, *, max_frames: int | None = None,
-                size: tuple[int, int] | None = None) -> tuple[list[np.ndarray], float]:
+def read_frames(
+    path: str | Path, *, max_frames: int | None = None, size: tuple[int, int] | None = None
+) -> tuple[list[np.ndarray], float]:
     """Decode a video into RGB frames (optionally resized to ``(w, h)``); returns (frames, fps)."""
     out: list[np.ndarray] = []
     try:
