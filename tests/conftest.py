@@ -22,3 +22,33 @@ def kinema_home(tmp_path_factory: pytest.TempPathFactory):
     yield home
     mp.undo()
     get_settings.cache_clear()
+
+
+# -- API fixtures shared by test folders that define their own ``settings`` fixture ----------
+
+
+@pytest.fixture
+def key(settings):  # noqa: ANN001 - each folder's Settings
+    """A fresh organization ("acme", initial credits) and a plain API key for it."""
+    from kinema.platform import accounts, db
+
+    with db.session_scope(settings) as s:
+        org = accounts.create_org(s, "acme", credits=settings.initial_credits)
+        _, plain = accounts.create_key(s, org.id)
+    return plain
+
+
+@pytest.fixture
+def headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", "X-Runway-Version": "2024-11-06"}
+
+
+@pytest.fixture
+def client(settings):  # noqa: ANN001
+    """The app on ``settings`` with its task dispatcher off (tests run tasks explicitly)."""
+    from fastapi.testclient import TestClient
+
+    from kinema.api.app import create_app
+
+    with TestClient(create_app(settings, run_tasks=False)) as c:
+        yield c
