@@ -38,7 +38,7 @@ ROUTERS: list[str] = [
 ]
 
 
-def _load(target: str):  # type: ignore[no-untyped-def]
+def _load(target: str):
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
 

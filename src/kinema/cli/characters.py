@@ -27,7 +27,7 @@ PLAYERS = (
 )
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings():
     from kinema.config import get_settings
     from kinema.platform import db
 
@@ -36,7 +36,7 @@ def _settings():  # type: ignore[no-untyped-def]
     return settings
 
 
-def _org_id(settings, org: str) -> str:  # type: ignore[no-untyped-def]
+def _org_id(settings, org: str) -> str:
     from sqlalchemy import select
 
     from kinema.platform import accounts, db
@@ -159,7 +159,7 @@ def list_avatars(org: str = typer.Option("", help="Organization name or id.")) -
             )
 
 
-def _find_avatar(settings, ref: str, org: str):  # type: ignore[no-untyped-def]
+def _find_avatar(settings, ref: str, org: str):
     from sqlalchemy import select
 
     from kinema.platform import db

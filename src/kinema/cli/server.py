@@ -110,9 +110,8 @@ def keys_create(
                     f"created organization {org!r} with {settings.initial_credits} credits"
                 )
         else:
-            row = s.scalars(select(Organization).order_by(Organization.created_at)).first()
-            if row is None:
-                row = accounts.create_org(s, "default", credits=settings.initial_credits)
+            first = s.scalars(select(Organization).order_by(Organization.created_at)).first()
+            row = first or accounts.create_org(s, "default", credits=settings.initial_credits)
         key_row, key = accounts.create_key(s, row.id, name=name)
         console.print(f"new key {key_row.id} ({key_row.prefix}…) for organization {row.name!r}")
     print(key)

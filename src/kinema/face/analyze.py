@@ -312,9 +312,10 @@ def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
             why = implausible(pts0) if pts0 is not None else None
             msg = "no face found" + (f" (a face-like shape was rejected: {why})" if why else "")
             raise NoFace(f"image: {msg}. {NO_FACE_TIP}", field="image")
-        pts = mesh_points(image, dets[0][1])
-        if pts is None:
+        measured = mesh_points(image, dets[0][1])
+        if measured is None:
             raise NoFace(f"image: the face could not be measured. {NO_FACE_TIP}", field="image")
+        pts = measured
         why = implausible(pts)
         if why:
             raise NoFace(f"image: no plausible human face ({why}). {NO_FACE_TIP}", field="image")

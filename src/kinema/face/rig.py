@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -261,7 +262,7 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     face_h = float(np.ptp(oval[:, 1]))
     verts, weights = [mesh], [np.ones(N_MESH)]
     ring_z: list[np.ndarray] = []
-    for factor, w in ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0)):
+    for factor, ring_w in ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0)):
         ring = centre + (oval - centre) * factor
         inside = (
             (ring[:, 0] > 1) & (ring[:, 0] < size - 2) & (ring[:, 1] > 1) & (ring[:, 1] < size - 2)
@@ -275,7 +276,7 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
         border_fade = _smooth(edge, 0.0, 0.12 * size)
         person = 1.0 if factor < 1.3 else np.clip(0.6 + 0.4 * m, 0, 1)
         verts.append(ring)
-        weights.append(w * person * (1 - 0.5 * below) * border_fade)
+        weights.append(ring_w * person * (1 - 0.5 * below) * border_fade)
     s = size - 1
     ticks = np.linspace(0, s, 6)
     border = np.array(
@@ -513,7 +514,7 @@ def _lid_skin(roi: np.ndarray, opening: np.ndarray, width: float) -> tuple[np.nd
     return np.clip(lid, 0, 255).astype(np.uint8), lash.astype(np.float32)
 
 
-def _palette(img: np.ndarray, pts: np.ndarray) -> dict[str, np.ndarray | float]:
+def _palette(img: np.ndarray, pts: np.ndarray) -> dict[str, Any]:
     """The image's own tones for the mouth interior: skin, lips, a teeth white and its grain.
 
     Teeth take the sclera (or, without visible sclera, the lightest skin) desaturated, with

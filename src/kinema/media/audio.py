@@ -47,7 +47,7 @@ def decode_audio(data: bytes, *, rate: int = 16000, field: str = "audio") -> Aud
     if not data:
         raise InvalidMedia(f"{field}: the file is empty.", field=field)
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
                 raise InvalidMedia(f"{field}: no audio stream found.", field=field)
             resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)

@@ -41,7 +41,7 @@ class VideoWriter:
         self.width, self.height = width, height
         vs = self._out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        x264 = {"crf": str(crf), "preset": preset}
+        x264: dict[str, object] = {"crf": str(crf), "preset": preset}
         if tune:
             x264["tune"] = tune
         vs.options = x264
@@ -126,7 +126,9 @@ def probe(path: str | Path) -> VideoInfo:
                 aus = container.streams.audio[0]
                 a_codec, a_rate = aus.codec_context.name, aus.codec_context.sample_rate
                 # container duration honours the edit list that hides AAC priming samples
-                a_dur = float(aus.duration * aus.time_base) if aus.duration else None
+                a_dur = (
+                    float(aus.duration * aus.time_base) if aus.duration and aus.time_base else None
+                )
     except (av.error.InvalidDataError, IndexError) as exc:
         raise InvalidMedia(f"video: cannot read ({exc}).") from None
     return VideoInfo(

@@ -15,11 +15,11 @@ from kinema.errors import EngineFailure
 from kinema.platform.jobs.context import JobContext, JobOutput
 
 
-def build_request(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-untyped-def]
+def build_request(payload: dict[str, Any], ctx: JobContext):
     from kinema.media.image import load_image
     from kinema.video.request import GenerationRequest, Reference
 
-    def image(key: str | None, field: str):  # type: ignore[no-untyped-def]
+    def image(key: str | None, field: str):
         return load_image(ctx.input_bytes(key), field=field) if key else None
 
     refs = [

@@ -119,7 +119,7 @@ def video_facts(data: bytes, field: str = "videoUri") -> tuple[int, int, float]:
     import av
 
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             vs = container.streams.video[0]
             seconds = 0.0
             if vs.duration and vs.time_base:

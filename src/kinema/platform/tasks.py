@@ -231,7 +231,7 @@ def report_progress(
 
 def succeed(session: Session, task_id: str, attempt: int, outputs: dict[str, Any]) -> bool:
     task = session.get(Task, task_id)
-    return bool(task) and _finish(
+    return task is not None and _finish(
         session, task, "SUCCEEDED", cost=task.estimated_cost, outputs=outputs, attempt=attempt
     )
 
@@ -240,7 +240,7 @@ def fail(
     session: Session, task_id: str, message: str, code: str, attempt: int | None = None
 ) -> bool:
     task = session.get(Task, task_id)
-    return bool(task) and _finish(
+    return task is not None and _finish(
         session, task, "FAILED", cost=0, failure=message, failure_code=code, attempt=attempt
     )
 

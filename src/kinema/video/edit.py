@@ -51,7 +51,11 @@ def _source_frames(path: Path, fps: int, seconds: float) -> tuple[Iterator[np.nd
         last: np.ndarray | None = None
         try:
             for frame in container.decode(vs):
-                t = float(frame.pts * vs.time_base) if frame.pts is not None else produced / fps
+                t = (
+                    float(frame.pts * vs.time_base)
+                    if frame.pts is not None and vs.time_base
+                    else produced / fps
+                )
                 img = frame.to_ndarray(format="rgb24")
                 if last is None:
                     last = img

@@ -109,7 +109,7 @@ def draw_stage(
         glow = np.zeros((height, width), np.float32)
         cv2.circle(glow, (cx, cy), r * 3, 1.0, -1)
         glow = _soft(glow, r * 1.5)
-        img += glow[..., None] * np.float32([40, 45, 60])
+        img += glow[..., None] * np.array([40, 45, 60], np.float32)
         cv2.circle(img, (cx, cy), r, (235, 235, 220), -1, cv2.LINE_AA)
     elif "sun" in names or light == "golden_hour":
         cx = fx + int(fw * 0.7)
@@ -118,18 +118,18 @@ def draw_stage(
         glow = np.zeros((height, width), np.float32)
         cv2.circle(glow, (cx, cy), r * 2, 1.0, -1)
         glow = _soft(glow, r * 2.5)
-        img += glow[..., None] * np.float32([120, 80, 30])
+        img += glow[..., None] * np.array([120, 80, 30], np.float32)
         cv2.circle(img, (cx, cy), r, (255, 236, 190), -1, cv2.LINE_AA)
     if "clouds" in names or light == "overcast":
         layer = np.zeros((height, width), np.float32)
         for _ in range(int(rng.integers(5, 9))):
-            cx, cy = rng.uniform(0, width), fy + rng.uniform(0.05, 0.4) * fh
+            ux, uy = rng.uniform(0, width), fy + rng.uniform(0.05, 0.4) * fh
             for _ in range(5):
                 ax, ay = int(rng.uniform(0.04, 0.1) * fw), int(rng.uniform(0.02, 0.04) * fh)
                 ox, oy = rng.uniform(-0.06, 0.06) * fw, rng.uniform(-0.015, 0.015) * fh
-                cv2.ellipse(layer, (int(cx + ox), int(cy + oy)), (ax, ay), 0, 0, 360, 1.0, -1)
+                cv2.ellipse(layer, (int(ux + ox), int(uy + oy)), (ax, ay), 0, 0, 360, 1.0, -1)
         layer = _soft(layer, fh * 0.012)[..., None] * 0.8
-        cloud = np.float32([60, 62, 80]) if night else np.float32([245, 240, 238])
+        cloud = np.array([60, 62, 80] if night else [245, 240, 238], np.float32)
         img = img * (1 - layer) + cloud * layer
 
     if "mountains" in names or "hills" in names or not (set(names) & {"city", "sea"}):
@@ -196,8 +196,8 @@ def draw_stage(
             y = int(horizon + rng.uniform(0, 1) ** 2 * (height - horizon))
             x = rng.uniform(0, width)
             ln = rng.uniform(0.01, 0.05) * fw * (1 + (y - horizon) / fh)
-            c = tuple(float(v) for v in _lerp(gcol, (230, 230, 240), 0.45) * (0.4 if night else 1))
-            cv2.line(img, (int(x), y), (int(x + ln), y), c, 1, cv2.LINE_AA)
+            lc = tuple(float(v) for v in _lerp(gcol, (230, 230, 240), 0.45) * (0.4 if night else 1))
+            cv2.line(img, (int(x), y), (int(x + ln), y), lc, 1, cv2.LINE_AA)
         if set(names) & {"person", "house", "car", "trees"}:  # land subjects need a shore
             shore = fy + fh * 0.8
             xs = np.arange(width, dtype=np.float32)
@@ -269,7 +269,7 @@ def draw_stage(
         sprite = _draw_subject(name, fh, rgb, night, rng)
         h, w = sprite.shape[:2]
         side = (i % 2 * 2 - 1) * ((i + 1) // 2) * (1 if actor_x <= 0.5 else -1)
-        cx = fx + fw * (actor_x + 0.28 * side if i else actor_x)
+        spr_x = fx + fw * (actor_x + 0.28 * side if i else actor_x)
         base_y = fy + fh * (0.9 if name != "boat" else 0.74)
         if name == "house":
             base_y = horizon + fh * 0.08
@@ -277,7 +277,7 @@ def draw_stage(
             Sprite(
                 sprite[..., :3].copy(),
                 sprite[..., 3].astype(np.float32) / 255,
-                int(cx - w / 2),
+                int(spr_x - w / 2),
                 int(base_y - h),
                 name,
             )

@@ -294,7 +294,7 @@ def build_scene(
         max_w = 0.95 * w / max(1, n_cut) ** 0.5
         height = min(height, max_w * crop.shape[0] / max(1, crop.shape[1]))
         rgb, a, x, y = _place(crop, a, height, slots[i] * w, feet)
-        box = [round(x), round(y), rgb.shape[1], rgb.shape[0]]
+        cut_box = [round(x), round(y), rgb.shape[1], rgb.shape[0]]
         if feet < 0.97 * h:  # the feet are in frame: ground the cut-out with a contact shadow
             rgb, a = _with_shadow(rgb, a)
         layers.append(
@@ -313,7 +313,7 @@ def build_scene(
             {
                 "tag": ref.tag,
                 "type": ref.type,
-                "box": box,
+                "box": cut_box,
             }
         )
     if placed:

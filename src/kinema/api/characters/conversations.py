@@ -41,7 +41,7 @@ def list_conversations(
     base = base_url(request, settings)
     with db.session_scope(settings) as s:
 
-        def render(conv):  # type: ignore[no-untyped-def]
+        def render(conv):
             service.refresh_status(conv, settings)
             return conversation_item(s, conv, base, settings)
 

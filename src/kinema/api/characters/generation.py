@@ -81,7 +81,7 @@ def _seconds_cost(model: str, seconds: float, settings: Settings) -> int:
     return max(1, catalog.price(model, settings, duration=math.ceil(seconds)))
 
 
-def _speech_spec(s, caller: Caller, avatar_voice: dict, voice: dict | None):  # type: ignore[no-untyped-def]
+def _speech_spec(s, caller: Caller, avatar_voice: dict, voice: dict | None):
     if not voice:
         return voice_service.spec_for(s, caller.org_id, avatar_voice)
     if voice.get("type") == "preset":
@@ -129,6 +129,7 @@ def create_avatar_video(
     # even if the avatar is rebuilt or deleted before the task runs
     from kinema.platform.storage import get_storage
 
+    assert rig_key is not None  # READY avatars always have a rig
     inputs: dict[str, bytes] = {"rig": get_storage(settings).get_bytes(rig_key)}
     payload: dict[str, Any] = {
         "size": body.size // 2 * 2,
@@ -155,6 +156,7 @@ def create_avatar_video(
             .synthesize(text, spec, voice_service.prosody(emotion))
             .audio.duration
         )
+        assert spec is not None  # built above for text speech
         payload["speech"] = {"type": "text", "text": text, "voice": asdict(spec)}
     else:
         from kinema.media.audio import decode_audio

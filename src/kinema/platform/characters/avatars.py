@@ -170,7 +170,7 @@ def get(session: Session, org_id: str, avatar_id: str) -> Avatar:
     return avatar
 
 
-def list_stmt(org_id: str):  # type: ignore[no-untyped-def]
+def list_stmt(org_id: str):
     return select(Avatar).where(Avatar.org_id == org_id).order_by(Avatar.created_at.desc())
 
 
@@ -306,19 +306,21 @@ _RIGS: OrderedDict[str, tuple[str, Any]] = OrderedDict()
 _RIG_LOCK = Lock()
 
 
-def load_rig(avatar: Avatar, settings: Settings):  # type: ignore[no-untyped-def]
+def load_rig(avatar: Avatar, settings: Settings):
     """The avatar's ``Rig`` (READY only), built once per process and rig file."""
     from kinema.face.rig import Rig
 
     require_ready(avatar)
+    rig_key = avatar.rig_key
+    assert rig_key is not None  # READY avatars always have a rig
     with _RIG_LOCK:
         hit = _RIGS.get(avatar.id)
-        if hit and hit[0] == avatar.rig_key:
+        if hit and hit[0] == rig_key:
             _RIGS.move_to_end(avatar.id)
             return hit[1]
-    rig = Rig.from_bytes(get_storage(settings).get_bytes(avatar.rig_key))
+    rig = Rig.from_bytes(get_storage(settings).get_bytes(rig_key))
     with _RIG_LOCK:
-        _RIGS[avatar.id] = (avatar.rig_key, rig)
+        _RIGS[avatar.id] = (rig_key, rig)
         while len(_RIGS) > 8:
             _RIGS.popitem(last=False)
     return rig

@@ -48,7 +48,7 @@ class TurnResult:
     transcript_confidence: float | None = None
 
 
-def get_brain_for(settings: Settings):  # type: ignore[no-untyped-def]
+def get_brain_for(settings: Settings):
     from kinema.brain.base import get_brain
 
     return get_brain(settings.brain, settings)
@@ -78,7 +78,7 @@ def get(session: Session, org_id: str, conv_id: str, settings: Settings) -> Conv
     return conv
 
 
-def list_stmt(org_id: str, avatar_id: str | None, start: datetime | None, end: datetime | None):  # type: ignore[no-untyped-def]
+def list_stmt(org_id: str, avatar_id: str | None, start: datetime | None, end: datetime | None):
     stmt = select(Conversation).where(Conversation.org_id == org_id)
     if avatar_id:
         stmt = stmt.where(Conversation.avatar_id == avatar_id)
@@ -334,7 +334,7 @@ def _record(settings: Settings, org_id: str, avatar_id: str, result: TurnResult)
                 updated_at=now,
             )
             s.add(conv)
-        user = {"role": "user", "content": result.user_text, "timestamp": iso(now)}
+        user: dict[str, Any] = {"role": "user", "content": result.user_text, "timestamp": iso(now)}
         if result.transcript_confidence is not None:
             user["asrConfidence"] = round(result.transcript_confidence, 3)
         reply = {

@@ -175,7 +175,7 @@ def check_ids(session: Session, org_id: str, doc_ids: list[str]) -> list[str]:
             )
         if doc_id not in out:
             out.append(doc_id)
-    tokens = sum(estimate_tokens(session.get(Document, d).content) for d in out)
+    tokens = sum(estimate_tokens(session.get_one(Document, d).content) for d in out)
     if tokens > MAX_AVATAR_KNOWLEDGE_TOKENS:
         raise InvalidInput(
             f"Invalid parameter 'documentIds': the documents hold about {tokens} tokens; an "

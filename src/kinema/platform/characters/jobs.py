@@ -24,7 +24,7 @@ def run_avatar_build(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     return JobOutput(files=[], extra={"avatarStatus": status})
 
 
-def _speech(payload: dict[str, Any], ctx: JobContext):  # type: ignore[no-untyped-def]
+def _speech(payload: dict[str, Any], ctx: JobContext):
     from kinema.media.audio import decode_audio
     from kinema.voice.presets import VoiceSpec
     from kinema.voice.tts import get_tts

@@ -73,7 +73,7 @@ def check_consent(consent: dict[str, Any] | None) -> dict[str, Any]:
     return {"confirmed": True, "statement": statement, "by": by.strip()}
 
 
-def prosody(emotion: str | None):  # type: ignore[no-untyped-def]
+def prosody(emotion: str | None):
     """Voice settings that match a face emotion (``neutral`` when the voice has no such one)."""
     from kinema.voice.presets import EMOTIONS
     from kinema.voice.tts.base import VoiceSettings

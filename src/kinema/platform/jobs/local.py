@@ -125,10 +125,11 @@ class LocalExecutor:
                     if not w.process.is_alive():
                         self._workers[i] = self._spawn()
                     continue
+                job = w.job
                 try:
                     if w.conn.poll(0):
                         w.conn.recv()
-                        done.append((w.job.task_id, w.job.attempt, None))
+                        done.append((job.task_id, job.attempt, None))
                         w.job, w.cancel_at = None, None
                         w.jobs_done += 1
                         continue
@@ -142,7 +143,7 @@ class LocalExecutor:
                     continue
                 w.process.join(0)
                 done.append(
-                    (w.job.task_id, w.job.attempt, f"worker exited with code {w.process.exitcode}")
+                    (job.task_id, job.attempt, f"worker exited with code {w.process.exitcode}")
                 )
                 self._workers[i] = self._spawn()
         return done

@@ -16,7 +16,7 @@ config = context.config
 def run() -> None:
     conn = config.attributes.get("connection")
     if conn is None:  # `alembic` command line: connect from the URL
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.connect() as conn:
             _run_on(conn)
             conn.commit()
@@ -24,7 +24,7 @@ def run() -> None:
     _run_on(conn)
 
 
-def _run_on(conn) -> None:  # type: ignore[no-untyped-def]
+def _run_on(conn) -> None:
     context.configure(
         connection=conn,
         target_metadata=target_metadata,
