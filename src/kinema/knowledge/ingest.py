@@ -214,7 +214,7 @@ def _markdown(data: bytes) -> tuple[str, str]:
 
 def _pdf(data: bytes) -> tuple[str, str]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -237,7 +237,8 @@ def _pdf(data: bytes) -> tuple[str, str]:
             title = _real_title(str(meta.title))
     except EncryptedDocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # PyPdfError covers LimitReachedError: a stream that inflates past pypdf's own cap
         raise InvalidDocument(f"The PDF cannot be read ({exc}).", field="file") from None
     if not pages:
         raise EmptyDocument("The PDF has no pages.", field="file")
@@ -287,6 +288,9 @@ def _docx(data: bytes) -> tuple[str, str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from kinema.media.limits import check_zip
+
+    check_zip(data, field="file")  # before python-docx inflates anything (zip bombs)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx wraps lxml/zip errors loosely
