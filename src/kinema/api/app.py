@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
     app.state.settings = settings
     app.state.dispatcher = None
     install_error_handlers(app)
+    from kinema.api.limits import BodyLimitMiddleware
+
+    app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     for target in ROUTERS:
         app.include_router(_load(target))
 

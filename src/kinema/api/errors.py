@@ -51,6 +51,11 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
         return error_response(exc.status, str(exc), headers)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        # json.loads of a 100k-deep array/object ends here (from the body parser)
+        return error_response(400, "Invalid request body: JSON nested too deeply.")
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()

@@ -108,6 +108,7 @@ def sign_path(key: str, *, secret: str, ttl: int, now: float | None = None) -> s
 
 def verify_signature(key: str, exp: str, sig: str, *, secret: str) -> bool:
     """True when ``sig`` signs ``key`` and ``exp`` has not passed."""
-    if not exp.isdigit() or int(exp) < time.time():
+    # isdigit() alone accepts "²" and other non-ASCII digits that int() refuses
+    if not (exp.isascii() and exp.isdigit() and sig.isascii()) or int(exp) < time.time():
         return False
     return hmac.compare_digest(_signature(secret, key, int(exp)), sig)

@@ -217,7 +217,7 @@ async def conversation_turn(
         }
         conversation_id = str(form.get("conversationId") or "") or None
         size_text = str(form.get("videoSize") or conv_service.CLIP_SIZE)
-        if not size_text.isdigit() or not 64 <= int(size_text) <= 1024:
+        if not (size_text.isascii() and size_text.isdigit()) or not 64 <= int(size_text) <= 1024:
             raise InvalidInput(
                 "Invalid parameter 'videoSize': an integer from 64 to 1024.", field="videoSize"
             )

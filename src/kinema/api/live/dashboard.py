@@ -51,7 +51,10 @@ def create_key(
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
     """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins."""
+    from kinema.platform.characters import avatars as avatar_service
+
     with db.session_scope(settings) as s:
+        avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
         return key_json(
             keys.create(s, caller.org_id, body.avatarId, body.allowedOrigins, body.name)
         )

@@ -43,6 +43,16 @@ def create_upload(
 ) -> dict:
     """Start an ephemeral upload; returns where to POST the file."""
     name = body.filename.rsplit("/", 1)[-1]
+    if (
+        not name
+        or len(name.encode("utf-8", "surrogatepass")) > 255
+        or any(ord(c) < 32 or c in "\\\x7f" or "\ud800" <= c <= "\udfff" for c in name)
+    ):
+        raise InvalidInput(
+            "Invalid parameter 'filename': 1 to 255 bytes, without control characters, NUL or "
+            "backslashes.",
+            field="filename",
+        )
     if not name.lower().endswith(ALL_EXTENSIONS):
         raise InvalidInput(
             f"Invalid parameter 'filename': {name!r} must end in a media "
@@ -75,7 +85,9 @@ def receive_upload(
     settings: Settings = Depends(get_app_settings),
 ) -> Response:
     """The form POST of step 2 (authorised by the signed ``token``)."""
-    if not hmac.compare_digest(token, _token(upload_id, settings.resolved_secret_key())):
+    if not token.isascii() or not hmac.compare_digest(
+        token, _token(upload_id, settings.resolved_secret_key())
+    ):
         raise Forbidden("Invalid upload token.")
     with db.session_scope(settings) as s:
         up = s.get(Upload, upload_id)

@@ -22,16 +22,24 @@ PREFIX = "pk_"
 def normalize_origin(origin: str) -> str:
     """``scheme://host[:port]`` in lower case, as browsers send it in ``Origin``."""
     raw = origin.strip().rstrip("/")
-    if raw == "*":
-        return raw
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+    if raw == "*":  # a key for every site is no key: name the sites
         raise InvalidInput(
-            f"allowedOrigins: {origin!r} is not an origin; use e.g. https://example.com "
-            "(scheme, host and optional port, no path).",
+            "allowedOrigins: '*' is not allowed; list the origins the widget is embedded on.",
             field="allowedOrigins",
         )
-    port = f":{parts.port}" if parts.port else ""
+    bad = InvalidInput(
+        f"allowedOrigins: {origin!r} is not an origin; use e.g. https://example.com "
+        "(scheme, host and optional port, no path).",
+        field="allowedOrigins",
+    )
+    try:
+        parts = urlsplit(raw)
+        port_n = parts.port  # raises ValueError for "http://a:99999"
+    except ValueError:  # also "http://[::1" (unbalanced brackets)
+        raise bad from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+        raise bad
+    port = f":{port_n}" if port_n else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
@@ -78,7 +86,7 @@ def origin_allowed(row: PublishableKey, origin: str | None) -> bool:
         return False
     allowed = row.allowed_origins or []
     try:
-        return "*" in allowed or normalize_origin(origin) in allowed
+        return normalize_origin(origin) in allowed  # a legacy "*" entry matches nothing
     except InvalidInput:
         return False
 
