@@ -10,6 +10,9 @@ import av
 import numpy as np
 
 from kinema.errors import InvalidMedia
+from kinema.media.limits import HEAVY_DECODES
+
+MAX_DECODE_SECONDS = 600.0  # no caller needs more; callers pass tighter limits where they have one
 
 
 @dataclass
@@ -42,25 +45,45 @@ def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     return np.interp(x, np.arange(len(samples)), samples.astype(np.float32)).astype(np.int16)
 
 
-def decode_audio(data: bytes, *, rate: int = 16000, field: str = "audio") -> Audio:
-    """Decode any container PyAV reads (wav, webm/opus, ogg, mp3, mp4) into mono int16."""
+def decode_audio(
+    data: bytes,
+    *,
+    rate: int = 16000,
+    field: str = "audio",
+    max_seconds: float = MAX_DECODE_SECONDS,
+) -> Audio:
+    """Decode any container PyAV reads (wav, webm/opus, ogg, mp3, mp4) into mono int16.
+
+    Decoding streams and stops as soon as the audio passes ``max_seconds`` (``InvalidMedia``
+    naming ``field``): a small file of an hour's silence is refused after ``max_seconds`` of
+    work and memory, not after decoding the hour. At most ``limits.HEAVY_DECODES`` decodes run
+    at once per process; call it off the event loop (``asyncio.to_thread``)."""
     if not data:
         raise InvalidMedia(f"{field}: the file is empty.", field=field)
-    try:
-        with av.open(io.BytesIO(data), mode="r") as container:
-            if not container.streams.audio:
-                raise InvalidMedia(f"{field}: no audio stream found.", field=field)
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
-            parts: list[np.ndarray] = []
-            for frame in container.decode(container.streams.audio[0]):
-                for out in resampler.resample(frame):
+    max_samples = int(max_seconds * rate)
+    with HEAVY_DECODES:
+        try:
+            with av.open(io.BytesIO(data), mode="r") as container:
+                if not container.streams.audio:
+                    raise InvalidMedia(f"{field}: no audio stream found.", field=field)
+                resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+                parts: list[np.ndarray] = []
+                n = 0
+                for frame in container.decode(container.streams.audio[0]):
+                    for out in resampler.resample(frame):
+                        parts.append(out.to_ndarray().reshape(-1))
+                        n += len(parts[-1])
+                    if n > max_samples:
+                        raise InvalidMedia(
+                            f"{field}: the audio is longer than the limit of {max_seconds:g} s.",
+                            field=field,
+                        )
+                for out in resampler.resample(None):
                     parts.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                parts.append(out.to_ndarray().reshape(-1))
-    except InvalidMedia:
-        raise
-    except (av.error.FFmpegError, ValueError) as exc:
-        raise InvalidMedia(f"{field}: cannot decode audio ({exc}).", field=field) from None
+        except InvalidMedia:
+            raise
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise InvalidMedia(f"{field}: cannot decode audio ({exc}).", field=field) from None
     samples = np.concatenate(parts).astype(np.int16) if parts else np.zeros(0, np.int16)
     if len(samples) == 0:
         raise InvalidMedia(f"{field}: the audio is empty.", field=field)

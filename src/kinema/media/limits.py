@@ -9,9 +9,14 @@ bounds.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 from kinema.errors import InvalidMedia
+
+# concurrent heavy decodes (audio, images) per process; more wait their turn in their thread,
+# so a burst of uploads cannot hold gigabytes at once or starve the render threads
+HEAVY_DECODES = threading.BoundedSemaphore(2)
 
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes, all members together

@@ -166,7 +166,9 @@ def create_avatar_video(
         data = resolve_media(
             body.speech.audio, "audio", "speech.audio", org_id=caller.org_id, settings=settings
         )
-        seconds = decode_audio(data, rate=16000, field="speech.audio").duration
+        seconds = decode_audio(
+            data, rate=16000, field="speech.audio", max_seconds=MAX_SPEECH_SECONDS + 1
+        ).duration
         inputs["speech"] = data
         payload["speech"] = {"type": "audio"}
     if not 0.2 <= seconds <= MAX_SPEECH_SECONDS:

@@ -201,7 +201,8 @@ async def take_turn(
         from kinema.media.audio import decode_audio
         from kinema.voice.asr import get_asr
 
-        decoded = decode_audio(audio, rate=16000, field="audio")
+        # off the event loop: a decode can take seconds (the loop paces live sessions)
+        decoded = await asyncio.to_thread(decode_audio, audio, rate=16000, field="audio")
         t = time.perf_counter()
         heard = await asyncio.to_thread(get_asr(settings.asr).transcribe, decoded)
         timings["asrMs"] = (time.perf_counter() - t) * 1000

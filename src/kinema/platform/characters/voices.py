@@ -125,7 +125,7 @@ def create_from_audio(
     language: str | None = "en",
 ) -> Voice:
     consent = check_consent(consent)
-    audio = decode_audio(audio_bytes, field="from.audio")
+    audio = decode_audio(audio_bytes, field="from.audio", max_seconds=MAX_SAMPLE_SECONDS + 1)
     if audio.duration > MAX_SAMPLE_SECONDS:
         raise InvalidInput(
             f"Invalid parameter 'from.audio': at most {MAX_SAMPLE_SECONDS} s of speech.",
