@@ -6,6 +6,7 @@ without allocating it, and GIFs or text files named .png are named for what they
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -13,9 +14,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from kinema.errors import InvalidMedia
+from kinema.media.limits import HEAVY_DECODES
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-MAX_PIXELS = 40_000_000  # ~ 8K x 5K; larger images are refused before decoding
+MAX_PIXELS = 25_000_000  # ~ 6K x 4K; larger images are refused from the header, before decoding
+_BIG = 4_000_000  # decodes above this many pixels take a HEAVY_DECODES slot
 MIN_SIDE = 16
 
 
@@ -41,6 +44,10 @@ def load_image(
         ) from None
     except Image.DecompressionBombError:
         raise InvalidMedia(f"{field}: image is too large to decode safely.", field=field) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # e.g. truncated inside the header
+        raise InvalidMedia(
+            f"{field}: the image header is corrupt or truncated ({exc}).", field=field
+        ) from None
     if fmt not in ALLOWED_FORMATS:
         raise InvalidMedia(
             f"{field}: {fmt} images are not supported; use JPEG, PNG or WebP.", field=field
@@ -56,11 +63,12 @@ def load_image(
             f"{field}: {width}x{height} is too small (at least {MIN_SIDE} px a side).",
             field=field,
         )
+    slot = HEAVY_DECODES if width * height > _BIG else contextlib.nullcontext()
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with slot, Image.open(io.BytesIO(data)) as img:
             img.load()
             rgb = img.convert("RGB")
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidMedia(
             f"{field}: the image is corrupt or truncated ({exc}).", field=field
         ) from None
