@@ -144,9 +144,15 @@ class Settings(BaseSettings):
         if not path.exists():
             import secrets
 
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # created owner-only (never world-readable, not even for an instant)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process won the race; use its key
+                pass
+            else:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
         return path.read_text().strip()
 
 
