@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -67,17 +68,22 @@ async def upload_document(
             )
         data = await file.read()
         name = form.get("name")
-        with db.session_scope(settings) as s:
-            doc = service.create_file(
-                s,
-                caller.org_id,
-                data,
-                settings,
-                filename=file.filename,
-                content_type=file.content_type,
-                name=name if isinstance(name, str) else None,
-            )
-            return document_json(s, doc, base_url(request, settings), settings)
+        filename, content_type = file.filename, file.content_type
+
+        def store_file() -> dict:  # parse + database: off the event loop
+            with db.session_scope(settings) as s:
+                doc = service.create_file(
+                    s,
+                    caller.org_id,
+                    data,
+                    settings,
+                    filename=filename,
+                    content_type=content_type,
+                    name=name if isinstance(name, str) else None,
+                )
+                return document_json(s, doc, base_url(request, settings), settings)
+
+        return await asyncio.to_thread(store_file)
     try:
         body = DocumentUrlIn.model_validate(await request.json())
     except Exception:
@@ -85,9 +91,13 @@ async def upload_document(
             'Send a multipart form with a \'file\', or JSON {"url": "https://..."}.',
             field="url",
         ) from None
-    with db.session_scope(settings) as s:
-        doc = service.create_url(s, caller.org_id, body.url, settings, name=body.name)
-        return document_json(s, doc, base_url(request, settings), settings)
+
+    def store_url() -> dict:  # fetch + parse + database: off the event loop
+        with db.session_scope(settings) as s:
+            doc = service.create_url(s, caller.org_id, body.url, settings, name=body.name)
+            return document_json(s, doc, base_url(request, settings), settings)
+
+    return await asyncio.to_thread(store_url)
 
 
 @router.get("/documents")
