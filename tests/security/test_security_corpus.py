@@ -105,3 +105,25 @@ def test_upload_filenames_are_validated(client, headers, filename: str) -> None:
     assert 400 <= r.status_code < 500, r.text
     assert "filename" in r.json()["error"]
     _alive(client)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"voice": "x"}, "voice"),
+        ({"voice": [1]}, "voice"),
+        ({"emotion": 123}, "emotion"),
+        ({"documentIds": [{}]}, "documentIds.0"),
+        ({"startScript": {}}, "startScript"),
+        ({"startScript": "a" * 2001}, "startScript"),
+        ({"imageProcessing": [1]}, "imageProcessing"),
+        ({"knowledgeOnly": "maybe"}, "knowledgeOnly"),
+        ({"name": ""}, "name"),
+        ({"personality": 5}, "personality"),
+    ],
+)
+def test_patch_avatar_validates_like_create(client, headers, body: dict, field: str) -> None:
+    r = client.patch("/v1/avatars/00000000-0000-4000-8000-000000000000", headers=headers, json=body)
+    assert r.status_code == 400, r.text
+    assert f"'{field}" in r.json()["error"]
+    _alive(client)

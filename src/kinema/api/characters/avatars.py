@@ -120,6 +120,34 @@ def get_avatar(
         return avatar_json(s, avatar, base_url(request, settings), settings)
 
 
+_PATCH_NULLABLE = {"startScript", "voice", "documentIds", "keypoints", "emotion", "imageProcessing"}
+
+
+def _check_patch(fields: dict[str, Any]) -> dict[str, Any]:
+    """PATCH fields validated exactly as at creation (types, lengths, literals), one by one;
+    ``null`` keeps its documented meaning where a field may be cleared."""
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    out = dict(fields)
+    for name, info in AvatarIn.model_fields.items():
+        alias = info.alias or name
+        if alias not in fields or (fields[alias] is None and alias in _PATCH_NULLABLE):
+            continue
+        if alias == "referenceImage" and fields[alias] is None:
+            continue
+        tp = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        adapter: TypeAdapter[Any] = TypeAdapter(tp)
+        try:
+            out[alias] = adapter.validate_python(fields[alias])
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join([alias, *(str(p) for p in err.get("loc", ()))])
+            raise InvalidInput(f"Invalid parameter '{where}': {err['msg']}.", field=alias) from None
+    return out
+
+
 @router.patch("/avatars/{avatar_id}")
 async def update_avatar(
     avatar_id: str,
@@ -135,11 +163,7 @@ async def update_avatar(
         raise InvalidInput("Send a JSON object.") from None
     if not isinstance(fields, dict):
         raise InvalidInput("Send a JSON object.")
-    for key in ("name", "personality"):
-        if key in fields and not isinstance(fields[key], str):
-            raise InvalidInput(f"Invalid parameter '{key}': expected a string.", field=key)
-    if "documentIds" in fields and not isinstance(fields["documentIds"], list):
-        raise InvalidInput("Invalid parameter 'documentIds': expected a list.", field="documentIds")
+    fields = _check_patch(fields)
     if fields.get("referenceImage") is not None:
         fields["referenceImage"] = _image(str(fields["referenceImage"]), caller, settings)
 
