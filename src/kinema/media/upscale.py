@@ -88,7 +88,7 @@ def upscale_image(
 
 def bicubic(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     """Plain bicubic resampling (the baseline the method is measured against)."""
-    return cv2.resize(np.ascontiguousarray(rgb[..., :3]), (width, height), cv2.INTER_CUBIC)
+    return cv2.resize(np.ascontiguousarray(rgb[..., :3]), (width, height), interpolation=cv2.INTER_CUBIC)
 
 
 # -- video ----------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def preset_voice(voice: dict[str, Any] | None, language: str | None = None) -> s
     from dataclasses import replace
 
     from kinema.voice.presets import PRESETS
-    from kinema.voice.runway_presets import runway_voice
+    from kinema.voice.runway_presets import LIVE_PRESETS, TTS_PRESETS, runway_voice
 
     if not voice:
         raise InvalidInput("Invalid parameter 'voice': required.", field="voice")
@@ -110,6 +110,12 @@ def preset_voice(voice: dict[str, Any] | None, language: str | None = None) -> s
     preset_id = voice.get("presetId")
     if not isinstance(preset_id, str):
         raise InvalidInput("Invalid parameter 'voice.presetId': required.", field="voice.presetId")
+    if preset_id not in TTS_PRESETS and preset_id not in LIVE_PRESETS:
+        raise InvalidInput(
+            f"Invalid parameter 'voice.presetId': unknown preset {preset_id!r}; use one of "
+            f"{', '.join(list(TTS_PRESETS)[:8])} … ({len(TTS_PRESETS)} in all).",
+            field="voice.presetId",
+        )
     spec = runway_voice(preset_id).spec()
     if language and not spec.language.lower().startswith(language.split("-")[0].lower()):
         lang = language.split("-")[0].lower()
