@@ -4,6 +4,7 @@ flac) with PyAV, and read an input's native sample rate."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import av
 import numpy as np
@@ -34,7 +35,7 @@ def encode_audio(audio: Audio, fmt: str = "wav") -> tuple[bytes, str]:
         samples, rate = resample(samples, rate, new), new
     buf = io.BytesIO()
     with av.open(buf, "w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate)
+        stream: Any = out.add_stream(codec, rate=rate)
         stream.layout = "mono"
         fmt_name = stream.codec_context.codec.audio_formats[0].name
         pts = 0

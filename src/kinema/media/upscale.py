@@ -88,7 +88,8 @@ def upscale_image(
 
 def bicubic(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     """Plain bicubic resampling (the baseline the method is measured against)."""
-    return cv2.resize(np.ascontiguousarray(rgb[..., :3]), (width, height), interpolation=cv2.INTER_CUBIC)
+    src = np.ascontiguousarray(rgb[..., :3])
+    return cv2.resize(src, (width, height), interpolation=cv2.INTER_CUBIC)
 
 
 # -- video ----------------------------------------------------------------------------------
@@ -108,8 +109,8 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, dis: cv2.DISOpticalFlow)
     if t >= 1 - 1e-6:
         return b
     ga, gb = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
-    fab = dis.calc(ga, gb, None)  # a -> b
-    fba = dis.calc(gb, ga, None)  # b -> a
+    fab = dis.calc(ga, gb, None)  # type: ignore[call-overload]  # a -> b
+    fba = dis.calc(gb, ga, None)  # type: ignore[call-overload]  # b -> a
     h, w = ga.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     # backward warps: the pixel at p in the middle frame came from p - t*fab in a
@@ -150,7 +151,8 @@ def process_video(
         vs = container.streams.video[0]
         src_fps = Fraction(vs.average_rate or 24).limit_denominator(1001)
         total_in = vs.frames or 0
-        seconds = float(vs.duration * vs.time_base) if vs.duration else 0.0
+        tb = vs.time_base
+        seconds = float(vs.duration * tb) if vs.duration and tb else 0.0
         seconds = min(seconds or job.max_seconds, job.max_seconds)
         n_out = max(1, round(seconds * job.fps))
         frames = (f.to_ndarray(format="rgb24") for f in container.decode(vs))
@@ -162,7 +164,7 @@ def process_video(
     return written
 
 
-def _write(frames, src_fps, n_out, dst, job, progress, should_cancel, total_in) -> int:  # type: ignore[no-untyped-def]
+def _write(frames, src_fps, n_out, dst, job, progress, should_cancel, total_in) -> int:  # type: ignore[no-untyped-def,unused-ignore]
     import av
 
     out = av.open(str(dst), mode="w", format="mp4", options={"movflags": "+faststart"})

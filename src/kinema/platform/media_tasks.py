@@ -30,7 +30,9 @@ def _store_audio(ctx: JobContext, audio: Any, fmt: str, name: str) -> str:
     return ctx.store(path)
 
 
-def _input_audio(ctx: JobContext, payload: dict[str, Any], field: str, rate: int | None = None):  # type: ignore[no-untyped-def]
+def _input_audio(
+    ctx: JobContext, payload: dict[str, Any], field: str, rate: int | None = None
+) -> Any:
     from kinema.media.audio import decode_audio
     from kinema.media.audio_out import native_rate
 
@@ -38,7 +40,7 @@ def _input_audio(ctx: JobContext, payload: dict[str, Any], field: str, rate: int
     return decode_audio(data, rate=rate or native_rate(data, field), field=field)
 
 
-def _transcribe(audio, ctx: JobContext, field: str) -> str:  # type: ignore[no-untyped-def]
+def _transcribe(audio: Any, ctx: JobContext, field: str) -> str:
     from kinema.media.audio import Audio, resample
     from kinema.voice.asr import get_asr
 
@@ -98,7 +100,7 @@ def run_speech(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
         ref = decode_audio(ctx.input_bytes(payload["inputs"]["reference"]), rate=22050)
         spec, _ = match_from_sample(ref, language=None, name="reference")
     else:
-        spec = VoiceSpec.from_json(voice_json) if voice_json else None
+        spec = VoiceSpec.from_json(voice_json) if voice_json else None  # type: ignore[assignment]
     prosody = VoiceSettings(speed=float(payload.get("speed", 1.0)), pitch=1.0)
     speech = get_tts(ctx.settings.tts).synthesize(text, spec, prosody)
     audio = speech.audio
@@ -107,7 +109,9 @@ def run_speech(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     if gain_db := float(payload.get("gain_db", 0)):
         scaled = audio.samples.astype(np.float32) * 10 ** (gain_db / 20)
         audio = Audio(np.clip(scaled, -32768, 32767).astype(np.int16), audio.rate)
-    rate = int(payload.get("sample_rate") or (source.rate if background is not None else 0))
+    rate = int(
+        payload.get("sample_rate") or (source.rate if background is not None and source else 0)
+    )
     if rate and rate != audio.rate:
         audio = Audio(resample(audio.samples, audio.rate, rate), rate)
     if background is not None and source is not None:
@@ -119,7 +123,7 @@ def run_speech(payload: dict[str, Any], ctx: JobContext) -> JobOutput:
     return JobOutput(files=[key], extra=extra)
 
 
-def _pitch_shift(audio, semitones: float):  # type: ignore[no-untyped-def]
+def _pitch_shift(audio: Any, semitones: float) -> Any:
     """Shift pitch by resampling (duration changes by the same factor; fine for ±a few)."""
     from kinema.media.audio import Audio, resample
 

@@ -41,7 +41,9 @@ from kinema.platform.submit import submit_task
 router = APIRouter(prefix="/v1", tags=["audio"], dependencies=[Depends(require_version)])
 
 TTS_MODELS = ("eleven_multilingual_v2", "eleven_v3", "eleven_v4", "seed_audio")
-DUBBING_LANGS = ["en", "hi", "pt", "zh", "es", "fr", "de", "ja", "ar", "ru", "ko", "id", "it", "nl", "tr", "pl", "sv", "fil", "ms", "ro", "uk", "el", "cs", "da", "fi", "bg", "hr", "sk", "ta"]
+DUBBING_LANGS = (  # noqa: SIM905
+    "en hi pt zh es fr de ja ar ru ko id it nl tr pl sv fil ms ro uk el cs da fi bg hr sk ta"
+).split()  # fmt: skip
 SAMPLE_RATES = (8000, 16000, 24000, 32000, 44100, 48000)
 MAX_SPEECH_SECONDS = 300.0  # speech_to_speech / dubbing inputs (ASR runs on CPU)
 
@@ -211,7 +213,7 @@ def speech_to_speech(
     if body.media is None:
         raise InvalidInput("Invalid parameter 'media': required.", field="media")
     voice = preset_voice(body.voice)
-    kind = "video" if body.media.type == "video" else "audio"
+    kind: Literal["video", "audio"] = "video" if body.media.type == "video" else "audio"
     data = media_input(body.media.uri, kind, "media.uri", caller, settings)
     seconds = audio_seconds(data, "media.uri", low=0.3, high=MAX_SPEECH_SECONDS)
     payload = {
