@@ -37,6 +37,20 @@ DEFAULT_PRICES: dict[str, float] = {
     "gen4_image_turbo": 2,
     "gwm1_avatars": 1,  # avatar videos: per second of speech
     "upscale_v1": 2,
+    # audio, upscaling and recipes (units in kinema.api.runway_v1.extra: per 50 characters of
+    # text, per 3/6/2 s of input audio, per output megapixel, per second of video)
+    "eleven_multilingual_v2": 1,
+    "eleven_v3": 1,
+    "eleven_v4": 1,
+    "seed_audio": 1,
+    "eleven_multilingual_sts_v2": 1,
+    "eleven_voice_isolation": 1,
+    "eleven_voice_dubbing": 1,
+    "magnific_precision_upscaler_v2": 1,
+    "magnific_video_upscaler_creative": 2,
+    "enhance_frame_rate": 1,
+    "multi_shot_video": 12,
+    "multi_shot_video_1080p": 20,
 }
 
 # Runway model name -> "engine:preset". Only models listed here are accepted; anything else is a
@@ -51,6 +65,17 @@ DEFAULT_MODELS: dict[str, str] = {
     "aleph2": "compositor:edit",
     "act_two": "face:performance",
     "gwm1_avatars": "face:avatar",
+    "eleven_multilingual_v2": "voice:tts",
+    "eleven_v3": "voice:tts",
+    "eleven_v4": "voice:tts",
+    "seed_audio": "voice:tts_reference",
+    "eleven_multilingual_sts_v2": "voice:asr_tts",
+    "eleven_voice_isolation": "voice:spectral_gate",
+    "eleven_voice_dubbing": "voice:asr_tts_same_language",
+    "magnific_precision_upscaler_v2": "upscale:classic",
+    "magnific_video_upscaler_creative": "upscale:classic",
+    "enhance_frame_rate": "upscale:optical_flow",
+    "multi_shot_video": "compositor:fast",
 }
 
 

@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # area modules under kinema.cli, each with register(app: typer.Typer) -> None
-AREAS = ("server", "video", "face", "characters", "live", "voices")
+AREAS = ("server", "video", "face", "characters", "live", "voices", "media_tools")
 
 
 def _register_all() -> None:

@@ -17,6 +17,12 @@ from typing import Any
 
 TASK_KINDS: dict[str, str] = {
     "generation": "kinema.platform.generation:run_generation",
+    # audio, upscaling and recipe endpoints (kinema.platform.media_tasks)
+    "speech": "kinema.platform.media_tasks:run_speech",
+    "voice_isolation": "kinema.platform.media_tasks:run_voice_isolation",
+    "image_upscale": "kinema.platform.media_tasks:run_image_upscale",
+    "video_upscale": "kinema.platform.media_tasks:run_video_upscale",
+    "multi_shot": "kinema.platform.media_tasks:run_multi_shot",
 }
 
 
