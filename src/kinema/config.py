@@ -133,6 +133,7 @@ class Settings(BaseSettings):
     asr_base_url: str = ""
     asr_model: str = "whisper-1"
     max_document_bytes: int = 20 * 1024 * 1024
+    embedder: str = "minilm"  # minilm (all-MiniLM-L6-v2, numpy) | none (word matching only)
 
     # -- video --------------------------------------------------------------------------------
     video_threads: int = 0  # OpenCV threads per render (0 = OpenCV's default: all cores)

@@ -79,3 +79,28 @@ def test_from_personality_keeps_a_template_named_or_written_by_the_studio():
     free = Persona.from_personality("Albert", "A grumpy pirate who loves maps.")
     assert (free.template, free.description) == (None, "A grumpy pirate who loves maps.")
     assert "pirate" in free.system_prompt()
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "You are Albert, a physicist from Bern. You love explaining relativity to your students.",
+        "you're a grumpy lighthouse keeper; you have seen many storms. Never mention being an AI.",
+        "Your name is Albert. You teach at the university of Bern.",
+    ],
+)
+def test_identity_never_echoes_the_second_person_prompt(description: str) -> None:
+    persona = Persona("Albert", "Tutor", description)
+    intro = persona.phrase("identity")
+    assert intro.startswith("I'm Albert")
+    assert "you are" not in intro.lower() and "you're" not in intro.lower()
+    assert " your " not in f" {intro.lower()} " and "never mention" not in intro.lower()
+
+
+def test_first_person_keeps_the_facts() -> None:
+    from kinema.brain.persona import first_person
+
+    text = first_person("You are Albert, a physicist from Bern. Keep answers short.", "Albert")
+    assert text == "I am a physicist from Bern. "
+    assert first_person("Albert is a retired captain.", "Albert") == "I am a retired captain. "
+    assert first_person("", "Albert") == ""

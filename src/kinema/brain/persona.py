@@ -293,9 +293,56 @@ class Persona:
         """One of the template's phrasings for ``kind``, chosen deterministically by ``seed``."""
         options = self.spec.phrases.get(kind) or TEMPLATES[DEFAULT_TEMPLATE].phrases[kind]
         choice = options[zlib.crc32(f"{kind}:{seed}".encode()) % len(options)]
-        about = (self.description or "").strip()
-        if about and not about.endswith((".", "!", "?")):
-            about += "."
-        fields = {"name": self.name, "role": self.spec.role, "about": about + " " if about else ""}
+        about = first_person(self.description or "", self.name)
+        fields = {"name": self.name, "role": self.spec.role, "about": about}
         fields |= {"doc": "the documents", "topics": "the topics I've been given"} | values
         return " ".join(choice.format(**fields).split())
+
+
+_INSTRUCTION = re.compile(
+    r"^(always|never|don'?t|do not|keep|answer|use|speak|avoid|respond|reply|stay|talk|be|"
+    r"explain|help|make|try|remember|act|pretend|refer|greet|ask|encourage|give|offer|stick|"
+    r"focus|mention|say|tell|write|include|only|please)\b",
+    re.I,
+)
+_SWAPS = [
+    (re.compile(r"\byou are\b", re.I), "I am"),
+    (re.compile(r"\byou're\b", re.I), "I'm"),
+    (re.compile(r"\byou were\b", re.I), "I was"),
+    (re.compile(r"\byou have\b", re.I), "I have"),
+    (re.compile(r"\byou've\b", re.I), "I've"),
+    (re.compile(r"\byourself\b", re.I), "myself"),
+    (re.compile(r"\byours\b", re.I), "mine"),
+    (re.compile(r"\byour\b", re.I), "my"),
+    (re.compile(r"^you\b", re.I), "I"),
+    (re.compile(r"(?<=[,;] )you\b", re.I), "I"),
+    (re.compile(r"\byou\b", re.I), "me"),
+]
+
+
+def first_person(description: str, name: str) -> str:
+    """The personality text as the character would say it about itself: second person
+    ("You are Albert, a physicist") becomes first person ("I am Albert, a physicist"),
+    instructions ("Keep answers short.") are left out, and the character's own name is not
+    repeated after "I'm {name}, ...". Empty, or ends with a space."""
+    from kinema.knowledge.sentences import split_sentences
+
+    kept: list[str] = []
+    for sentence in split_sentences(" ".join(description.split())):
+        if _INSTRUCTION.match(sentence):
+            continue
+        for pattern, replacement in _SWAPS:
+            sentence = pattern.sub(replacement, sentence)
+        sentence = re.sub(rf"^I am {re.escape(name)}\b,?\s*", "", sentence)
+        sentence = re.sub(rf"^{re.escape(name)} is\b", "I am", sentence)
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if not re.match(r"^(I|I'm|I've|My|Me)\b", sentence):
+            sentence = sentence[0].upper() + sentence[1:]
+            if re.match(r"^(A|An|The)\b", sentence):
+                sentence = "I am " + sentence[0].lower() + sentence[1:]
+        if not sentence.endswith((".", "!", "?")):
+            sentence += "."
+        kept.append(sentence)
+    return " ".join(kept) + " " if kept else ""
