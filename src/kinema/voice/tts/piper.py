@@ -41,6 +41,7 @@ _CLAUSE = re.compile(r"([^,.;:!?…]+)([,.;:!?…]*)")
 _STRESS = "ˈˌ"
 _LENGTH = "ːˑ"
 _PUNCT = ",.;:!?…"
+_MIN_CLOSURE_S = 0.06
 _WORD_GAP_SIL_S = 0.06  # a pause between words longer than this closes the mouth
 # espeak voices whose phonemes an American-trained model cannot say well enough (the Scottish
 # trilled r and monophthongs gave 21 % WER through Whisper): phonemised as British instead
@@ -162,8 +163,30 @@ def phones_to_events(phones: list[_Phone]) -> list[PhonemeEvent]:
             last = events[-1]
             events[-1] = PhonemeEvent(last.phoneme, last.start, ph.end, "sil")
             continue
-        events.append(PhonemeEvent(name, ph.start, ph.end, viseme))
-    return events
+        events.append(PhonemeEvent(_espeak_marks(name), ph.start, ph.end, viseme))
+    return _lead_closures(events)
+
+
+def _espeak_marks(name: str) -> str:
+    """IPA stress marks as espeak writes them (' and ,), which the face reads for emphasis."""
+    return name.replace("ˈ", "'").replace("ˌ", ",")
+
+
+def _lead_closures(events: list[PhonemeEvent]) -> list[PhonemeEvent]:
+    """Let a short p/b/m start up to ``_MIN_CLOSURE_S`` before its acoustic closure, taken
+    from the tail of the sound before it (at most half of it): the lips travel to closed while
+    that sound's formants are still fading, and fluent neural speech has 25–45 ms closures,
+    shorter than one video frame."""
+    out = list(events)
+    for i in range(1, len(out)):
+        p, prev = out[i], out[i - 1]
+        short = _MIN_CLOSURE_S - (p.end - p.start)
+        if p.viseme != "PP" or short <= 0 or prev.viseme in ("PP", "sil"):
+            continue
+        t = p.start - min(short, 0.5 * (prev.end - prev.start))
+        out[i - 1] = PhonemeEvent(prev.phoneme, prev.start, t, prev.viseme)
+        out[i] = PhonemeEvent(p.phoneme, t, p.end, p.viseme)
+    return out
 
 
 def _word_onsets(text: str, phones: list[_Phone]) -> list[tuple[str, float]]:
