@@ -122,9 +122,16 @@ class Settings(BaseSettings):
     allow_http_urls: bool = False
 
     # -- voice / brain / knowledge -------------------------------------------------------------
-    tts: str = "espeak"  # espeak | piper
-    piper_voice: str = ""  # path to a .onnx Piper voice
-    asr: str = "pocketsphinx"  # pocketsphinx | openai | whisper
+    tts: str = "auto"  # auto (each preset's engine: piper for English) | piper | espeak
+    tts_threads: int = 1  # onnxruntime threads per neural synthesis (sessions run in parallel)
+    piper_voice: str = ""  # a .onnx Piper voice of your own (default: the shipped en_US-joe)
+    piper_voice_sha256: str = ""  # checked at load when set
+    asr: str = "whisper"  # whisper (shipped tiny.en) | pocketsphinx | openai
+    whisper_model: str = ""  # a CTranslate2 Whisper directory (default: the shipped tiny.en)
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    whisper_language: str = "en"  # "" = detect (multilingual models only)
+    whisper_threads: int = 1
     brain: str = "embedded"  # embedded | openai
     llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama)
     llm_model: str = ""

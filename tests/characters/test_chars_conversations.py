@@ -100,7 +100,7 @@ def test_voice_in_speech_and_clip_out(client, headers, settings, tmp_path):
     )
     assert r.status_code == 200, r.text
     turn = r.json()
-    assert turn["userText"] == "can i get a refund"
+    assert turn["userText"].lower().rstrip("?.!") == "can i get a refund"
     assert "refund" in turn["userText"]
     assert "45 days" in turn["reply"] and turn["citations"][0]["documentId"] == doc["id"]
     assert turn["timings"]["asrMs"] > 0 and turn["timings"]["renderMs"] > 0

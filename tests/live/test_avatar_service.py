@@ -86,8 +86,10 @@ async def test_audio_in_drives_mouth_and_plays_out_then_finishes():
 
 
 async def test_clear_buffer_interrupts_within_200ms():
-    service = await AvatarService(FakeRenderer(64), FakeAnimator()).start()
+    # synthesise before the service's clock starts (a neural voice takes a moment; blocking
+    # the loop here would make the clock catch up in a burst)
     samples, rate = speech_audio("This is a rather long sentence that will be cut off early.")
+    service = await AvatarService(FakeRenderer(64), FakeAnimator()).start()
     await service.push_audio(samples, rate)
     service.flush()
     task_items: list[tuple[float, object]] = []

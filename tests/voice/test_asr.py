@@ -77,19 +77,6 @@ def test_openai_backend_needs_a_url(monkeypatch):
         get_settings.cache_clear()
 
 
-def test_whisper_backend_reports_missing_extra():
-    pytest.importorskip("numpy")
-    try:
-        import faster_whisper  # noqa: F401
-    except ImportError:
-        from kinema.voice.asr.whisper import WhisperASR
-
-        with pytest.raises(BackendUnavailable, match="whisper"):
-            WhisperASR()
-    else:
-        pytest.skip("faster-whisper is installed; model files may be absent offline")
-
-
 def test_openai_backend_posts_wav_and_reads_words(tts):
     import httpx
 

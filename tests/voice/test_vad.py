@@ -42,8 +42,11 @@ def test_streaming_events_arrive_in_time(utterance, chunk):
         for event in vad.feed(y[i : i + chunk]):
             seen.append((event, (i + chunk) / 16000))
     kinds = [e.kind for e, _ in seen]
-    assert kinds == ["start", "end"]
-    (start, t_start), (end, t_end) = seen
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    pauses = [(e, t) for e, t in seen if e.kind == "pause"]
+    assert pauses and pauses[-1][0].time == seen[-1][0].time  # last pause: where speech ended
+    assert pauses[-1][1] - pauses[-1][0].time == pytest.approx(0.2, abs=0.12)  # early warning
+    (start, t_start), (end, t_end) = seen[0], seen[-1]
     assert abs(start.time - 0.5) < 0.06 and t_start - start.time < 0.15
     assert t_end - end.time == pytest.approx(0.4, abs=0.12)
     assert not vad.in_speech

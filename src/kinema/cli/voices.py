@@ -31,14 +31,35 @@ def voices(
         p for p in PRESETS.values() if p.language.lower().startswith(language.strip().lower())
     ]
     if as_json:
-        rows = [{**asdict(p), "timbre": list(p.timbre), "tags": list(p.tags)} for p in chosen]
+        from kinema.voice.tts import engine_for
+
+        rows = [
+            {
+                **asdict(p),
+                "timbre": list(p.timbre),
+                "tags": list(p.tags),
+                "engine": engine_for(p.id),
+            }
+            for p in chosen
+        ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{len(chosen)} voices (default: {DEFAULT_VOICE})")
-    for col in ("id", "name", "language", "gender", "age", "timbre", "description"):
+    from kinema.voice.tts import engine_for
+
+    for col in ("id", "name", "language", "engine", "gender", "age", "timbre", "description"):
         table.add_column(col, overflow="fold")
     for p in chosen:
-        table.add_row(p.id, p.name, p.language, p.gender, p.age, " ".join(p.timbre), p.description)
+        table.add_row(
+            p.id,
+            p.name,
+            p.language,
+            engine_for(p.id),
+            p.gender,
+            p.age,
+            " ".join(p.timbre),
+            p.description,
+        )
     console.print(table)
 
 

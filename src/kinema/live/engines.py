@@ -67,7 +67,8 @@ class Transcriber(Protocol):
 
 class VoiceDetector(Protocol):
     def feed(self, samples: np.ndarray) -> list[str]:
-        """Feed int16 mono 16 kHz samples; returns the ``"start"``/``"end"`` edges they caused."""
+        """Feed int16 mono 16 kHz samples; returns the ``"start"``/``"end"`` edges they caused
+        (and ``"pause"``: a short silence inside speech, when the detector reports it)."""
         ...
 
     def reset(self) -> None: ...

@@ -77,6 +77,7 @@ class SessionConfig:
     tools: list[ClientTool] = field(default_factory=list)
     metrics_interval: float = 5.0  # seconds between pushed "metrics" events (0: only on request)
     greet: bool = True  # speak the responder's greeting (a persona's start script) on connect
+    partial_interval: float = 1.0  # s of new speech between partial transcripts (0: none)
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> SessionConfig:
@@ -170,6 +171,12 @@ class LiveSession:
         self._user_speaking = False
         self._utterance: list[np.ndarray] = []
         self._preroll: deque[np.ndarray] = deque(maxlen=16)
+        self._utterance_id = 0  # counts user utterances (VAD starts)
+        self._heard = 0  # samples of the current utterance
+        self._partial_at = 0  # samples at the last partial transcription
+        self._partial_busy = False
+        self._pauses = 0  # VAD pauses in the current utterance
+        self._early: tuple[int, int, asyncio.Future[str]] | None = None  # (utt, pause, result)
         self._turn_counter = 0
         self._closing = False
         self.interruptions = 0
@@ -318,23 +325,74 @@ class LiveSession:
         if not 8000 <= rate <= 96000:
             raise InvalidInput(f"audio: unsupported sample rate {rate} Hz.", field="rate")
         pcm = resample(np.asarray(samples, np.int16).reshape(-1), rate, MIC_RATE)
+        paused = False
         for edge in self.engines.vad.feed(pcm):
             if edge == "start" and not self._user_speaking:
                 self._user_speaking = True
                 self._utterance = list(self._preroll)
+                self._utterance_id += 1
+                self._heard = sum(len(c) for c in self._utterance)
+                self._partial_at, self._pauses, self._early = 0, 0, None
                 self.interrupt("voice")
                 self._set_state("listening")
+            elif edge == "pause" and self._user_speaking:
+                self._pauses += 1
+                paused = True
             elif edge == "end" and self._user_speaking:
                 self._user_speaking = False
                 self._utterance.append(pcm)
                 utterance = np.concatenate(self._utterance)
                 self._utterance = []
-                self._spawn(self._transcribe(utterance))
+                early, self._early = self._early, None
+                current = (self._utterance_id, self._pauses)
+                ready = early[2] if early is not None and early[:2] == current else None
+                self._spawn(self._transcribe(utterance, ready))
                 pcm = pcm[:0]
+                paused = False
         if self._user_speaking:
             self._utterance.append(pcm)
+            self._heard += len(pcm)
+            if paused:
+                self._recognise_early()
+            elif (
+                self.config.partial_interval > 0
+                and not self._partial_busy
+                and self._heard - self._partial_at >= self.config.partial_interval * MIC_RATE
+            ):
+                self._partial_at = self._heard
+                self._recognise(np.concatenate(self._utterance))
         else:
             self._preroll.append(pcm)
+
+    def _recognise(self, samples: np.ndarray) -> asyncio.Future[str]:
+        """Start recognising ``samples`` in the speech pool; while the user is still speaking the
+        result is sent as a ``partial_transcript`` event."""
+        assert self.engines.transcriber is not None  # push_audio checked it
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(
+            speech_pool(), self.engines.transcriber.transcribe, Audio(samples, MIC_RATE)
+        )
+        utterance = self._utterance_id
+        self._partial_busy = True
+
+        def done(f: asyncio.Future[str]) -> None:
+            self._partial_busy = False
+            if f.cancelled() or f.exception() is not None or self._closing:
+                return
+            text = (f.result() or "").strip()
+            if text and self._user_speaking and utterance == self._utterance_id:
+                self._emit({"type": "partial_transcript", "text": text, "utterance": utterance})
+
+        future.add_done_callback(done)
+        return future
+
+    def _recognise_early(self) -> None:
+        """A pause in speech: recognise what was said so far now; if the VAD then ends the turn
+        with no more voice, that result is the final transcript (saves the ASR time)."""
+        snapshot = np.concatenate(self._utterance)
+        self._partial_at = self._heard
+        future = self._recognise(snapshot)
+        self._early = (self._utterance_id, self._pauses, future)
 
     def interrupt(self, reason: str = "client") -> bool:
         """Barge-in: stop the reply now, flush every buffer, keep what was spoken. True if cut."""
@@ -430,7 +488,9 @@ class LiveSession:
         self._set_state("thinking")
         self._reply_task = asyncio.create_task(self._reply(turn, history, script))
 
-    async def _transcribe(self, utterance: np.ndarray) -> None:
+    async def _transcribe(
+        self, utterance: np.ndarray, ready: asyncio.Future[str] | None = None
+    ) -> None:
         turn = TurnMetrics(self._next_turn(), "audio")
         self._set_state("thinking")
         loop = asyncio.get_running_loop()
@@ -438,7 +498,10 @@ class LiveSession:
         try:
             assert self.engines.transcriber is not None  # push_audio checked it
             transcribe = self.engines.transcriber.transcribe
-            text = await loop.run_in_executor(speech_pool(), transcribe, audio)
+            if ready is not None:  # recognised at the pause before the end: nothing new since
+                text = await ready
+            else:
+                text = await loop.run_in_executor(speech_pool(), transcribe, audio)
         except Exception as exc:  # ASR trouble costs this utterance, not the session
             log.exception("session %s: speech recognition failed", self.id)
             self._emit({"type": "error", "message": f"speech recognition failed: {exc}"})

@@ -73,10 +73,15 @@ class BrainResponder:
 
 
 class ASRTranscriber:
-    def __init__(self, asr: Any) -> None:
-        self.asr = asr
+    """An ASR for one session; ``language`` (the character's voice language) is checked by the
+    engine, so a French character on an English-only recogniser gets a clear error."""
+
+    def __init__(self, asr: Any, language: str | None = None) -> None:
+        self.asr, self.language = asr, language
 
     def transcribe(self, audio: Audio) -> str:
+        if self.language:
+            return self.asr.transcribe(audio, language=self.language).text
         return self.asr.transcribe(audio).text
 
 
@@ -230,8 +235,10 @@ def build_engines(
     speech_in: dict[str, Any] = {}
     if speech_input:
         from kinema.voice.asr import get_asr
+        from kinema.voice.presets import resolve_voice
 
-        speech_in = {"transcriber": ASRTranscriber(get_asr()), "vad": VADEdges()}
+        language = resolve_voice(voice).language
+        speech_in = {"transcriber": ASRTranscriber(get_asr(), language), "vad": VADEdges()}
     return Engines(
         animator=make_animator(seed),
         renderer=Renderer(rig, size),

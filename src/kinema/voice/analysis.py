@@ -154,3 +154,24 @@ def voice_stats(audio: Audio) -> VoiceStats:
         voiced=float(len(voiced) / max(len(f0), 1)),
         speech_seconds=seconds,
     )
+
+
+def _norm_words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word error rate (substitutions + deletions + insertions) / reference words, after
+    lower-casing and dropping punctuation."""
+    ref, hyp = _norm_words(reference), _norm_words(hypothesis)
+    if not ref:
+        return float(bool(hyp))
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1] / len(ref)

@@ -17,6 +17,7 @@ import numpy as np
 
 from kinema.errors import InvalidInput, UnknownVoice
 
+ENGINES = ("espeak", "piper")
 _ESPEAK_NAME = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$", re.IGNORECASE)
 
 
@@ -43,10 +44,23 @@ class VoiceSpec:
     pitch: int = 50  # espeak pitch 0..100 (50 = the variant's natural pitch)
     range: int = 50  # espeak intonation range 0..100
     rate: int = 170  # words per minute
-    volume: int = 100  # espeak amplitude 0..200
+    volume: int = 100  # espeak amplitude 0..200 (piper: gain, 100 = unity)
+    engine: str = "espeak"  # espeak (formant synthesis) | piper (the neural voice)
+    f0: float = 0.0  # piper: median F0 in Hz at pitch 50 (0 = the neural voice's own)
+    formant: float = 1.0  # piper: formant shift ratio (>1 shorter vocal tract: female, child)
 
     def __post_init__(self) -> None:
-        """Reject specs espeak cannot use (they may come from clients as JSON)."""
+        """Reject specs the engines cannot use (they may come from clients as JSON)."""
+        if self.engine not in ENGINES:
+            raise InvalidInput(
+                f"voice: engine must be one of {', '.join(ENGINES)}, not {self.engine!r}.",
+                field="voice",
+            )
+        if not (self.f0 == 0 or 50 <= self.f0 <= 500) or not 0.7 <= self.formant <= 1.5:
+            raise InvalidInput(
+                "voice: f0 must be 0 or within 50..500 Hz and formant within 0.7..1.5.",
+                field="voice",
+            )
         if not _ESPEAK_NAME.match(self.espeak or ""):
             raise InvalidInput(f"voice: bad espeak voice name {self.espeak!r}.", field="voice")
         if self.variant and self.variant not in espeak_variants():
@@ -93,9 +107,15 @@ class VoicePreset:
     range: int = 50
     rate: int = 170
     tags: tuple[str, ...] = field(default=())
+    engine: str = "espeak"
+    f0: float = 0.0
+    formant: float = 1.0
 
     def spec(self) -> VoiceSpec:
         return VoiceSpec(
+            engine=self.engine,
+            f0=self.f0,
+            formant=self.formant,
             name=self.id,
             language=self.language,
             espeak=self.espeak,
@@ -196,7 +216,56 @@ def _parse(table: str) -> tuple[VoicePreset, ...]:
     return tuple(presets)
 
 
-_PRESETS = _parse(_TABLE)
+# F0 relative to pitch 50 at espeak pitch 0, 10, ..., 100 (measured with YIN on f2/m3 voices:
+# the same curve for every variant, not the symmetric octave one might expect).
+_PITCH_CURVE = np.array([0.675, 0.72, 0.77, 0.845, 0.92, 1.0, 1.10, 1.225, 1.36, 1.51, 1.67])
+_PITCH_STEPS = np.arange(0, 101, 10)
+
+
+def pitch_ratio(pitch: float) -> float:
+    """F0 at espeak pitch ``pitch`` relative to F0 at pitch 50."""
+    return float(np.interp(pitch, _PITCH_STEPS, _PITCH_CURVE))
+
+
+def pitch_for_ratio(ratio: float) -> int:
+    """The espeak pitch (0..100) whose F0 is ``ratio`` × F0 at pitch 50 (clamped)."""
+    return int(round(float(np.interp(ratio, _PITCH_CURVE, _PITCH_STEPS))))
+
+
+# English presets speak with the shipped neural voice (Piper en_US-joe-medium, a man's voice),
+# given their own register by PSOLA: median F0 (Hz) and formant shift ratio. espeak-ng still
+# phonemises (en-us, en for British, en-gb-scotland), so the British presets keep their vowels.
+NEURAL: dict[str, tuple[float, float]] = {
+    "leo": (78.0, 0.88),
+    "walter": (88.0, 0.92),
+    "arthur": (98.0, 0.95),
+    "oliver": (108.0, 0.97),
+    "james": (0.0, 1.0),  # the voice as recorded (≈118 Hz)
+    "max": (140.0, 1.05),
+    "ruth": (170.0, 1.08),
+    "grace": (183.0, 1.12),
+    "fiona": (196.0, 1.14),
+    "emma": (212.0, 1.17),
+    "charlotte": (228.0, 1.20),
+    "poppy": (252.0, 1.22),
+    "lily": (290.0, 1.26),
+}
+
+
+def _with_engines(presets: tuple[VoicePreset, ...]) -> tuple[VoicePreset, ...]:
+    out = []
+    for p in presets:
+        if p.id in NEURAL:
+            f0, formant = NEURAL[p.id]
+            # f0 is stored "at pitch 50", so that the preset's own pitch (kept for espeak)
+            # lands the neural voice on the median F0 of the table
+            base = round(f0 / pitch_ratio(p.pitch), 1) if f0 else 0.0
+            p = replace(p, engine="piper", f0=base, formant=formant)
+        out.append(p)
+    return tuple(out)
+
+
+_PRESETS = _with_engines(_parse(_TABLE))
 # A short sentence per language, for previews, tests and benchmarks.
 SAMPLE_TEXT: dict[str, str] = {
     "en": "Hello, my name is Kinema. What is the weather like today?",
@@ -310,22 +379,6 @@ def get_emotion(name: str) -> Prosody:
             f"emotion: unknown emotion {name!r}; use one of {', '.join(EMOTIONS)}.", field="emotion"
         )
     return EMOTIONS[key]
-
-
-# F0 relative to pitch 50 at espeak pitch 0, 10, ..., 100 (measured with YIN on f2/m3 voices:
-# the same curve for every variant, not the symmetric octave one might expect).
-_PITCH_CURVE = np.array([0.675, 0.72, 0.77, 0.845, 0.92, 1.0, 1.10, 1.225, 1.36, 1.51, 1.67])
-_PITCH_STEPS = np.arange(0, 101, 10)
-
-
-def pitch_ratio(pitch: float) -> float:
-    """F0 at espeak pitch ``pitch`` relative to F0 at pitch 50."""
-    return float(np.interp(pitch, _PITCH_STEPS, _PITCH_CURVE))
-
-
-def pitch_for_ratio(ratio: float) -> int:
-    """The espeak pitch (0..100) whose F0 is ``ratio`` × F0 at pitch 50 (clamped)."""
-    return int(round(float(np.interp(ratio, _PITCH_CURVE, _PITCH_STEPS))))
 
 
 def _clamp(value: float, lo: int, hi: int) -> int:

@@ -21,8 +21,8 @@ RATES = (8000, 16000, 32000, 48000)
 
 @dataclass(frozen=True)
 class VadEvent:
-    kind: Literal["start", "end"]
-    time: float  # start: first voiced frame; end: end of the last voiced frame
+    kind: Literal["start", "pause", "end"]
+    time: float  # start: first voiced frame; pause/end: end of the last voiced frame
 
 
 class StreamingVAD:
@@ -32,7 +32,9 @@ class StreamingVAD:
     last ``start_window`` frames are voiced (a click does not count); it ends after
     ``hangover`` seconds without voice, so pauses between words do not end a turn. WebRTC VAD
     calls almost anything speech while its noise estimate settles, so the first ``warmup``
-    seconds after ``reset()`` cannot start speech.
+    seconds after ``reset()`` cannot start speech. A ``pause`` event marks ``pause`` seconds of
+    silence inside speech (once per silence): the turn may be ending, so a live session can
+    start recognising early and have the transcript ready when ``end`` confirms it.
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class StreamingVAD:
         start_window: int = 5,
         hangover: float = 0.5,
         warmup: float = 0.12,
+        pause: float = 0.2,
     ) -> None:
         import webrtcvad
 
@@ -59,6 +62,7 @@ class StreamingVAD:
             max(1, round(hangover * 1000 / frame_ms)),
         )
         self._warmup = round(warmup * 1000 / frame_ms)
+        self._pause_frames = max(1, round(pause * 1000 / frame_ms)) if pause > 0 else 0
         self._window: deque[tuple[int, bool]] = deque(maxlen=start_window)
         self.reset()
 
@@ -103,6 +107,8 @@ class StreamingVAD:
         if self._silent >= self._hang_frames:
             self.in_speech = False
             return [VadEvent("end", (self._last_voiced + 1) * sec)]
+        if self._pause_frames and self._silent == self._pause_frames < self._hang_frames:
+            return [VadEvent("pause", (self._last_voiced + 1) * sec)]
         return []
 
     def flush(self) -> list[VadEvent]:
@@ -118,6 +124,7 @@ def speech_segments(audio: Audio, **options: float) -> list[tuple[float, float]]
     x = resample(np.asarray(audio.samples), audio.rate, 16000)
     vad = StreamingVAD(16000, **options)  # type: ignore[arg-type]
     events = vad.feed(x) + vad.flush()
+    events = [e for e in events if e.kind != "pause"]
     starts = [e.time for e in events if e.kind == "start"]
     ends = [e.time for e in events if e.kind == "end"]
     return list(zip(starts, ends, strict=True))

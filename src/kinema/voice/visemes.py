@@ -95,3 +95,35 @@ def phoneme_visemes(phoneme: str, language: str = "en") -> tuple[tuple[str, floa
     if last not in _VOWEL_VISEMES or last == first:
         return ((first, 1.0),)
     return ((first, 0.55), (last, 0.45))
+
+
+# IPA symbols (as espeak-ng writes them for Piper voices) by articulatory class.
+_IPA_CLASSES: dict[str, str] = {
+    "PP": "p b m ɓ ʙ ɸ β ɱ",
+    "FF": "f v ʋ",
+    "TH": "θ ð",
+    "DD": "t d ɾ ɗ ʈ ɖ ɽ",
+    "kk": "k ɡ g ŋ x ɣ q ɢ h ɦ ʔ χ ʁ ħ ʕ ɠ",
+    "CH": "ʃ ʒ tʃ dʒ ɕ ʑ ç ʝ c ɟ ʂ ʐ ɲ",
+    "SS": "s z",
+    "nn": "n l ɫ ɬ ɮ ʎ ɭ ɳ ʟ",
+    "RR": "ɹ r ɻ ʀ ɚ ɝ ɜ ɺ",
+    "aa": "a ɑ æ ɐ ʌ ɒ ɶ ä",
+    "E": "e ɛ ə ɘ ɵ œ ø ᵻ ɤ",
+    "I": "i ɪ ɨ j ʏ",
+    "O": "o ɔ",
+    "U": "u ʊ ʉ w y ɯ ʍ ɥ",
+}
+_IPA: dict[str, str] = {k: vis for vis, keys in _IPA_CLASSES.items() for k in keys.split()}
+_IPA_MARKS = "ˈˌːˑ̩̯̃ʰʲʷ˞-"
+
+
+@lru_cache(maxsize=1024)
+def ipa_to_viseme(symbol: str) -> str:
+    """Map one IPA phone (stress and length marks allowed) to one of ``VISEMES``."""
+    core = "".join(c for c in symbol if c not in _IPA_MARKS).strip()
+    if not core:
+        return "sil"
+    if core in _IPA:
+        return _IPA[core]
+    return _IPA.get(core[0], "sil")

@@ -68,7 +68,9 @@ class PreviewIn(BaseModel):
 
 @router.get("/voices/presets")
 def list_presets() -> dict:
-    """Kinema: Runway's 30 live preset ids and the espeak voice each maps to."""
+    """Kinema: Runway's 30 live preset ids, the Kinema voice each maps to and its engine."""
+    from kinema.voice.tts import engine_for
+
     return {
         "data": [
             {
@@ -76,6 +78,7 @@ def list_presets() -> dict:
                 "name": v.name,
                 "description": v.description,
                 "kinemaVoice": v.preset,
+                "engine": engine_for(v.preset),
                 "pitch": v.pitch,
                 "speed": v.speed,
             }

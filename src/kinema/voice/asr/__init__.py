@@ -1,4 +1,5 @@
-"""Speech to text: ``get_asr()`` gives the configured engine (pocketsphinx by default)."""
+"""Speech to text: ``get_asr()`` gives the configured engine: the shipped Whisper tiny.en by
+default, PocketSphinx as the light fallback, or any OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from kinema.voice.asr.base import ASR, Transcript, Word
 
 __all__ = ["ASR", "BACKENDS", "Transcript", "Word", "get_asr"]
 
-BACKENDS = ("pocketsphinx", "openai", "whisper")
+BACKENDS = ("whisper", "pocketsphinx", "openai")
 _CACHE: dict[str, ASR] = {}
 
 

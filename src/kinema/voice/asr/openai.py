@@ -34,10 +34,14 @@ class OpenAIASR:
             http_client=http_client,  # type: ignore[arg-type]
         )
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        from openai import omit
+
+        lang = language.split("-")[0].lower() if language else omit
         try:
             result = self._client.audio.transcriptions.create(
                 model=self.model,
+                language=lang,
                 file=("speech.wav", audio.to_wav(), "audio/wav"),
                 response_format="verbose_json",
                 timestamp_granularities=["word"],

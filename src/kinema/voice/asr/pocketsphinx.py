@@ -12,7 +12,7 @@ import threading
 import numpy as np
 
 from kinema.media.audio import Audio, decode_audio
-from kinema.voice.asr.base import Transcript, Word
+from kinema.voice.asr.base import Transcript, Word, check_language
 
 _RATE = 16000
 _FRAME_S = 0.01  # pocketsphinx frames are 10 ms
@@ -36,7 +36,8 @@ class PocketSphinxASR:
         )
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        check_language(language, ("en",), _unsupported)
         if audio.rate != _RATE:  # the uploads' own path (ffmpeg's band-limited resampler), so a
             # clip transcribes the same whether it arrives as an Audio or as a file
             audio = decode_audio(audio.to_wav(), rate=_RATE)
@@ -78,3 +79,11 @@ def _agreement(top: str, alternatives: list[str]) -> float:
         return 0.5 if words else 0.0
     scores = [len(words & set(a.split())) / len(words | set(a.split())) for a in alternatives]
     return float(np.mean(scores))
+
+
+def _unsupported(language: str, supported: tuple[str, ...]) -> str:
+    return (
+        f"language: PocketSphinx ships an en-US model only, not {language!r}; set "
+        "KINEMA_ASR=whisper with a multilingual KINEMA_WHISPER_MODEL directory, or "
+        "KINEMA_ASR=openai."
+    )

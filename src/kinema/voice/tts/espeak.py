@@ -23,6 +23,7 @@ from kinema.voice.visemes import phoneme_to_viseme, phoneme_visemes
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INIT_PHONEME_EVENTS = 1
 _CHARS_UTF8 = 1
+_PHONEMES_IPA = 0x02
 _POS_CHARACTER = 1
 _EVENT_WORD, _EVENT_PHONEME = 1, 7
 _PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH, _PARAM_RANGE = 1, 2, 3, 4
@@ -80,7 +81,32 @@ class _Engine:
         self._events: list[tuple[int, int, int, int, bytes]] = []
         self._cb = _Callback(self._collect)  # keep a reference: the C side holds only a pointer
         self.lib.espeak_SetSynthCallback(self._cb)
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
         self._voice = b""
+
+    def set_voice(self, espeak_name: str) -> None:
+        name = espeak_name.encode()
+        if name != self._voice:
+            if self.lib.espeak_SetVoiceByName(name) != 0:
+                raise InvalidInput(f"voice: espeak-ng has no voice {espeak_name!r}.", field="voice")
+            self._voice = name
+
+    def phonemize(self, text: str, espeak_name: str) -> str:
+        """IPA phonemes of one clause (espeak's own text-to-phoneme pass, no audio)."""
+        self.set_voice(espeak_name)
+        buf = ctypes.create_string_buffer(text.encode("utf-8") + b"\0")
+        ptr = ctypes.c_char_p(ctypes.addressof(buf))
+        parts: list[str] = []
+        while ptr.value:
+            out = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, _PHONEMES_IPA)
+            if out:
+                parts.append(out.decode("utf-8", "replace").strip())
+        return " ".join(p for p in parts if p)
 
     def _collect(self, wav, n, events) -> int:  # noqa: ANN001 - ctypes callback
         if n > 0:
@@ -97,13 +123,7 @@ class _Engine:
     def synth(
         self, text: str, spec: VoiceSpec
     ) -> tuple[np.ndarray, list[tuple[int, int, int, int, bytes]]]:
-        name = spec.espeak_name.encode()
-        if name != self._voice:
-            if self.lib.espeak_SetVoiceByName(name) != 0:
-                raise InvalidInput(
-                    f"voice: espeak-ng has no voice {spec.espeak_name!r}.", field="voice"
-                )
-            self._voice = name
+        self.set_voice(spec.espeak_name)
         for param, value in (
             (_PARAM_RATE, spec.rate),
             (_PARAM_PITCH, spec.pitch),
@@ -122,6 +142,12 @@ class _Engine:
 
 _LOCK = threading.Lock()
 _ENGINE: _Engine | None = None
+
+
+def phonemize(text: str, espeak_name: str) -> str:
+    """IPA phonemes for ``text`` in the espeak-ng voice ``espeak_name`` (thread-safe)."""
+    with _LOCK:
+        return _engine().phonemize(text, espeak_name)
 
 
 def _engine() -> _Engine:
