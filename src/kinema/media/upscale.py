@@ -109,8 +109,8 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, dis: cv2.DISOpticalFlow)
     if t >= 1 - 1e-6:
         return b
     ga, gb = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
-    fab = dis.calc(ga, gb, None)  # type: ignore[call-overload]  # a -> b
-    fba = dis.calc(gb, ga, None)  # type: ignore[call-overload]  # b -> a
+    fab = dis.calc(ga, gb, None)  # a -> b
+    fba = dis.calc(gb, ga, None)  # b -> a
     h, w = ga.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     # backward warps: the pixel at p in the middle frame came from p - t*fab in a
