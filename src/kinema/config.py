@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # credits come from `kinema credits add`, which it does not limit; 0 = no cap
     max_monthly_credit_spend: int = 0
     task_max_attempts: int = 2  # a task interrupted this many times fails with INTERNAL
+    # a RUNNING task whose heartbeat is older than this is recovered by any dispatcher
+    task_lease_seconds: float = 30.0
     output_url_ttl: int = 24 * 3600  # seconds a signed output URL stays valid
     prices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     models: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MODELS))

@@ -50,7 +50,9 @@ def create_task(
 ) -> Task:
     """Insert a task in the caller's transaction: 429 past the daily limit, 400 when credits
     are short, THROTTLED behind the organization's running/queued tasks."""
-    org = session.get(Organization, org_id)
+    # the organization's row lock serializes its creators (PostgreSQL; SQLite's BEGIN
+    # IMMEDIATE already does), so count-then-insert cannot overshoot the limits
+    org = session.get(Organization, org_id, with_for_update=True, populate_existing=True)
     if org is None:
         raise NotFound(f"organization {org_id!r} not found")
     concurrent, daily = limits_for(org, settings)
@@ -175,9 +177,16 @@ def promote_throttled(session: Session, settings: Settings) -> int:
         org = session.get(Organization, task.org_id)
         limit = limits_for(org, settings)[0] if org else settings.max_concurrent_tasks
         if busy.get(task.org_id, 0) < limit:
-            task.status = "PENDING"
-            busy[task.org_id] = busy.get(task.org_id, 0) + 1
-            moved += 1
+            # conditional on the state it leaves: a task cancelled meanwhile stays cancelled
+            res = session.execute(
+                update(Task)
+                .where(Task.id == task.id, Task.status == "THROTTLED")
+                .values(status="PENDING")
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount == 1:  # type: ignore[attr-defined]
+                busy[task.org_id] = busy.get(task.org_id, 0) + 1
+                moved += 1
     return moved
 
 
@@ -186,8 +195,14 @@ def claim_pending(session: Session, n: int, worker: str) -> list[Claim]:
     if n <= 0:
         return []
     claims = []
+    # SKIP LOCKED: concurrent dispatchers on PostgreSQL take disjoint rows (SQLite ignores it;
+    # its write lock serializes claims); the UPDATE below stays conditional either way
     for task in session.scalars(
-        select(Task).where(Task.status == "PENDING").order_by(Task.created_at).limit(n)
+        select(Task)
+        .where(Task.status == "PENDING")
+        .order_by(Task.created_at)
+        .limit(n)
+        .with_for_update(skip_locked=True)
     ).all():
         attempt = task.attempts + 1
         res = session.execute(
@@ -246,14 +261,26 @@ def fail(
 
 
 def requeue_or_fail(
-    session: Session, task_id: str, attempt: int | None, settings: Settings, reason: str
+    session: Session,
+    task_id: str,
+    attempt: int | None,
+    settings: Settings,
+    reason: str,
+    *,
+    lease_seconds: float | None = None,
 ) -> str:
-    """A run was interrupted (worker died, server killed): run again, or fail past the limit."""
-    task = session.get(Task, task_id, populate_existing=True)
+    """A run was interrupted (worker died, server killed): run again, or fail past the limit.
+
+    With ``lease_seconds`` the task is only taken when its lease is (still) expired, so a
+    dispatcher never recovers a task whose owner heartbeated in the meantime."""
+    task = session.get(Task, task_id, populate_existing=True, with_for_update=True)
     if task is None or task.status != "RUNNING":
         return task.status if task else "MISSING"
     if attempt is not None and task.attempts != attempt:
         return task.status
+    if lease_seconds is not None and task.heartbeat_at is not None:
+        if as_utc(task.heartbeat_at) >= utcnow() - timedelta(seconds=lease_seconds):
+            return "RUNNING"
     if task.attempts >= settings.task_max_attempts:
         fail(
             session,
@@ -286,6 +313,35 @@ def release(session: Session, task_id: str, attempt: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+def renew_leases(session: Session, running: dict[str, int]) -> int:
+    """Heartbeat the tasks this dispatcher runs (task id -> attempt), keeping their leases."""
+    renewed = 0
+    for task_id, attempt in running.items():
+        res = session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == "RUNNING", Task.attempts == attempt)
+            .values(heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        renewed += res.rowcount  # type: ignore[attr-defined]
+    return renewed
+
+
+def expired_leases(session: Session, lease_seconds: float) -> list[tuple[str, int, str | None]]:
+    """RUNNING tasks whose heartbeat is older than the lease: their owner is gone."""
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    rows = session.execute(
+        select(Task.id, Task.attempts, Task.worker, Task.heartbeat_at).where(
+            Task.status == "RUNNING"
+        )
+    ).all()
+    return [
+        (tid, att, worker)
+        for tid, att, worker, hb in rows
+        if hb is None or as_utc(hb) < cutoff
+    ]
 
 
 def is_cancelled(session: Session, task_id: str, attempt: int) -> bool:

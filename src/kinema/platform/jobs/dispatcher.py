@@ -1,7 +1,9 @@
 """The loop that moves tasks from the database into an executor and back.
 
-On start it recovers tasks left RUNNING by a previous server (kills their orphaned local worker,
-then runs them again or fails them past ``task_max_attempts``). Each tick: reap ended jobs
+Many dispatchers may share one database. Each renews the lease (heartbeat) of the tasks it runs
+every tick; on start and then periodically it recovers only RUNNING tasks whose lease expired
+(their owner is dead), running them again or failing them past ``task_max_attempts``. A task
+with a live lease belongs to another server and is never touched or signalled. Each tick: reap ended jobs
 (a job that died without recording a result is interrupted → retry or fail), promote THROTTLED
 tasks FIFO, claim PENDING tasks for free slots, and stop jobs whose task was cancelled.
 """
@@ -13,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 from sqlalchemy import select
 
@@ -56,10 +59,13 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
         self._attempts: dict[str, int] = {}  # task id -> attempt, for jobs we started
+        self._last_recover = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        self.recover()
+        # a SQLite file has one server: what it left RUNNING at start is interrupted at once
+        single = self.settings.resolved_database_url.startswith("sqlite")
+        self.recover(lease=0.0 if single else None)
         self._thread = threading.Thread(target=self._loop, name="kinema-dispatcher", daemon=True)
         self._thread.start()
 
@@ -78,12 +84,16 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def recover(self) -> list[str]:
-        """Tasks left RUNNING by a server that died: run again, or fail past the limit."""
+    def recover(self, lease: float | None = None) -> list[str]:
+        """RUNNING tasks whose lease expired (their server died): run again, or fail."""
+        self._last_recover = time.monotonic()
+        lease = self.settings.task_lease_seconds if lease is None else lease
         with db.session_scope(self.settings) as s:
-            stale = s.execute(
-                select(Task.id, Task.attempts, Task.worker).where(Task.status == "RUNNING")
-            ).all()
+            stale = [
+                row
+                for row in tasks.expired_leases(s, lease)
+                if row[0] not in self._attempts  # never our own
+            ]
         for _, _, worker in stale:
             _kill_orphan(worker)
         out = []
@@ -91,7 +101,12 @@ class Dispatcher:
             with db.session_scope(self.settings) as s:
                 out.append(
                     tasks.requeue_or_fail(
-                        s, task_id, attempt, self.settings, "server restarted during the run"
+                        s,
+                        task_id,
+                        attempt,
+                        self.settings,
+                        "its server stopped during the run",
+                        lease_seconds=lease,
                     )
                 )
         if stale:
@@ -114,6 +129,11 @@ class Dispatcher:
             if err:
                 with db.session_scope(self.settings) as s:
                     tasks.requeue_or_fail(s, task_id, attempt, self.settings, err)
+        if self._attempts:
+            with db.session_scope(self.settings) as s:
+                tasks.renew_leases(s, dict(self._attempts))
+        if time.monotonic() - self._last_recover > self.settings.task_lease_seconds / 2:
+            self.recover()
         running = self.executor.running()
         if running:
             with db.session_scope(self.settings) as s:
