@@ -128,7 +128,7 @@ def custom_spec(s: Any, org_id: str, avatar_id: str, settings: Settings) -> Avat
     else:
         portrait = load_image(storage.get_bytes(row.processed_key or row.image_key))
     return AvatarSpec(
-        key=f"avatar:{row.id}:{row.updated_at}",
+        key=f"avatar:{row.id}:{row.rig_key or row.updated_at}",
         name=row.name,
         portrait=portrait,
         rig=rig,

@@ -9,6 +9,7 @@ extension) let non-human faces through the same build.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from threading import Lock
 from typing import Any
@@ -79,6 +80,16 @@ def store_image(avatar_id: str, data: bytes, settings: Settings) -> str:
     )
     storage.put_bytes(f"avatars/{avatar_id}/preview.jpg", encode_image(small, "JPEG", 85))
     return key
+
+
+def rig_storage_key(avatar_id: str, rig_bytes: bytes) -> str:
+    """Where a built rig is stored: the rig format's version and a hash of its content are in
+    the name, so a rebuilt rig (a new portrait or new points) has a new key and every cache
+    keyed by it (REST turn renderers, per-process rigs) picks up the new face."""
+    from kinema.face.rig import RIG_VERSION
+
+    digest = hashlib.sha256(rig_bytes).hexdigest()[:16]
+    return f"avatars/{avatar_id}/rig-v{RIG_VERSION}-{digest}.bin"
 
 
 def preview_key(avatar: Avatar) -> str:
@@ -262,7 +273,8 @@ def build(avatar_id: str, settings: Settings, progress: Any = None) -> str:
         if not analysis.report.ok:
             raise _Unusable()
         rig = Rig.build(None, analysis)
-        rig_key = storage.put_bytes(f"avatars/{avatar_id}/rig.bin", rig.to_bytes())
+        rig_bytes = rig.to_bytes()
+        rig_key = storage.put_bytes(rig_storage_key(avatar_id, rig_bytes), rig_bytes)
         processed = storage.put_bytes(
             f"avatars/{avatar_id}/processed.png", encode_image(np.asarray(analysis.image))
         )
