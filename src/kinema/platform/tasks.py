@@ -278,9 +278,12 @@ def requeue_or_fail(
         return task.status if task else "MISSING"
     if attempt is not None and task.attempts != attempt:
         return task.status
-    if lease_seconds is not None and task.heartbeat_at is not None:
-        if as_utc(task.heartbeat_at) >= utcnow() - timedelta(seconds=lease_seconds):
-            return "RUNNING"
+    if (
+        lease_seconds is not None
+        and task.heartbeat_at is not None
+        and as_utc(task.heartbeat_at) >= utcnow() - timedelta(seconds=lease_seconds)
+    ):
+        return "RUNNING"
     if task.attempts >= settings.task_max_attempts:
         fail(
             session,
@@ -338,9 +341,7 @@ def expired_leases(session: Session, lease_seconds: float) -> list[tuple[str, in
         )
     ).all()
     return [
-        (tid, att, worker)
-        for tid, att, worker, hb in rows
-        if hb is None or as_utc(hb) < cutoff
+        (tid, att, worker) for tid, att, worker, hb in rows if hb is None or as_utc(hb) < cutoff
     ]
 
 
