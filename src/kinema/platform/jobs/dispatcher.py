@@ -5,7 +5,8 @@ every tick; on start and then periodically it recovers only RUNNING tasks whose 
 (their owner is dead), running them again or failing them past ``task_max_attempts``. A task
 with a live lease belongs to another server and is never touched or signalled. Each tick:
 reap ended jobs (a job that died without recording a result is interrupted → retry or fail),
-promote THROTTLED tasks FIFO, claim PENDING tasks for free slots, and stop jobs whose task was cancelled.
+promote THROTTLED tasks FIFO, claim PENDING tasks for free slots,
+and stop jobs whose task was cancelled.
 """
 
 from __future__ import annotations
