@@ -1,5 +1,3 @@
-import pytest
-
 """A spoken turn on the real ears: WebRTC VAD endpointing, Whisper partials, early final."""
 
 from __future__ import annotations
@@ -7,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 from kinema.live.session import LiveSession, SessionConfig
 from kinema.live.wiring import ASRTranscriber, VADEdges

@@ -1,5 +1,3 @@
-import pytest
-
 """Publishable keys: one avatar, listed origins only (CORS and Origin checks), and the stats
 the Deployments page charts."""
 
@@ -7,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from studio_helpers import read_until
 
 ALLOWED = "http://shop.example:8080"
@@ -23,7 +22,7 @@ def _key(client, headers, origins=(ALLOWED,), avatar="game-character") -> dict:
     return r.json()
 
 
-@pytest.mark.xfail(reason="same: preset avatar refused for publishable keys (open)", strict=False)
+@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     pk = _key(client, headers, origins=[ALLOWED + "/"])
     assert pk["key"].startswith("pk_") and pk["allowedOrigins"] == [ALLOWED]
@@ -72,7 +71,7 @@ def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     assert open_session(ALLOWED).status_code == 401
 
 
-@pytest.mark.xfail(reason="same (open)", strict=False)
+@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_key_needs_real_origins(client, headers):
     for origins in ([], ["not a url"], ["https://x.example/path"]):
         r = client.post(
@@ -83,7 +82,7 @@ def test_key_needs_real_origins(client, headers):
         assert r.status_code == 400, (origins, r.text)
 
 
-@pytest.mark.xfail(reason="same (open)", strict=False)
+@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_stats_after_a_conversation(client, headers):
     pk = _key(client, headers)
     r = client.post(
