@@ -42,7 +42,8 @@ def pg_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'create schema "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    # application_name tells this test's backends apart from everyone else's on the server
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     db.dispose_engines()
     with admin.begin() as conn:
         conn.execute(text(f'drop schema "{schema}" cascade'))
