@@ -45,11 +45,13 @@ class RayExecutor:
             ) from None
         self._ray = ray
         if not ray.is_initialized():
+            local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a private Ray
             ray.init(
                 address=address or None,
                 ignore_reinit_error=True,
                 include_dashboard=False,
                 log_to_driver=False,
+                **local,
             )
         self._remote = ray.remote(max_retries=0)(_run_remote)
         self.resources = resources if resources is not None else {"default": {"num_cpus": 1}}
