@@ -59,10 +59,19 @@ def key_fingerprint(secret: str) -> str:
     ]
 
 
-def check_role(settings: Settings) -> None:
-    """A split role is a multi-node setup by definition: it needs an explicit shared key."""
-    if settings.role not in ROLES:
-        raise NodeConfigError(f"role: {settings.role!r} is not one of {', '.join(ROLES)}.")
+def check_role(settings: Settings, role: str | None = None) -> None:
+    """Refuse configurations that cannot work: a split role (``settings.role`` api or
+    dispatcher) without an explicit shared key, and a process that runs tasks (``role``,
+    default ``settings.role``) on storage its worker processes cannot see."""
+    role = role or settings.role
+    for r in {role, settings.role}:
+        if r not in ROLES:
+            raise NodeConfigError(f"role: {r!r} is not one of {', '.join(ROLES)}.")
+    if role in ("all", "dispatcher") and settings.resolved_storage_url.startswith("memory://"):
+        raise NodeConfigError(
+            "storage_url: memory:// lives in one process, and render workers cannot see it. "
+            "Use a folder, or s3://bucket/prefix for several machines."
+        )
     if settings.role != "all" and not settings.secret_key:
         raise NodeConfigError(
             f"--role {settings.role} is part of a multi-node setup: set the same "
@@ -125,7 +134,7 @@ class NodeAgent:
 
     def start(self) -> None:
         """Register, then refuse to run beside a live peer that signs with another key."""
-        check_role(self.settings)
+        check_role(self.settings, self.role)
         with db.session_scope(self.settings) as s:
             s.add(
                 Node(
