@@ -45,7 +45,7 @@ class RayExecutor:
             ) from None
         self._ray = ray
         if not ray.is_initialized():
-            local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a private Ray
+            local: dict[str, Any] = {} if address else {"_node_ip_address": "127.0.0.1"}
             ray.init(
                 address=address or None,
                 ignore_reinit_error=True,
