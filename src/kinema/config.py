@@ -3,7 +3,8 @@
 Everything has an embedded default so ``kinema serve`` runs on a bare machine: SQLite and local
 files under ``KINEMA_HOME`` (default ``~/.kinema``), in-process workers, offline engines.
 Scale-out is the same code with other URLs: ``KINEMA_DATABASE_URL=postgresql+psycopg://...``,
-``KINEMA_STORAGE_URL=s3://bucket/prefix``, ``KINEMA_EXECUTOR=ray``.
+``KINEMA_STORAGE_URL=s3://bucket/prefix``, ``KINEMA_EXECUTOR=ray``, and ``kinema serve --role``
+(``all``, ``api``, ``dispatcher``) to run API servers and dispatchers apart (docs/scale-out.md).
 
 Each area keeps its settings in its own section below; add fields there, with a default.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -79,6 +81,22 @@ DEFAULT_MODELS: dict[str, str] = {
 }
 
 
+SECRET_FIELDS = frozenset({"secret_key", "llm_api_key"})
+SECRET_SUFFIXES = ("_api_key", "_secret", "_token", "_password")
+
+
+def _has_password(value: str) -> bool:
+    """``scheme://user:password@host/...``"""
+    from urllib.parse import urlsplit
+
+    if "://" not in value or "@" not in value:
+        return False
+    try:
+        return bool(urlsplit(value).password)
+    except ValueError:
+        return True
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KINEMA_", env_file=None, extra="ignore", protected_namespaces=()
@@ -87,19 +105,41 @@ class Settings(BaseSettings):
     # -- where things live ------------------------------------------------------------------
     home: Path = Field(default_factory=_default_home)
     database_url: str = ""  # default: sqlite:///$home/kinema.db
-    storage_url: str = ""  # default: $home/files (any fsspec URL: s3://bucket/prefix, memory://x)
-    public_url: str = ""  # how clients reach this server; default http://{host}:{port}
-    secret_key: str = ""  # signs output URLs; default: generated once into $home/secret.key
+    # default: $home/files. Any fsspec URL all processes can reach: s3://bucket/prefix (needs
+    # the [s3] extra) or a shared folder. memory:// is one process only (tests; no workers).
+    storage_url: str = ""
+    # fsspec options for storage_url, e.g. {"endpoint_url": "http://127.0.0.1:9000"} for an
+    # S3-compatible server; credentials belong in the environment (AWS_ACCESS_KEY_ID, ...)
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    # how /files/<key> serves non-local storage: proxy (streamed by kinema, Range supported)
+    # | presign (a redirect to a short-lived presigned storage URL; S3 and compatibles)
+    storage_serve: str = "proxy"
+    public_url: str = ""  # how clients reach the service; default http://{host}:{port}
+    # signs output URLs and connect details; default: generated once into $home/secret.key.
+    # Several nodes must share one (a split role or a peer with another key refuses to start).
+    secret_key: str = ""
 
     # -- server -------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000
+    role: str = "all"  # all (API + dispatcher) | api (HTTP only) | dispatcher (runs tasks only)
+    # how clients reach this very node (live sessions are routed to the node that holds them);
+    # default: public_url, else http://{host}:{port}
+    node_url: str = ""
+    node_lease_seconds: float = 15.0  # a node that has not heartbeated for this long is dead
+    db_pool_size: int = 5  # PostgreSQL connections kept per process (plus db_max_overflow)
+    db_max_overflow: int = 10
 
     # -- platform -----------------------------------------------------------------------------
     executor: str = "local"  # local (worker processes) | ray
     workers: int = 2  # render processes of the local executor
     worker_prewarm: bool = True  # workers import the engines at start, not at the first task
-    ray_address: str = ""  # "" = start/attach a local Ray; "ray://host:10001" for a cluster
+    ray_address: str = ""  # "" = start/attach a local Ray; "host:6379" or "ray://host:10001"
+    # Ray resources a task asks for, by engine (the part of the model mapping before ":"), or
+    # by task kind; "default" for the rest. e.g. {"diffusers": {"num_gpus": 1, "num_cpus": 2}}
+    ray_resources: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {"default": {"num_cpus": 1.0}, "diffusers": {"num_gpus": 1.0}}
+    )
     initial_credits: int = 1000  # grant for a new organization
     max_concurrent_tasks: int = 2  # per organization; more are THROTTLED (FIFO)
     max_daily_tasks: int = 1000  # per organization, rolling 24 h; more get 429
@@ -170,6 +210,28 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_node_url(self) -> str:
+        return (self.node_url or self.resolved_public_url).rstrip("/")
+
+    def for_worker(self) -> dict[str, Any]:
+        """The settings a job carries to its worker: everything but secrets. Secret fields and
+        URLs with a password in them are left out; a worker reads those from its own
+        environment (``KINEMA_*``, ``PGPASSWORD``/``~/.pgpass``, ``AWS_*``)."""
+        out = self.model_dump(mode="json")
+        for name in list(out):
+            value = out[name]
+            secret = name in SECRET_FIELDS or name.endswith(SECRET_SUFFIXES)
+            if secret or (isinstance(value, str) and _has_password(value)):
+                del out[name]
+        out["storage_options"] = {
+            k: v
+            for k, v in self.storage_options.items()
+            if not any(w in k.lower() for w in ("key", "secret", "token", "password"))
+            or k == "endpoint_url"
+        }
+        return out
 
     def resolved_secret_key(self) -> str:
         """The URL-signing secret; generated on first use and kept in ``$home/secret.key``."""

@@ -1,8 +1,10 @@
 """The FastAPI application: ``create_app(settings=None) -> FastAPI``.
 
 Routers are listed once in ``ROUTERS`` (``"module:attribute"``); each area adds its line. The
-lifespan migrates the database and runs the task dispatcher (its executor starts worker
-processes), so the same app serves ``kinema serve`` and tests.
+lifespan migrates the database, registers this process as a node (``app.state.node``: its id and
+address own the live sessions it prepares) and, unless the role is ``api``, runs the task
+dispatcher (its executor starts worker processes), so the same app serves ``kinema serve`` and
+tests.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from kinema.api.errors import install_error_handlers
 from kinema.config import Settings, get_settings
 from kinema.platform import db
+from kinema.platform.nodes import NodeAgent
 
 ROUTERS: list[str] = [
     "kinema.api.files:router",
@@ -47,13 +50,24 @@ def _load(target: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> FastAPI:
-    """Build the app. ``run_tasks=False`` serves the API without starting workers."""
+def create_app(
+    settings: Settings | None = None, *, run_tasks: bool = True, node: NodeAgent | None = None
+) -> FastAPI:
+    """Build the app. ``run_tasks=False`` serves the API without starting workers; ``node`` is
+    an already started ``NodeAgent`` (``kinema serve`` starts it first to refuse cleanly)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.migrate(settings)
+        agent = node
+        if agent is None:
+            agent = NodeAgent(settings, role="all" if run_tasks else "api")
+            agent.start()
+        app.state.node = agent
+        from kinema.api.live.runtime import runtime_of
+
+        agent.on_beat.append(runtime_of(app).sweep)
         dispatcher = None
         if run_tasks:
             from kinema.platform.jobs.dispatcher import Dispatcher
@@ -68,6 +82,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
                 await app.state.live.shutdown()
             if dispatcher is not None:
                 dispatcher.stop()
+            agent.stop()
 
     app = FastAPIOffline(  # /docs works offline: Swagger UI assets ship in the wheel
         title="Kinema",
@@ -77,6 +92,7 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
     )
     app.state.settings = settings
     app.state.dispatcher = None
+    app.state.node = None
     install_error_handlers(app)
     from kinema.api.limits import BodyLimitMiddleware
 

@@ -5,6 +5,9 @@ SQLite is the embedded default. Several processes touch it (the server, render w
 transaction starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a transaction
 that reads a balance and then writes it cannot deadlock or lose an update. Keep sessions short.
 PostgreSQL works with the same code; balance and status changes are single conditional UPDATEs.
+Its connections come from a pool that checks each one before use (``pool_pre_ping``), so a
+restarted database costs a reconnect, not an error; migrations run under an advisory lock, so
+any number of servers can start at once on an empty database.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kinema.config import Settings, get_settings
@@ -25,9 +28,10 @@ _engines: dict[str, Engine] = {}
 _migrated: set[str] = set()
 
 BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK = 0x6B696E656D61  # pg_advisory_lock key of migrations ("kinema")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     """A new engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -55,16 +59,26 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=1800,
+        pool_timeout=30,
+    )
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
     """The process-wide engine for the settings' database URL (created once per URL)."""
-    url = (settings or get_settings()).resolved_database_url
+    settings = settings or get_settings()
+    url = settings.resolved_database_url
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = make_engine(url)
+            engine = _engines[url] = make_engine(
+                url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            )
         return engine
 
 
@@ -98,7 +112,10 @@ def alembic_config(url: str):
 
 
 def migrate(settings: Settings | None = None) -> None:
-    """Bring the database to the newest schema (idempotent; cheap when already there)."""
+    """Bring the database to the newest schema (idempotent; cheap when already there).
+
+    On PostgreSQL the upgrade holds a session-level advisory lock: servers starting together
+    take turns, and the ones after the first find nothing left to do."""
     from alembic import command
 
     settings = settings or get_settings()
@@ -108,7 +125,17 @@ def migrate(settings: Settings | None = None) -> None:
     engine = get_engine(settings)
     cfg = alembic_config(url)
     with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")  # areas add sibling branches
-        conn.commit()
+        locked = conn.dialect.name == "postgresql"
+        if locked:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")  # areas add sibling branches
+            conn.commit()
+        finally:
+            if locked:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+                conn.commit()
     _migrated.add(url)

@@ -4,6 +4,11 @@ Create (daily limit, credits reserved, THROTTLED when the organization is at its
 limit) → PENDING → RUNNING (attempt n, progress) → SUCCEEDED (charged) | FAILED (refunded) |
 CANCELLED (refunded). Every transition is a conditional UPDATE on (id, status, attempt), so a
 stale worker, a cancel and a finish racing each other cannot double-charge or resurrect a task.
+
+Limits hold across any number of servers on PostgreSQL because everything that counts an
+organization's tasks and then acts on the count (create, promote) first takes that
+organization's row lock. Lock order is always organization row, then task rows: a cancel takes
+the organization first too, so it never deadlocks against a promotion.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ def create_task(
     are short, THROTTLED behind the organization's running/queued tasks."""
     # the organization's row lock serializes its creators (PostgreSQL; SQLite's BEGIN
     # IMMEDIATE already does), so count-then-insert cannot overshoot the limits
-    org = session.get(Organization, org_id, with_for_update=True, populate_existing=True)
+    org = lock_org(session, org_id)
     if org is None:
         raise NotFound(f"organization {org_id!r} not found")
     concurrent, daily = limits_for(org, settings)
@@ -103,8 +108,15 @@ def get_task(session: Session, org_id: str, task_id: str) -> Task:
     return task
 
 
+def lock_org(session: Session, org_id: str) -> Organization | None:
+    """Take the organization's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
+    the database) for the rest of the transaction."""
+    return session.get(Organization, org_id, with_for_update=True, populate_existing=True)
+
+
 def cancel_or_delete(session: Session, org_id: str, task_id: str) -> Task:
     """DELETE semantics: cancel an active task (refund) or delete a finished one (404 after)."""
+    lock_org(session, org_id)  # organization first: the order promote_throttled takes
     task = get_task(session, org_id, task_id)
     if task.status == "CANCELLED":
         raise NotFound("Task not found (already cancelled).")
@@ -156,37 +168,45 @@ class Claim:
     attempt: int
     kind: str
     payload: dict[str, Any]
+    model: str = ""
 
 
 def promote_throttled(session: Session, settings: Settings) -> int:
-    """THROTTLED → PENDING, oldest first, while each organization is under its limit."""
-    throttled = session.scalars(
-        select(Task).where(Task.status == "THROTTLED").order_by(Task.created_at)
-    ).all()
-    if not throttled:
-        return 0
-    busy = dict(
-        session.execute(
-            select(Task.org_id, func.count())
-            .where(Task.status.in_(("PENDING", "RUNNING")))
-            .group_by(Task.org_id)
-        ).all()
+    """THROTTLED → PENDING, oldest first, while each organization is under its limit.
+
+    Each organization is counted and promoted under its row lock (taken in id order), so two
+    dispatchers promoting at once cannot both fill the last slot."""
+    org_ids = sorted(
+        set(session.scalars(select(Task.org_id).where(Task.status == "THROTTLED")).all())
     )
     moved = 0
-    for task in throttled:
-        org = session.get(Organization, task.org_id)
+    for org_id in org_ids:
+        org = lock_org(session, org_id)
         limit = limits_for(org, settings)[0] if org else settings.max_concurrent_tasks
-        if busy.get(task.org_id, 0) < limit:
+        busy = int(
+            session.scalar(
+                select(func.count()).where(
+                    Task.org_id == org_id, Task.status.in_(("PENDING", "RUNNING"))
+                )
+            )
+            or 0
+        )
+        if busy >= limit:
+            continue
+        for task_id in session.scalars(
+            select(Task.id)
+            .where(Task.org_id == org_id, Task.status == "THROTTLED")
+            .order_by(Task.created_at)
+            .limit(limit - busy)
+        ).all():
             # conditional on the state it leaves: a task cancelled meanwhile stays cancelled
             res = session.execute(
                 update(Task)
-                .where(Task.id == task.id, Task.status == "THROTTLED")
+                .where(Task.id == task_id, Task.status == "THROTTLED")
                 .values(status="PENDING")
                 .execution_options(synchronize_session=False)
             )
-            if res.rowcount == 1:  # type: ignore[attr-defined]
-                busy[task.org_id] = busy.get(task.org_id, 0) + 1
-                moved += 1
+            moved += res.rowcount  # type: ignore[attr-defined]
     return moved
 
 
@@ -219,7 +239,7 @@ def claim_pending(session: Session, n: int, worker: str) -> list[Claim]:
             .execution_options(synchronize_session=False)
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
-            claims.append(Claim(task.id, attempt, task.kind, dict(task.payload)))
+            claims.append(Claim(task.id, attempt, task.kind, dict(task.payload), task.model))
     return claims
 
 

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from kinema.api.deps import get_app_settings
 from kinema.api.live.cors import allowed_origin, apply_cors
-from kinema.api.live.runtime import runtime_of
+from kinema.api.live.runtime import LiveRuntime, runtime_of
 from kinema.api.live.schemas import RatingIn, WebRtcOffer
 from kinema.api.live.sessions import bearer
 from kinema.config import Settings
-from kinema.errors import Forbidden, KinemaError, Unauthorized
+from kinema.errors import Conflict, Forbidden, KinemaError, Unauthorized
 from kinema.platform import db
 from kinema.platform.deployments import keys
 from kinema.platform.deployments import sessions as rows
@@ -39,12 +39,20 @@ def _token(request_token: str | None, request: Request | None = None) -> str:
     raise Unauthorized("Missing connection token: pass ?token=<token from /consume>.")
 
 
-def _claim(settings: Settings, session_id: str, token: str, origin: str | None) -> None:
-    """Authorise a connection: token (and origin for embed sessions); READY → RUNNING."""
+def _claim(
+    settings: Settings, session_id: str, token: str, origin: str | None, runtime: LiveRuntime
+) -> None:
+    """Authorise a connection: token (and origin for embed sessions); READY → RUNNING. A
+    session held by another live node is left alone: the client is told where it is."""
     with db.session_scope(settings) as s:
         row = rows.get_any(s, session_id)
         if row.connect_token_hash != rows.hash_secret(token):
             raise Unauthorized("Invalid connection token; call /consume for one.")
+        if runtime.held_elsewhere(s, row):
+            raise Conflict(
+                f"This session is served by another node: connect to {row.node_url} "
+                "(the URLs /consume returned)."
+            )
         if row.publishable_key_id:
             key = s.get(PublishableKey, row.publishable_key_id)
             if key is None or key.revoked_at is not None or not keys.origin_allowed(key, origin):
@@ -60,8 +68,9 @@ async def websocket(ws: WebSocket, session_id: str, token: str | None = None) ->
 
     settings: Settings = ws.app.state.settings
     try:
-        _claim(settings, session_id, _token(token), ws.headers.get("origin"))
-        session = await runtime_of(ws.app).attach(session_id)
+        runtime = runtime_of(ws.app)
+        _claim(settings, session_id, _token(token), ws.headers.get("origin"), runtime)
+        session = await runtime.attach(session_id)
     except KinemaError as exc:
         await ws.accept()
         await ws.send_json({"type": "error", "status": exc.status, "message": str(exc)})
@@ -84,8 +93,9 @@ async def webrtc_offer(
 
     origin = request.headers.get("origin")
     apply_cors(response, allowed_origin(settings, origin))
-    _claim(settings, session_id, _token(token, request), origin)
-    session = await runtime_of(request.app).attach(session_id)
+    runtime = runtime_of(request.app)
+    _claim(settings, session_id, _token(token, request), origin, runtime)
+    session = await runtime.attach(session_id)
     sdp, kind = await answer_webrtc_offer(body.sdp, body.type, session)
     return {"sdp": sdp, "type": kind}
 

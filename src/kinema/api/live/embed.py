@@ -54,7 +54,13 @@ async def open_embed_session(
                 model="gwm1_avatars", avatar=avatar, maxDuration=body.maxDuration
             )
             return create_session(
-                s, pk.org_id, spec, settings, publishable_key_id=pk.id, origin=origin
+                s,
+                pk.org_id,
+                spec,
+                settings,
+                publishable_key_id=pk.id,
+                origin=origin,
+                node=runtime_of(request.app).node,
             )
 
     session_id = await asyncio.to_thread(insert)

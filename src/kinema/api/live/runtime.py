@@ -7,6 +7,13 @@ in a thread right after ``POST /v1/realtime_sessions``; the row turns READY when
 conversation time, not time spent waiting for a client. When the session closes (client gone,
 ``maxDuration``, idle timeout, DELETE) its transcript, per-turn metrics and duration are written
 back, and the conversation is recorded for ``/v1/avatar_conversations``.
+
+Several nodes may serve one database. A session belongs to the node that prepared it (its row
+carries that node's id and address): other nodes send clients there (``consume`` answers with
+the owner's URLs) and never fail a session they do not hold. A session is failed as lost only
+when its owner is this node, a previous process at this node's address (a restart), or a node
+whose lease expired; every node's heartbeat sweeps the sessions of dead nodes, and closes the
+sessions it holds that were cancelled through another node.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ log = logging.getLogger(__name__)
 SESSION_KEY_TTL = 300.0  # seconds a READY session waits for /consume and a connection
 LOST_FAILURE = "The server restarted and this live session was lost; create a new session."
 LOST_CODE = "INTERNAL.SESSION_LOST"  # Runway's INTERNAL family: retrying (a new session) helps
+DEAD_NODE_FAILURE = (
+    "The server holding this live session stopped (its node lease expired); create a new session."
+)
 
 
 @dataclass
@@ -41,8 +51,11 @@ class Prepared:
 class LiveRuntime:
     """One per app (``app.state.live``). Everything here runs on the server's event loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, node: Any = None) -> None:
         self.settings = settings
+        self.node_id: str | None = getattr(node, "id", None)
+        self.node_url: str = getattr(node, "url", "") or settings.resolved_node_url
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.prepared: dict[str, Prepared] = {}
         self.live: dict[str, Any] = {}  # session id -> LiveSession
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -56,13 +69,63 @@ class LiveRuntime:
             session_id in self._preparing or session_id in self.prepared or session_id in self.live
         )
 
-    def fail_if_lost(self, s: Any, row: Any) -> bool:
-        """Mark an unfinished row this process does not hold FAILED (lost in a restart)."""
-        if row.status in rows.TERMINAL or self.knows(row.id):
+    @property
+    def node(self) -> dict[str, str | None]:
+        """What a new session's row records about its owner."""
+        return {"node_id": self.node_id, "node_url": self.node_url}
+
+    def held_elsewhere(self, s: Any, row: Any) -> bool:
+        """True when another live node holds this unfinished session (route, don't touch)."""
+        from kinema.platform.nodes import Node, is_alive
+
+        if row.status in rows.TERMINAL or self.knows(row.id) or row.node_id is None:
             return False
-        rows.fail(s, row.id, LOST_FAILURE, LOST_CODE)
+        if row.node_id == self.node_id or (row.node_url or "") == self.node_url:
+            return False  # ours, or a previous process at this very address (a restart)
+        return is_alive(s.get(Node, row.node_id), self.settings)
+
+    def fail_if_lost(self, s: Any, row: Any) -> bool:
+        """Mark an unfinished row FAILED when nobody holds it any more: this node does not,
+        and its owner is this node, a previous process at this address, or a dead node."""
+        if row.status in rows.TERMINAL or self.knows(row.id) or self.held_elsewhere(s, row):
+            return False
+        restarted = row.node_id is None or row.node_url == self.node_url
+        rows.fail(s, row.id, LOST_FAILURE if restarted else DEAD_NODE_FAILURE, LOST_CODE)
         s.refresh(row)
         return True
+
+    def owner_url(self, row: Any) -> str | None:
+        """The address of the node holding ``row`` when it is not this one."""
+        if self.knows(row.id) or not row.node_url or row.node_url == self.node_url:
+            return None
+        return str(row.node_url)
+
+    def sweep(self) -> None:
+        """Run by the node's heartbeat thread: fail the sessions of dead nodes; close sessions
+        held here whose row ended elsewhere (cancelled through another node)."""
+        from kinema.platform.nodes import dead_node_ids
+
+        with db.session_scope(self.settings) as s:
+            rows.fail_dead_nodes(
+                s,
+                lambda ids: dead_node_ids(s, self.settings, ids),
+                DEAD_NODE_FAILURE,
+                LOST_CODE,
+                exclude=self.node_id,
+            )
+            held = sorted(set(self.prepared) | set(self.live))
+            ended = [sid for sid, st in rows.statuses(s, held).items() if st in rows.TERMINAL]
+        loop = self._loop
+        if ended and loop is not None and not loop.is_closed():
+            for sid in ended:
+                asyncio.run_coroutine_threadsafe(self._drop_ended(sid), loop)
+
+    async def _drop_ended(self, session_id: str) -> None:
+        session = self.live.get(session_id)
+        if session is not None and not session.is_closed:
+            await session.close("cancelled")
+        elif session is None:
+            await self.cancel(session_id)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -72,6 +135,7 @@ class LiveRuntime:
     # -- NOT_READY → READY ----------------------------------------------------------------------
 
     def prepare(self, session_id: str) -> None:
+        self._loop = asyncio.get_running_loop()
         self._preparing.add(session_id)
         self._spawn(self._prepare(session_id))
 
@@ -163,6 +227,7 @@ class LiveRuntime:
         from kinema.live.session import LiveSession, SessionConfig
         from kinema.live.tools import ClientTool
 
+        self._loop = asyncio.get_running_loop()
         session = self.live.get(session_id)
         if session is not None and not session.is_closed:
             return session
@@ -244,5 +309,5 @@ def _knowledge_index(settings: Settings) -> Any:
 def runtime_of(app: Any) -> LiveRuntime:
     runtime = getattr(app.state, "live", None)
     if runtime is None:
-        runtime = app.state.live = LiveRuntime(app.state.settings)
+        runtime = app.state.live = LiveRuntime(app.state.settings, getattr(app.state, "node", None))
     return runtime

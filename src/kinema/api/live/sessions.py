@@ -3,6 +3,8 @@
 ``consume`` is authorised by the session key, not the API key, and works once. It answers with
 Kinema's own connection details instead of LiveKit's: a WebSocket URL (``url``/``token``, the
 ``roomName`` is the session id) and a WebRTC offer URL; both take the same one-time token.
+Those URLs point at the node that holds the session (its row records the node's address), so
+``consume`` can be answered by any node of a cluster.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def create_session(
     *,
     publishable_key_id: str | None = None,
     origin: str | None = None,
+    node: dict[str, str | None] | None = None,
 ) -> str:
     """Validate and insert a NOT_READY session; the caller then calls ``runtime.prepare``."""
     if body.integration is not None or body.livekit is not None:
@@ -78,6 +81,7 @@ def create_session(
         tools=[t.model_dump(exclude_none=True) for t in body.tools or []],
         publishable_key_id=publishable_key_id,
         origin=origin,
+        **(node or {}),
     )
     return row.id
 
@@ -91,12 +95,14 @@ async def create(
 ) -> dict:
     """Start preparing a session (NOT_READY); poll GET until READY for the ``sessionKey``."""
 
+    runtime = runtime_of(request.app)
+
     def insert() -> str:
         with db.session_scope(settings) as s:
-            return create_session(s, caller.org_id, body, settings)
+            return create_session(s, caller.org_id, body, settings, node=runtime.node)
 
     session_id = await asyncio.to_thread(insert)
-    runtime_of(request.app).prepare(session_id)
+    runtime.prepare(session_id)
     return {"id": session_id}
 
 
@@ -138,8 +144,11 @@ async def cancel(
     return Response(status_code=204)
 
 
-def connection_details(request: Request, settings: Settings, session_id: str, token: str) -> dict:
-    http = base_url(request, settings)
+def connection_details(
+    request: Request, settings: Settings, session_id: str, token: str, owner: str | None = None
+) -> dict:
+    """Where the client connects: ``owner`` (the node holding the session) or this server."""
+    http = (owner or base_url(request, settings)).rstrip("/")
     ws = "wss://" + http[8:] if http.startswith("https://") else "ws://" + http.split("://", 1)[1]
     return {
         "url": f"{ws}/v1/live/ws/{session_id}?token={token}",
@@ -156,10 +165,13 @@ def consume(
 ) -> dict:
     """Trade the session key (Bearer) for connection details, once (a second call is 409)."""
     key = bearer(request)
+    runtime = runtime_of(request.app)
+    owner = None
     with db.session_scope(settings) as s:  # a READY row lost in a restart fails first
         row = s.get(rows.RealtimeSession, session_id)
         if row is not None and row.status == "READY" and row.session_key == key:
-            runtime_of(request.app).fail_if_lost(s, row)
+            runtime.fail_if_lost(s, row)
+            owner = runtime.owner_url(row)
     with db.session_scope(settings) as s:
         token = rows.consume(s, session_id, key)
-    return connection_details(request, settings, session_id, token)
+    return connection_details(request, settings, session_id, token, owner)

@@ -41,8 +41,14 @@ class RealtimeSession(Base):
     failure: Mapped[str | None] = mapped_column(Text, nullable=True)
     failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     satisfaction: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..5
+    # the node (kinema.platform.nodes) whose memory holds the session's engines, and its URL
+    node_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    node_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
-    __table_args__ = (Index("ix_realtime_sessions_org_created", "org_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_realtime_sessions_org_created", "org_id", "created_at"),
+        Index("ix_realtime_sessions_node_status", "node_id", "status"),
+    )
 
 
 class PublishableKey(Base):

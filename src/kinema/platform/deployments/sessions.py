@@ -5,6 +5,10 @@ RUNNING (a client connected with the token that ``consume`` issued) → COMPLETE
 duration) | FAILED | CANCELLED. Every transition is one conditional UPDATE, so two racing
 clients cannot both consume a key or both connect. The session key is kept (GET
 shows it while READY, as Runway's does); connect tokens are stored only as hashes.
+
+A session's engines live in the memory of one node (``node_id``, reached at ``node_url``):
+other nodes route clients there and never fail it; when that node's lease expires, any node's
+sweep (``fail_dead_nodes``) fails its unfinished sessions.
 """
 
 from __future__ import annotations
@@ -42,8 +46,12 @@ def create(
     tools: list[dict[str, Any]] | None = None,
     publishable_key_id: str | None = None,
     origin: str | None = None,
+    node_id: str | None = None,
+    node_url: str | None = None,
 ) -> RealtimeSession:
     row = RealtimeSession(
+        node_id=node_id,
+        node_url=node_url,
         org_id=org_id,
         avatar=avatar,
         avatar_id=avatar.get("avatarId") or avatar.get("presetId"),
@@ -97,6 +105,45 @@ def fail(s: Session, session_id: str, failure: str, code: str = "INTERNAL") -> N
         .where(RealtimeSession.id == session_id, RealtimeSession.status.not_in(TERMINAL))
         .values(status="FAILED", failure=failure, failure_code=code, ended_at=utcnow())
         .execution_options(synchronize_session=False)
+    )
+
+
+def fail_dead_nodes(
+    s: Session, dead: Any, failure: str, code: str, *, exclude: str | None = None
+) -> int:
+    """Fail the unfinished sessions held by nodes that ``dead(ids)`` reports gone."""
+    held = set(
+        s.scalars(
+            select(RealtimeSession.node_id)
+            .where(
+                RealtimeSession.status.not_in(TERMINAL),
+                RealtimeSession.node_id.is_not(None),
+            )
+            .distinct()
+        ).all()
+    )
+    held.discard(exclude)
+    gone = dead(held) if held else set()
+    if not gone:
+        return 0
+    res = s.execute(
+        update(RealtimeSession)
+        .where(RealtimeSession.node_id.in_(gone), RealtimeSession.status.not_in(TERMINAL))
+        .values(status="FAILED", failure=failure, failure_code=code, ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount)  # type: ignore[attr-defined]
+
+
+def statuses(s: Session, session_ids: list[str]) -> dict[str, str]:
+    if not session_ids:
+        return {}
+    return dict(
+        s.execute(
+            select(RealtimeSession.id, RealtimeSession.status).where(
+                RealtimeSession.id.in_(session_ids)
+            )
+        ).all()
     )
 
 

@@ -30,7 +30,12 @@ class Executor(Protocol):
 
 
 def make_executor(
-    name: str, workers: int, ray_address: str = "", *, prewarm: bool = True
+    name: str,
+    workers: int,
+    ray_address: str = "",
+    *,
+    prewarm: bool = True,
+    resources: dict[str, dict[str, float]] | None = None,
 ) -> Executor:
     if name == "local":
         from kinema.platform.jobs.local import LocalExecutor
@@ -39,5 +44,5 @@ def make_executor(
     if name == "ray":
         from kinema.platform.jobs.ray_executor import RayExecutor
 
-        return RayExecutor(workers, address=ray_address)
+        return RayExecutor(workers, address=ray_address, resources=resources)
     raise ValueError(f"unknown executor {name!r}; use 'local' or 'ray'")

@@ -52,7 +52,11 @@ class Dispatcher:
     ) -> None:
         self.settings = settings
         self.executor = executor or make_executor(
-            settings.executor, settings.workers, settings.ray_address
+            settings.executor,
+            settings.workers,
+            settings.ray_address,
+            prewarm=settings.worker_prewarm,
+            resources=settings.ray_resources,
         )
         self.interval = interval
         self._wake = threading.Event()
@@ -60,6 +64,7 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self.worker_name = f"{socket.gethostname()}:{os.getpid()}"
         self._attempts: dict[str, int] = {}  # task id -> attempt, for jobs we started
+        self._job_settings = settings.for_worker()  # what each job carries: no secrets
         self._last_recover = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -154,7 +159,9 @@ class Dispatcher:
                 kind=c.kind,
                 target=TASK_KINDS.get(c.kind, c.kind),
                 payload=c.payload,
-                settings=self.settings.model_dump(mode="json"),
+                settings=self._job_settings,
+                model=c.model,
+                engine=self.settings.models.get(c.model, "").partition(":")[0],
             )
             try:
                 self.executor.submit(job)

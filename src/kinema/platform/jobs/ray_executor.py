@@ -2,6 +2,9 @@
 
 Workers reach the same database and storage URLs (use PostgreSQL and s3:// across machines) and
 poll the task row for cancellation; ``cancel`` also force-cancels the Ray task after a grace.
+Each job asks Ray for the resources its engine needs (``settings.ray_resources``: by engine, by
+task kind, else ``default``), so GPU engines land on GPU nodes. A job carries its settings
+without secrets; workers read those from their own environment.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ def _run_remote(job: Job, driver_path: list[str]) -> str:
 class RayExecutor:
     name = "ray"
 
-    def __init__(self, workers: int = 2, address: str = "") -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        address: str = "",
+        resources: dict[str, dict[str, float]] | None = None,
+    ) -> None:
         try:
             import ray
         except ImportError:
@@ -37,13 +45,16 @@ class RayExecutor:
             ) from None
         self._ray = ray
         if not ray.is_initialized():
+            local: dict[str, Any] = {} if address else {"_node_ip_address": "127.0.0.1"}
             ray.init(
                 address=address or None,
                 ignore_reinit_error=True,
                 include_dashboard=False,
                 log_to_driver=False,
+                **local,
             )
-        self._remote = ray.remote(num_cpus=1, max_retries=0)(_run_remote)
+        self._remote = ray.remote(max_retries=0)(_run_remote)
+        self.resources = resources if resources is not None else {"default": {"num_cpus": 1}}
         self.workers = max(1, workers)
         self._refs: dict[str, tuple[Any, Job, float | None]] = {}
         self._lock = threading.Lock()
@@ -52,10 +63,26 @@ class RayExecutor:
         with self._lock:
             return self.workers - len(self._refs)
 
+    def options_for(self, job: Job) -> dict[str, Any]:
+        """Ray task options for ``job``: its engine's resources, else its kind's, else default."""
+        spec = (
+            self.resources.get(job.engine)
+            or self.resources.get(job.kind)
+            or self.resources.get("default")
+            or {"num_cpus": 1}
+        )
+        known = ("num_cpus", "num_gpus", "memory")
+        opts: dict[str, Any] = {k: spec[k] for k in known if k in spec}
+        custom = {k: float(v) for k, v in spec.items() if k not in known}
+        if custom:
+            opts["resources"] = custom
+        opts.setdefault("num_cpus", 1)
+        return opts
+
     def submit(self, job: Job) -> None:
         import sys
 
-        ref = self._remote.remote(job, list(sys.path))
+        ref = self._remote.options(**self.options_for(job)).remote(job, list(sys.path))
         with self._lock:
             self._refs[job.task_id] = (ref, job, None)
 

@@ -34,7 +34,10 @@ class Job:
     kind: str
     target: str  # "module:function" of the handler
     payload: dict[str, Any]
+    # ``Settings.for_worker()``: no secrets; the worker's own environment supplies those
     settings: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
+    engine: str = ""  # the model's engine ("compositor", "voice", ...): picks Ray resources
 
 
 class Abandoned(Exception):
@@ -45,6 +48,18 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def worker_settings(fields: dict[str, Any]) -> Settings:
+    """The job's settings over this worker's environment (and its home's ``kinema.env``), which
+    is where secrets left out of the job come from."""
+    if not fields:
+        return Settings()
+    home = Path(str(fields.get("home") or "~/.kinema")).expanduser()
+    env_file = home / "kinema.env"
+    if env_file.exists():
+        return Settings(_env_file=env_file, **fields)  # type: ignore[call-arg]
+    return Settings(**fields)
+
+
 def run_job(job: Job, cancel_event: Any = None, parent_pid: int | None = None) -> str:
     """Run one attempt to its end; returns the status recorded (or "ABANDONED")."""
     from kinema.platform import db, tasks
@@ -52,7 +67,7 @@ def run_job(job: Job, cancel_event: Any = None, parent_pid: int | None = None) -
     from kinema.platform.jobs.registry import resolve_handler
     from kinema.platform.storage import get_storage
 
-    settings = Settings(**job.settings) if job.settings else Settings()
+    settings = worker_settings(job.settings)
     name = worker_name()
     last_write = [0.0]
     latest = [0.0]

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import kinema.platform.characters.models  # noqa: F401  (registers char_* tables on Base)
 import kinema.platform.deployments.models  # noqa: F401  (registers session/key tables)
+import kinema.platform.nodes  # noqa: F401  (registers the nodes table)
 from kinema.platform.models import Base
 
 target_metadata = Base.metadata
