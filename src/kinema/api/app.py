@@ -78,9 +78,14 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
     app.state.settings = settings
     app.state.dispatcher = None
     install_error_handlers(app)
-    from kinema.api.limits import BodyLimitMiddleware
+    from kinema.api.limits import BodyLimitMiddleware, DecodeOwnerMiddleware
 
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        DecodeOwnerMiddleware,
+        limit=settings.max_heavy_decodes_per_org,
+        queued=settings.max_heavy_decodes_queued_per_org,
+    )
     for target in ROUTERS:
         app.include_router(_load(target))
 

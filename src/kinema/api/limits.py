@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kinema.media.limits import DecodeOwner, decode_owner
+
 MAX_JSON_BYTES = 24 * 1024 * 1024
 FORM_OVERHEAD = 1024 * 1024
 
@@ -75,3 +77,23 @@ async def _reject(send: Any, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class DecodeOwnerMiddleware:
+    """A fresh ``media.limits.DecodeOwner`` per request; ``deps.current_org`` names the caller's
+    organization in it, so heavy decodes are capped per organization."""
+
+    def __init__(self, app: Any, *, limit: int, queued: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.queued = queued
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        token = decode_owner.set(DecodeOwner(limit=self.limit, queued=self.queued))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            decode_owner.reset(token)
