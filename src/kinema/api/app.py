@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None, *, run_tasks: bool = True) -> F
     app.state.settings = settings
     app.state.dispatcher = None
     install_error_handlers(app)
+    from kinema.api.logs import install_log_redaction
+
+    install_log_redaction()
     from kinema.api.limits import BodyLimitMiddleware, DecodeOwnerMiddleware
 
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)

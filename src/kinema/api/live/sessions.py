@@ -2,7 +2,8 @@
 
 ``consume`` is authorised by the session key, not the API key, and works once. It answers with
 Kinema's own connection details instead of LiveKit's: a WebSocket URL (``url``/``token``, the
-``roomName`` is the session id) and a WebRTC offer URL; both take the same one-time token.
+``roomName`` is the session id) and a WebRTC offer URL; both take the same one-time token, never
+in the URL (``kinema.api.live.connect``).
 """
 
 from __future__ import annotations
@@ -194,14 +195,18 @@ async def cancel(
 
 
 def connection_details(request: Request, settings: Settings, session_id: str, token: str) -> dict:
+    """Where and how to connect. No URL carries the token (URLs land in access logs): send it
+    as the WebSocket subprotocol ``token.<token>`` next to ``kinema-live-1``, or as
+    ``Authorization: Bearer <token>`` to ``offerUrl``. It connects once."""
     http = base_url(request, settings)
     ws = "wss://" + http[8:] if http.startswith("https://") else "ws://" + http.split("://", 1)[1]
     return {
-        "url": f"{ws}/v1/live/ws/{session_id}?token={token}",
+        "url": f"{ws}/v1/live/ws/{session_id}",
         "token": token,
         "roomName": session_id,
-        "webrtc": {"offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer?token={token}"},
+        "webrtc": {"offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer"},
         "protocol": "kinema-live-1",
+        "subprotocols": ["kinema-live-1", f"token.{token}"],
     }
 
 
