@@ -4,92 +4,22 @@ faster than real time, is cut into bounded utterances and bounded recognition wo
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
+import json
 import tracemalloc
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import numpy as np
 import pytest
+from sec_fakes import SlowTranscriber, fake_engines
 
 from kinema.errors import InvalidInput
-from kinema.live.engines import Engines, ReplySentence
 from kinema.live.session import MIC_RATE, LiveSession, SessionConfig
-from kinema.live.wiring import VADEdges
-from kinema.media.audio import Audio
-from kinema.voice.tts.base import PhonemeEvent, Speech
-
-
-class _Animator:
-    def say(self, phonemes: Sequence[PhonemeEvent], start_time: float, emotion: str) -> None:
-        pass
-
-    def stop(self, at: float) -> None:
-        pass
-
-    def set_state(self, state: str, at: float) -> None:
-        pass
-
-    def controls_at(self, t: float) -> dict[str, Any]:
-        return {"mouth": False}
-
-
-class _Renderer:
-    size = 32
-
-    def render(self, controls: dict[str, Any]) -> np.ndarray:
-        return np.zeros((32, 32, 3), np.uint8)
-
-
-class _Speaker:
-    def speak(self, text: str) -> Speech:
-        return Speech(Audio(np.zeros(2400, np.int16), 24000), [], text, "fake", [])
-
-
-class _Responder:
-    async def reply(
-        self, history: list[dict[str, Any]], user_text: str
-    ) -> AsyncIterator[ReplySentence]:
-        yield ReplySentence("Okay.")
-
-
-class _SlowTranscriber:
-    """Takes its time, like a real recogniser on a busy machine; records what it was given."""
-
-    def __init__(self) -> None:
-        self.heard: list[float] = []
-        self.running = 0
-        self.most = 0
-        self._lock = threading.Lock()
-
-    def transcribe(self, audio: Audio) -> str:
-        with self._lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-            self.heard.append(audio.duration)
-        time.sleep(0.05)
-        with self._lock:
-            self.running -= 1
-        return "noise"
-
-
-def _engines(transcriber: _SlowTranscriber) -> Engines:
-    return Engines(
-        animator=_Animator(),  # type: ignore[arg-type]
-        renderer=_Renderer(),
-        speaker=_Speaker(),
-        responder=_Responder(),  # type: ignore[arg-type]
-        transcriber=transcriber,
-        vad=VADEdges(),
-    )
 
 
 @pytest.mark.slow
 async def test_twenty_minutes_of_noise_keep_memory_bounded() -> None:
-    transcriber = _SlowTranscriber()
+    transcriber = SlowTranscriber()
     session = await LiveSession(
-        _engines(transcriber), SessionConfig(fps=10, partial_interval=0, greet=False)
+        fake_engines(transcriber), SessionConfig(fps=10, partial_interval=0, greet=False)
     ).start()
     events: list[dict] = []
     outlet = session.subscribe()
@@ -130,7 +60,7 @@ async def test_twenty_minutes_of_noise_keep_memory_bounded() -> None:
 
 async def test_oversized_chunks_are_refused() -> None:
     session = await LiveSession(
-        _engines(_SlowTranscriber()), SessionConfig(fps=10, greet=False)
+        fake_engines(SlowTranscriber()), SessionConfig(fps=10, greet=False)
     ).start()
     try:
         with pytest.raises(InvalidInput, match="at most 1 s"):
@@ -138,3 +68,50 @@ async def test_oversized_chunks_are_refused() -> None:
         session.push_audio(np.zeros(MIC_RATE // 50, np.int16))  # a normal chunk still works
     finally:
         await session.close()
+
+
+def test_bad_websocket_frames_get_an_error_and_the_session_lives_on() -> None:
+    from fastapi.testclient import TestClient
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket
+
+    from kinema.live.transport.websocket import serve_websocket
+
+    async def endpoint(ws: WebSocket) -> None:
+        session = await LiveSession(fake_engines(), SessionConfig(fps=10, greet=False)).start()
+        await serve_websocket(ws, session)
+
+    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
+    bad_frames = [
+        "[" * 100_000 + "]" * 100_000,  # nested too deeply for the parser
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        '{"type": "text", "text": "' + "x" * 70_000 + '"}',  # larger than a control message
+        '{"type": "audio", "rate": 1e400}',  # infinity
+        '{"type": "audio", "rate": [1]}',
+        "not json",
+        "[1, 2]",
+    ]
+    with TestClient(app) as client, client.websocket_connect("/ws") as ws:
+        assert ws.receive_json()["type"] == "session"
+        for i, frame in enumerate(bad_frames):
+            ws.send_text(frame)
+            ws.send_json({"type": "ping", "id": i})
+            got = []
+            while not got or got[-1].get("type") != "pong":
+                message = ws.receive()
+                assert message["type"] != "websocket.close", (frame[:40], got)
+                if message.get("text"):
+                    got.append(json.loads(message["text"]))
+            errors = [e for e in got if e["type"] == "error"]
+            assert errors, frame[:40]
+            assert errors[0]["message"], frame[:40]
+            assert got[-1]["id"] == i
+        ws.send_bytes(b"\x00" * (5 * 32000))  # 5 s of 16 kHz PCM in one chunk
+        ws.send_json({"type": "ping", "id": "last"})
+        seen = []
+        while not seen or seen[-1].get("type") != "pong":
+            message = ws.receive()
+            if message.get("text"):
+                seen.append(json.loads(message["text"]))
+        assert any("at most 1 s" in e.get("message", "") for e in seen)

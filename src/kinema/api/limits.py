@@ -17,10 +17,6 @@ MAX_JSON_BYTES = 24 * 1024 * 1024
 FORM_OVERHEAD = 1024 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     def __init__(self, app: Any, *, max_upload_bytes: int) -> None:
         self.app = app
@@ -39,27 +35,33 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        rejected = False
 
         async def counting_receive() -> dict:
-            nonlocal seen
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    # answer 413 now: FastAPI turns any error while reading a body into a 400,
+                    # so the app is told the client left and whatever it sends is dropped
+                    rejected = True
+                    if not started:
+                        await _reject(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: dict) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _reject(send, limit)
+        await self.app(scope, counting_receive, tracking_send)
 
 
 async def _reject(send: Any, limit: int) -> None:
