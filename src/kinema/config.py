@@ -198,6 +198,16 @@ class Settings(BaseSettings):
     live_size: int = 512
     live_idle_timeout: float = 120.0
     live_max_duration: int = 300
+    # unfinished sessions (preparing, READY, RUNNING) one organization / one key (API key or
+    # publishable pk_ key) may hold at once; more are a 429 naming the limit (docs/security.md)
+    live_max_sessions_per_org: int = 10
+    live_max_sessions_per_key: int = 4
+
+    # -- abuse limits ---------------------------------------------------------------------------
+    # heavy decodes (audio, images over 4 MP) one organization may run at once in this process,
+    # and how many more may wait for their turn; beyond that a 429 (the process runs 2 at once)
+    max_heavy_decodes_per_org: int = 1
+    max_heavy_decodes_queued_per_org: int = 4
 
     @property
     def resolved_database_url(self) -> str:

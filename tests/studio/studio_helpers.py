@@ -55,3 +55,14 @@ def read_until(ws: Any, stop: Any, timeout: float = 20.0) -> tuple[list[dict], i
         if stop(event):
             return events, media
     raise AssertionError(f"stop condition not met; got {[e['type'] for e in events]}")
+
+
+def ws_path(details: dict) -> str:
+    """The WebSocket path of connection details (the TestClient adds the host)."""
+    return details["url"].split("testserver", 1)[1]
+
+
+def ws_connect(client: Any, details: dict, token: str | None = None, **kwargs: Any) -> Any:
+    """Connect as a browser does: the token travels as a subprotocol, never in the URL."""
+    protocols = [details["protocol"], f"token.{token or details['token']}"]
+    return client.websocket_connect(ws_path(details), subprotocols=protocols, **kwargs)

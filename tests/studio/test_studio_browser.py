@@ -245,10 +245,6 @@ def test_manual_points_for_a_face_the_detector_misses(env, browser):
     page.close()
 
 
-@pytest.mark.xfail(
-    reason="publishable keys now need an avatar of the caller's own org; test uses a preset (open)",
-    strict=False,
-)
 def test_embed_widget_on_another_origin(env, browser, tmp_path):
     site_port = free_port()
     site_origin = f"http://127.0.0.1:{site_port}"

@@ -94,9 +94,17 @@ def create_app(
     app.state.dispatcher = None
     app.state.node = None
     install_error_handlers(app)
-    from kinema.api.limits import BodyLimitMiddleware
+    from kinema.api.logs import install_log_redaction
+
+    install_log_redaction()
+    from kinema.api.limits import BodyLimitMiddleware, DecodeOwnerMiddleware
 
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        DecodeOwnerMiddleware,
+        limit=settings.max_heavy_decodes_per_org,
+        queued=settings.max_heavy_decodes_queued_per_org,
+    )
     for target in ROUTERS:
         app.include_router(_load(target))
 

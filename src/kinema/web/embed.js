@@ -158,8 +158,9 @@
     const d = talked;
     finish();
     if (!d) return;
-    await fetch(`${server}/v1/live/sessions/${d.id}/rating?token=${encodeURIComponent(d.token)}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating }),
+    await fetch(`${server}/v1/live/sessions/${d.id}/rating`, {
+      method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${d.token}` },
+      body: JSON.stringify({ rating }),
     }).catch(() => {});
   }
   rate.addEventListener("click", (e) => {

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from kinema.api.deps import base_url, current_org, get_app_settings
+from kinema.api.live.avatars import PRESETS
 from kinema.api.live.schemas import PublishableKeyIn, key_json, session_detail
 from kinema.api.runway_v1.schemas import task_json
 from kinema.config import Settings
@@ -54,7 +55,8 @@ def create_key(
     from kinema.platform.characters import avatars as avatar_service
 
     with db.session_scope(settings) as s:
-        avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
+        if body.avatarId not in PRESETS:  # presets are everyone's; a custom avatar must be ours
+            avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
         return key_json(
             keys.create(s, caller.org_id, body.avatarId, body.allowedOrigins, body.name)
         )

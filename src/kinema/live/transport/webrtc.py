@@ -35,7 +35,7 @@ from aiortc.mediastreams import MediaStreamError
 from kinema.errors import InvalidInput
 from kinema.live.outlet import Outlet
 from kinema.live.session import MIC_RATE, LiveSession
-from kinema.live.transport.protocol import ClientState, handle_message
+from kinema.live.transport.protocol import MAX_TEXT_MESSAGE, ClientState, handle_message
 from kinema.media.audio import resample
 
 log = logging.getLogger(__name__)
@@ -134,9 +134,15 @@ class WebRtcPeer:
         def on_message(message: str | bytes) -> None:
             if isinstance(message, bytes):
                 return
+            if len(message) > MAX_TEXT_MESSAGE:
+                self.outlet.events.put(
+                    {"type": "error", "message": f"a JSON message may be at most "
+                     f"{MAX_TEXT_MESSAGE} bytes"}
+                )  # fmt: skip
+                return
             try:
                 data = json.loads(message)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 self.outlet.events.put({"type": "error", "message": "messages must be JSON"})
                 return
             self._spawn(handle_message(self.session, self.outlet, self.state, data))

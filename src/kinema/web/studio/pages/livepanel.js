@@ -103,8 +103,9 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation", 
       ...[1, 2, 3, 4, 5].map((n) => h("button", { type: "button", class: "secondary", "aria-pressed": "false", "aria-label": `${n} of 5`,
         onclick: async (e) => {
           const picked = e.currentTarget;
-          await fetch(`/v1/live/sessions/${details.id || details.roomName}/rating?token=${details.token}`, {
-            method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating: n }) });
+          await fetch(`/v1/live/sessions/${details.id || details.roomName}/rating`, {
+            method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${details.token}` },
+            body: JSON.stringify({ rating: n }) });
           for (const b of rating.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === picked));
           toast("Thanks for the rating");
         } }, "★".repeat(n))));
