@@ -56,7 +56,12 @@ def _describe(exc: BaseException) -> dict[str, Any]:
         body = exc.body
         info["error"] = body.get("error") if isinstance(body, dict) else None
         try:
-            sent = json.loads(req.content or b"null")
+            content = req.content
+        except Exception:  # noqa: BLE001 - a streamed body that was not read
+            content = b""
+        info["example_url"] = b"example.com" in content
+        try:
+            sent = json.loads(content or b"null")
         except ValueError:  # multipart or binary
             sent = None
         if isinstance(sent, dict) and isinstance(sent.get("model"), str):
