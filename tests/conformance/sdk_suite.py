@@ -34,11 +34,11 @@ HERE = Path(__file__).resolve().parent
 # (class, status, pattern on the error message). First match wins; order matters.
 CLASSES: list[tuple[str, int, re.Pattern[str]]] = [
     # a route of Runway's this server does not serve: a 400 naming the feature
-    ("route not offered", 400, re.compile(r"^Not offered by this server \(Kinema, self-hosted\): ")),
+    ("route not offered", 400, re.compile(r"^Not offered by this server \(Kinema, self-hosted\)")),
     # a third-party model name (veo3.1, kling..., gpt_image_2 ...)
-    ("model not offered", 400, re.compile(r"^Invalid parameter 'model': '[^']+' is not supported ")),
+    ("model not offered", 400, re.compile(r"^Invalid parameter 'model': '[^']+' is not supported")),
     # the mock's placeholder ids ("182bd5e5-...", "id"): the resource does not exist
-    ("placeholder id", 404, re.compile(r"^(\w+( \w+)* not found\.|\w+( \w+)* '[^']+' not found\.)$")),
+    ("placeholder id", 404, re.compile(r"^\w+( \w+)*( '[^']+')? not found\.$")),
     # a served route refuses an option this server has no engine or policy for
     (
         "option not offered",
