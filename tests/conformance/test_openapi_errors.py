@@ -3,20 +3,7 @@ methods answer with the path's real ``Allow`` (in-process, no server)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from kinema.api.errors import ERROR_STATUSES, ErrorBody
-from kinema.config import Settings
-from kinema.platform import db
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    s = Settings(home=tmp_path / "home", workers=1)  # type: ignore[arg-type]
-    db.migrate(s)
-    return s
 
 
 def _operations(schema: dict):

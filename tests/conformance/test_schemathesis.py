@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conformance_server import API_ONLY, start_server
 
-from conftest import start_server
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +41,7 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def st_server(tmp_path_factory: pytest.TempPathFactory):
     # tasks stay THROTTLED (max concurrent 0): the run checks the API, not the renderer
-    srv = start_server(
-        tmp_path_factory.mktemp("schemathesis"),
-        KINEMA_WORKERS="1",
-        KINEMA_INITIAL_CREDITS="100000000",
-        KINEMA_MAX_DAILY_TASKS="1000000",
-        KINEMA_MAX_CONCURRENT_TASKS="0",
-    )
+    srv = start_server(tmp_path_factory.mktemp("schemathesis"), **API_ONLY)
     yield srv
     srv.stop()
 

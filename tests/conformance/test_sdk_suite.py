@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conformance_server import API_ONLY, start_server
 from sdk_suite import SDK_VERSION, run_suite, sdist_path
 
-from conftest import start_server
 
 pytestmark = pytest.mark.slow
 
@@ -21,16 +21,8 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory):
     if sdist_path() is None:
         pytest.skip(f"runwayml-{SDK_VERSION}.tar.gz not downloaded (scripts/test fetches it)")
     assert runwayml.__version__ == SDK_VERSION
-    # The suite creates ~200 tasks (TTS, text_to_video, ...): enough credits and daily tasks
-    # that none is refused for the account's sake, and no task is started (max concurrent 0
-    # keeps them THROTTLED) so the render workers do not compete with the suite for the CPU.
-    srv = start_server(
-        tmp_path_factory.mktemp("sdk_suite"),
-        KINEMA_WORKERS="1",
-        KINEMA_INITIAL_CREDITS="100000000",
-        KINEMA_MAX_DAILY_TASKS="1000000",
-        KINEMA_MAX_CONCURRENT_TASKS="0",
-    )
+    # the suite creates ~150 tasks (TTS, text_to_video, ...): see API_ONLY
+    srv = start_server(tmp_path_factory.mktemp("sdk_suite"), **API_ONLY)
     yield srv
     srv.stop()
 
