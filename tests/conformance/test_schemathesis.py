@@ -20,7 +20,6 @@ import httpx
 import pytest
 from conformance_server import API_ONLY, start_server
 
-
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 20  # per operation and phase

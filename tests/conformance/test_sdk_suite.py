@@ -10,7 +10,6 @@ import pytest
 from conformance_server import API_ONLY, start_server
 from sdk_suite import SDK_VERSION, run_suite, sdist_path
 
-
 pytestmark = pytest.mark.slow
 
 
