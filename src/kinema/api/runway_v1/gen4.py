@@ -29,21 +29,21 @@ RATIOS = catalog.VIDEO_RATIOS
 
 
 class VisualReference(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # strict: false is not a strength
     image_url: str
     type: Literal["character", "object", "location", "style"] = "character"
     strength: float = Field(default=0.85, ge=0, le=1)
 
 
 class GenerationOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # strict: no bools for numbers
     motion_physics: float = Field(default=0.5, ge=0, le=1)
     world_consistency: float = Field(default=0.5, ge=0, le=1)
     prompt_adherence: float = Field(default=0.5, ge=0, le=1)
 
 
 class Gen4In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # "seed": false is no seed
     prompt: str = Field(min_length=1, max_length=1000)
     model: Literal["gen4", "gen4-turbo"] = "gen4-turbo"
     duration: int = Field(default=5, ge=2, le=10)
