@@ -87,7 +87,10 @@ def embed_chunks(
                 units.append(heading)
             units.extend(said)
             spans.append((first, len(units) - len(said), len(units)))
-        vectors = embedder.embed(units)
+        # running headers, disclaimers and repeated boilerplate are embedded once
+        unique = list(dict.fromkeys(units))
+        where = {u: i for i, u in enumerate(unique)}
+        vectors = embedder.embed(unique)[[where[u] for u in units]]
         for i, (first, sent, end) in enumerate(spans):
             mean = vectors[first:end].sum(0)
             passages[start + i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
@@ -118,6 +121,17 @@ def query_vector(embedder: Embedder, text: str) -> np.ndarray:
         while len(_query_cache) > 2048:
             _query_cache.popitem(last=False)
     return vec
+
+
+def sentence_query(
+    embedder: Embedder | None, qv: np.ndarray | None, query: str, focus: str | None
+) -> np.ndarray | None:
+    """The vector sentences are compared with: the query's, or for a follow-up the mean of
+    the query's and the newly said words' (so "and on Sundays?" prefers the Sunday sentence
+    of the opening-hours passage). Cosines against this mean are the mean of the cosines."""
+    if embedder is None or qv is None or not focus or focus.strip() == query.strip():
+        return qv
+    return (qv + query_vector(embedder, focus)) / 2
 
 
 def to_blob(vec: np.ndarray) -> bytes:

@@ -38,6 +38,7 @@ from kinema.knowledge.hybrid import (
     fuse,
     query_vector,
     resolve_embedder,
+    sentence_query,
     sentence_sims,
     to_blob,
 )
@@ -65,12 +66,12 @@ class Passage:
 
 
 def source_label(doc_name: str, page: int | None = None, heading: str = "") -> str:
-    """How a citation names its place: "Handbook, page 12" or "Handbook > Returns"."""
+    """How a citation names its place: "Handbook, page 12" or "Handbook, Returns"."""
     if page is not None:
         return f"{doc_name}, page {page}"
     last = heading.split(" > ")[-1].strip() if heading else ""
     if last and last.lower() != doc_name.strip().lower():
-        return f"{doc_name} > {last}"
+        return f"{doc_name}, {last}"
     return doc_name
 
 
@@ -95,10 +96,18 @@ class KnowledgeIndex(Protocol):
         ...
 
     def search(
-        self, org_id: str, query: str, k: int = 4, doc_ids: list[str] | None = None
+        self,
+        org_id: str,
+        query: str,
+        k: int = 4,
+        doc_ids: list[str] | None = None,
+        focus: str | None = None,
     ) -> list[Passage]:
         """Best ``k`` passages for free text ``query``; ``doc_ids`` restricts to those documents
-        (an empty list means no documents, ``None`` all of the organization's)."""
+        (an empty list means no documents, ``None`` all of the organization's). ``focus``: the
+        words just said when ``query`` is a follow-up with its topic ("When are you open on
+        Saturdays? And on Sundays?"): sentence similarities then weigh them as much as the
+        whole query."""
         ...
 
     def topics(self, org_id: str, doc_ids: list[str] | None = None) -> list[str]:
@@ -186,6 +195,7 @@ class SqliteIndex:
         self._embedder: Embedder | None = None
         self._embedder_ready = False
         self._vectors: dict[str, VectorSet] = {}
+        self._topics: dict[tuple[str, tuple[str, ...] | None], tuple[int, list[str]]] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         with self._lock:
@@ -271,7 +281,12 @@ class SqliteIndex:
             return n
 
     def search(
-        self, org_id: str, query: str, k: int = 4, doc_ids: list[str] | None = None
+        self,
+        org_id: str,
+        query: str,
+        k: int = 4,
+        doc_ids: list[str] | None = None,
+        focus: str | None = None,
     ) -> list[Passage]:
         match = fts5_query(query)
         if match is None or k <= 0 or (doc_ids is not None and not doc_ids):
@@ -286,7 +301,7 @@ class SqliteIndex:
             dense = self._vector_set(org_id, embedder).nearest(qv, depth, doc_ids)
         sims = dict(dense)
         fused = fuse([r for r, _ in lexical], [r for r, _ in dense], tie=sims)[:k]
-        return self._passages(fused, sims, org_id, qv)
+        return self._passages(fused, sims, org_id, sentence_query(embedder, qv, query, focus))
 
     def _lexical(
         self, org_id: str, match: str, n: int, doc_ids: list[str] | None
@@ -405,16 +420,26 @@ class SqliteIndex:
                 raise
 
     def topics(self, org_id: str, doc_ids: list[str] | None = None) -> list[str]:
+        if doc_ids is not None and not doc_ids:
+            return []
+        key = (org_id, tuple(doc_ids) if doc_ids is not None else None)
         sql = "SELECT doc_name, heading FROM knowledge_passages WHERE org_id = ?"
         params: list[object] = [org_id]
         if doc_ids is not None:
-            if not doc_ids:
-                return []
             sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
             params.extend(doc_ids)
         with self._lock:
+            gen = self._generation(org_id)
+            cached = self._topics.get(key)
+            if cached is not None and cached[0] == gen:
+                return list(cached[1])
             rows = self._db.execute(sql + " ORDER BY rowid", params).fetchall()
-        return topics_from_headings(rows)
+        found = topics_from_headings(rows)
+        with self._lock:
+            if len(self._topics) > 1024:
+                self._topics.clear()
+            self._topics[key] = (gen, found)
+        return found
 
     def count(self, org_id: str, doc_id: str | None = None) -> int:
         """Number of passages stored for an organization (or one of its documents)."""

@@ -42,6 +42,7 @@ from kinema.knowledge.hybrid import (
     fuse,
     query_vector,
     resolve_embedder,
+    sentence_query,
     sentence_sims,
     to_blob,
 )
@@ -212,7 +213,12 @@ class PostgresIndex:
             return n
 
     def search(
-        self, org_id: str, query: str, k: int = 4, doc_ids: list[str] | None = None
+        self,
+        org_id: str,
+        query: str,
+        k: int = 4,
+        doc_ids: list[str] | None = None,
+        focus: str | None = None,
     ) -> list[Passage]:
         q = websearch_query(query)
         if q is None or k <= 0 or (doc_ids is not None and not doc_ids):
@@ -244,6 +250,8 @@ class PostgresIndex:
         fused = fuse(lexical, [r for r, _ in dense], tie=sims)[:k]
         if not fused:
             return []
+        if embedder is not None and qv is not None:
+            qv = sentence_query(embedder, qv, query, focus)
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, text, doc_id, doc_name, heading, position, page, svec "
