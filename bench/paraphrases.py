@@ -152,3 +152,20 @@ OFF_TOPIC: list[str] = [
     "Can you recommend a good dentist?",
     "What's the price of bitcoin today?",
 ]
+
+# written after the thresholds of kinema.brain.embedded were calibrated on QUESTIONS, and never
+# used to tune anything: the honest check that the figures are not fitted to the set above
+HELD_OUT: list[tuple[str, str]] = [
+    ("How many days do I have to send a telescope back?", "return any telescope within 45 days"),
+    ("Is the warranty on the mount long?", "covered for seven years"),
+    ("What time do you close on Saturday?", "Saturdays from 9 am to 5 pm"),
+    ("Do you deliver to the UK?", "ship to Switzerland, Norway"),
+    ("Is cash accepted?", "cash in the shop"),
+    ("How much is a weekend rental?", "rented by the weekend for 35 euros"),
+    ("When does the next beginners course begin?", "starts every March and October"),
+    ("Do you price match?", "we match the price"),
+    ("Where do I park?", "park free of charge"),
+    ("How fast do you answer e-mails?", "within one working day"),
+    ("What does club membership cost?", "pay 25 euros a year"),
+    ("Do you have solar filters?", "solar filters"),
+]

@@ -137,6 +137,7 @@ class Resolved:
     query: str
     focus: tuple[str, ...]
     follow_up: bool
+    focus_text: str = ""  # the words just said, as said
 
 
 _LEADING_ACK = re.compile(
@@ -164,16 +165,16 @@ def resolve(text: str, history: list[Turn] | None = None, *, depth: int = 3) -> 
     focus = tuple(query_terms(text))
     users = [t.content for t in (history or []) if t.role == "user" and t.content.strip()]
     if not users or not is_follow_up(text):
-        return Resolved(text, focus, False)
+        return Resolved(text, focus, False, text)
     previous = users[-1]
     act, rest = classify(previous)
     if act != "question":
         previous = rest
     if not query_terms(previous):
-        return Resolved(text, focus, False)
+        return Resolved(text, focus, False, text)
     earlier = resolve(previous, _turns(users[:-1]), depth=depth - 1) if depth > 1 else None
     topic = earlier.query if earlier is not None else previous
-    return Resolved(f"{topic} {text}", focus, True)
+    return Resolved(f"{topic} {text}", focus, True, text)
 
 
 def _turns(contents: list[str]) -> list[Turn]:

@@ -44,10 +44,10 @@ from kinema.knowledge.terms import query_terms, stem, stems, words
 
 __all__ = ["EmbeddedBrain", "classify", "trim_for_speech"]
 
-# confidence bands on the cosine between the question and the best sentence (MiniLM)
-HIGH = 0.47  # a sentence this close answers the question
-MEDIUM = 0.36  # close enough to offer, with a hedge
-SUPPORTED = 0.30  # enough when the passage also holds the question's words
+# confidence: the mean of two MiniLM cosines, question ↔ best sentence and question ↔ its
+# passage (0 when the passage was found by words only); calibrated on bench/paraphrases.py
+HIGH = 0.45  # this close answers the question
+MEDIUM = 0.35  # close enough to offer with a hedge; also enough when the words match too
 
 _ASIDE = re.compile(
     r"\s*\((?:see|cf\.?|e\.g\.|i\.e\.|fig\.?|figure|table|page|pp?\.|section|chapter|§|ref)"
@@ -222,6 +222,8 @@ class EmbeddedBrain:
                     score = semantic + 0.25 * lexical
                 has_focus = bool(focus) and focus <= sentence_stems
                 score += 0.15 * has_focus
+                fits = answer_type_fits(resolved.focus_text or resolved.query, raw)
+                score += 0.06 if fits else (-0.03 if fits is False else 0.0)
                 score -= 0.03 * rank + 0.005 * index
                 news = bool(hits - head_hits)
                 candidates.append(
@@ -250,25 +252,32 @@ class EmbeddedBrain:
                 continue
             follows = c.index == best.index + 1 and bool(_CONTINUES.match(c.raw))
             if best.semantic is not None and c.semantic is not None:
-                close = c.semantic >= max(MEDIUM, best.semantic - 0.08)
+                close = c.semantic >= max(MEDIUM, best.semantic - 0.14)
             else:
                 close = c.score >= 0.8 * best.score and c.news
             if close or (follows and c.score >= 0.6 * best.score):
                 chosen.append(c)
-        return sorted(chosen, key=lambda c: c.index)
+        if len(chosen) == 2 and chosen[1].index == best.index - 1 and _CONTINUES.match(best.raw):
+            chosen.reverse()  # "It ..." needs the sentence before it
+        return chosen
+
+
+def confidence(best: _Candidate) -> float | None:
+    """How surely ``best`` answers: mean of its sentence's and its passage's cosine."""
+    if best.semantic is None:
+        return None
+    return (best.semantic + (best.passage.similarity or 0.0)) / 2
 
 
 def _confidence(best: _Candidate, covered: bool, focus: set[str]) -> str:
     if focus and not best.focus and best.semantic is None:
         return "none"  # a follow-up about something the text never names
-    if best.semantic is None:
+    sure = confidence(best)
+    if sure is None:
         return "high" if covered else "none"
-    sem = best.semantic
-    if sem >= HIGH or (sem >= SUPPORTED and covered) or (best.focus and sem >= SUPPORTED):
+    if sure >= HIGH or (sure >= MEDIUM and (covered or best.focus)):
         return "high"
-    if sem >= MEDIUM:
-        return "medium"
-    return "none"
+    return "medium" if sure >= MEDIUM else "none"
 
 
 def trim_for_speech(sentence: str) -> str:
@@ -283,6 +292,52 @@ def trim_for_speech(sentence: str) -> str:
 
 
 _KIND = re.compile(r"\b(?:which|what)\s+([^\W\d_]+)", re.I)
+
+# what kind of thing the question asks for, and what a sentence holding one looks like (the
+# answer-type prior of factoid question answering): "how many days ...?" wants a number
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|half|dozen|free|percent"
+)
+_ANSWER_TYPES = [
+    (
+        re.compile(
+            r"\bhow (many|much|long|often|far|old|soon|quickly|fast)\b|\bwhat (is the |are "
+            r"the )?(price|cost|fee|number|percentage|amount|size)s?\b|\bhow big\b",
+            re.I,
+        ),
+        re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    ),
+    (
+        re.compile(r"^\s*when\b|\bwhat time\b|\bwhich days?\b|\bwhat days?\b", re.I),
+        re.compile(
+            r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?|daily|"
+            r"january|february|march|april|may|june|july|august|september|october|november|"
+            r"december|\d{1,2}(:\d\d)?\s*(am|pm)|o'clock|noon|midnight|morning|evening|"
+            r"night|year|month|week|days?)\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"^\s*where\b", re.I),
+        re.compile(
+            r"\b(street|road|avenue|square|lane|floor|building|next to|behind|near|opposite|"
+            r"address|located|stop|station|garage|courtyard|entrance|\d+ \w+ (st|rd))\b",
+            re.I,
+        ),
+    ),
+    (re.compile(r"^\s*who\b", re.I), re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")),
+]
+
+
+def answer_type_fits(question: str, sentence: str) -> bool | None:
+    """Whether ``sentence`` holds the kind of thing ``question`` asks for (a number for "how
+    many", a day or time for "when", a place for "where", a name for "who"); ``None`` when the
+    question asks for no particular kind."""
+    for asks, holds in _ANSWER_TYPES:
+        if asks.search(question):
+            return bool(holds.search(sentence))
+    return None
 
 
 def _answer_kind(question: str) -> str | None:

@@ -83,8 +83,9 @@ def embed_chunks(
         for c in batch:
             heading, said = passage_units(c.heading, c.text)
             first = len(units)
-            if heading:
+            if heading:  # a sentence means more with its section's name ("Trade-ins: ...")
                 units.append(heading)
+                said = [f"{heading}: {s}" for s in said]
             units.extend(said)
             spans.append((first, len(units) - len(said), len(units)))
         # running headers, disclaimers and repeated boilerplate are embedded once
