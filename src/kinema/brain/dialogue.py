@@ -126,7 +126,11 @@ def asks(text: str) -> bool:
 _FOLLOW_UP_START = re.compile(
     r"^(and|but|also|or|what about|how about|and what about|what if|then|so)\b", re.I
 )
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|that|this|those|these|there|one)\b", re.I)
+# words that point back at the last topic; "there" only as a place ("is there a ..." asks anew)
+_PRONOUN = re.compile(
+    r"\b(it|its|they|them|their|that|this|those|these|one)\b|(?<!\bis )(?<!\bare )\bthere\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
