@@ -167,11 +167,12 @@ def make_corpus(pages: int, seed: int = 7) -> tuple[list[str], list[tuple[str, i
         facts = {
             "History": [
                 f"The {thing} of {town} was built in {year} from {material}.",
-                f"Its first {role} was {person}, who served for {rng.randint(2, 40)} years.",
+                f"The first {role} of the {thing} of {town} was {person}, who served for "
+                f"{rng.randint(2, 40)} years.",
             ],
             "Operations": [
                 f"The {thing} of {town} employs {count} people and opens every {day}.",
-                f"Its {colour} flag is raised at dawn and lowered at dusk.",
+                f"The {colour} flag of {town} is raised at dawn and lowered at dusk.",
             ],
             "Figures": [
                 f"Annual visitors to the {thing} of {town} number about {count * 113}.",
@@ -194,7 +195,7 @@ def make_corpus(pages: int, seed: int = 7) -> tuple[list[str], list[tuple[str, i
         questions += [
             (f"In which year was the {thing} of {town} constructed?", i + 1, f"built in {year}"),
             (f"Who was the first {role} of the {thing} in {town}?", i + 1, person),
-            (f"How many staff does the {thing} of {town} have?", i + 1, f"employs {count}"),
+            (f"How many people work at the {thing} of {town}?", i + 1, f"employs {count}"),
         ]
     rng.shuffle(questions)
     return docs, questions

@@ -192,6 +192,10 @@ class EmbeddedBrain:
         need = len(required) if len(required) <= 2 else math.ceil(len(required) / 2)
         candidates: list[_Candidate] = []
         covered: set[int] = set()
+        # a word every retrieved sentence repeats ("the turbine of Kavelwex") tells them apart
+        # less than a word only one holds ("pilot"): question words weigh by rarity (IDF)
+        pool = [stems(raw) for p in passages for raw in passage_sentences(p.text)]
+        weight = {t: math.log((len(pool) + 1) / (sum(t in x for x in pool) + 0.5)) for t in terms}
         for rank, passage in enumerate(passages):
             heading = stems(passage.heading) | stems(passage.doc_name)
             body = stems(passage.text)
@@ -212,7 +216,11 @@ class EmbeddedBrain:
                 spoken = trim_for_speech(raw)
                 if len(words(spoken)) < 3:
                     continue
-                lexical = (len(hits) + 0.4 * len(head_hits - hits)) / len(scoring)
+                total = sum(weight.get(t, 1.0) for t in scoring) or 1.0
+                lexical = (
+                    sum(weight.get(t, 1.0) for t in hits)
+                    + 0.4 * sum(weight.get(t, 1.0) for t in head_hits - hits)
+                ) / total
                 semantic = sims[index] if sims is not None else None
                 if semantic is None:
                     if not hits and not head_hits:
