@@ -14,6 +14,7 @@ never committed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 SDK_VERSION = "5.24.0"
+SDIST_SHA256 = "39fc587fa575a3262c75864630f4f0916cc12b5352e5b6ce42f226a274113797"
 ROOT = Path(__file__).resolve().parents[2]
 SDIST_DIR = ROOT / ".cache" / "sdists"
 HERE = Path(__file__).resolve().parent
@@ -141,6 +143,9 @@ def run_suite(
     sdist = sdist_path()
     if sdist is None:
         raise FileNotFoundError(f"runwayml-{SDK_VERSION}.tar.gz not in {SDIST_DIR}")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if digest != SDIST_SHA256:
+        raise RuntimeError(f"{sdist} has sha256 {digest}, expected {SDIST_SHA256}")
     root = extract(sdist, work)
     report = work / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KINEMA_", "RUNWAYML_"))}
