@@ -56,6 +56,29 @@ def build_request(payload: dict[str, Any], ctx: JobContext):
     )
 
 
+def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) -> None:
+    """Refuse at submit time what the worker would fail on: a compositor prompt naming things
+    no input shows (a 400 on ``promptText`` naming the words), so no credits are reserved
+    for a picture that cannot be made."""
+    if payload.get("engine", "compositor") != "compositor" or payload.get("kind") not in (
+        "video",
+        "image",
+    ):
+        return
+    names = set(inputs or {}) | set(payload.get("inputs", {}))
+    if "video" in names:
+        return  # edits are checked by the edit itself
+    from kinema.video.plan import check_drawable
+
+    check_drawable(
+        str(payload.get("prompt", "")),
+        first_frame="first_frame" in names,
+        references=[
+            (r.get("tag"), str(r.get("type", "character"))) for r in payload.get("references", [])
+        ],
+    )
+
+
 def render_threads(settings: Any) -> int:
     """OpenCV threads per render: ``video_threads`` when set, else the cores shared out among
     the local workers (2 workers on 2 cores → 1 each, so two renders do not fight)."""

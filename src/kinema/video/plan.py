@@ -21,7 +21,11 @@ phrases and says which ones it used (``understood``) and which words it could no
   cut-out reference or the main drawn subject stands (a first frame's subject stays put).
 - scene nouns drawn as simple shapes in text-only prompts: sky, sun, moon, stars, clouds,
   mountain(s), hill(s), sea/ocean/lake/water/beach, road/street, city/skyline/buildings,
-  house, tree(s)/forest, car, boat, person/man/woman/figure, with colour words before them.
+  house, lighthouse, rooftop/roof, tree(s)/forest, car, boat, person/man/woman/figure, with
+  colour words before them.
+- honest refusals: without a first frame, a prompt naming a thing outside this vocabulary
+  ("office lobby", "luxury watch") is refused (``check_drawable``), naming the words and what
+  to give instead (an image, or a reference bound with an @tag) — never an unrelated scene.
 - ``@tag`` mentions bind reference images; an ``@tag`` without a matching reference is ignored.
 """
 
@@ -29,6 +33,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+
+from kinema.errors import InvalidInput
 
 # phrase -> canonical value; longest phrases are matched first
 CAMERA: dict[str, str] = {
@@ -219,6 +225,16 @@ OBJECTS: dict[str, str] = {
     "lake": "sea",
     "water": "sea",
     "beach": "beach",
+    "waves": "sea",
+    "harbour": "sea",
+    "harbor": "sea",
+    "bay": "sea",
+    "coast": "sea",
+    "lighthouse": "lighthouse",
+    "rooftop": "roof",
+    "roof": "roof",
+    "roofs": "roof",
+    "terrace": "roof",
     "road": "road",
     "street": "road",
     "highway": "road",
@@ -274,6 +290,57 @@ over under near next behind front toward towards through across up down
 """
 STOPWORDS = frozenset(_STOP.split())
 
+# words outside the vocabulary that do not name a thing to draw (look, quality, manner): they are
+# reported as ignored but never make a prompt undrawable
+_META = """
+background foreground view style look looks mood atmosphere atmospheric lighting light lights
+colour color colours colors tone tones footage film movie cinematic cinema photo photograph
+picture angle composition aesthetic quality detail details resolution motion movement time day
+moment side left right centre center middle top bottom distance way hd uhd 4k 8k fps render
+rendering realism lens shot shots take closeup portrait
+"""
+_MODIFIERS = """
+beautiful cinematic realistic photorealistic hyperrealistic detailed epic stunning gorgeous
+pretty lovely nice big small large tiny huge giant old young new tall short long modern ancient
+vintage retro bright dark soft hard warm cold cool quiet busy empty crowded lonely happy sad
+calm peaceful serene elegant luxurious cozy cosy rustic futuristic sleek shiny glossy wet dry
+clean dirty high low distant nearby far close ultra highly extremely super really quite
+slightly subtle smooth sharp crisp vivid vibrant muted pastel colourful colorful deep shallow
+dim glowing lush wide narrow open closed full half dense sparse rich simple tidy messy sunny
+rainy snowy windy stormy foggy misty icy hot fresh rough still moving standing sitting
+lying young elderly middle-aged handsome smiling serious confident tired
+walk walks walked walking enter enters entered entering leave leaves leaving stand stands
+sit sits look looks looking smile smiles talk talks talking speak speaks speaking say says
+said run runs running move moves flying fly flies drive drives driving dance dances dancing
+hold holds holding wear wears wearing read reads reading wait waits waiting
+watching appear appears glow glows shine shines shining fall falls falling rise rises rising
+flow flows flowing pass passes passing cross crosses turn turns turning stroll strolls
+strolling along around past beyond inside outside between above below beside among against
+upon within without older younger bigger smaller taller darker brighter stride strides striding gaze gazes gazing stare stares staring lit filled covered
+made set seen shown wearing dressed carrying carries carry sits seated alone together
+"""
+NON_NOUNS = frozenset((_META + _MODIFIERS).split())
+# -ing / -ly / -ed words that are nouns all the same
+_NOUNS_DESPITE_SUFFIX = frozenset(
+    """building ceiling painting clothing evening morning wedding ring king thing string swing
+    wing spring railing sibling pudding landing lightning awning housing opening setting ending
+    crossing clearing carving drawing earring sling family fly belly lily jelly rally butterfly
+    dragonfly firefly bed shed sled""".split()
+)
+
+
+def names_a_thing(word: str) -> bool:
+    """Whether an out-of-vocabulary word is (likely) a noun naming something to draw, not a
+    modifier or a verb. A word list and suffixes, not a parser: it errs toward "a thing", since
+    refusing with a clear message beats drawing an unrelated picture."""
+    if word in NON_NOUNS:
+        return False
+    if word in _NOUNS_DESPITE_SUFFIX:
+        return True
+    if len(word) > 4 and word.endswith(("ing", "ly", "ed", "ful", "ous", "ive", "less", "ish")):
+        return False
+    return True
+
 POSITION: dict[str, str] = {
     "on the left": "left", "at the left": "left", "left side": "left", "on the right": "right",
     "at the right": "right", "right side": "right", "in the center": "centre",
@@ -311,6 +378,9 @@ class ScenePlan:
     tags: list[str] = field(default_factory=list)  # @tags bound to references
     understood: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    # runs of out-of-vocabulary words ending in a noun ("office lobby", "luxury watch"): what
+    # the prompt names that the compositor cannot draw
+    unknown_things: list[str] = field(default_factory=list)
 
     def drop_position(self) -> None:
         """The subject could not be placed (it comes from the first frame): say so."""
@@ -385,15 +455,34 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
 
     # single words: speed, colours + objects
     pending_colour: str | None = None
+    run: list[str] = []  # consecutive out-of-vocabulary words
+
+    def close_run() -> None:
+        while run and not names_a_thing(run[-1]):
+            run.pop()
+        while run and run[0] in NON_NOUNS:
+            run.pop(0)
+        if run:
+            phrase = " ".join(run)
+            if phrase not in plan.unknown_things:
+                plan.unknown_things.append(phrase)
+        run.clear()
+
+    prev_end = 0
     for m in _WORD.finditer(text):
         a, b = m.span()
         word = m.group(0).strip("'-")
+        if re.search(r"[^\s]", text[prev_end:a].replace("'", "")) and run:
+            close_run()  # punctuation or a tag between words ends a phrase
+        prev_end = b
         if taken(a, b) or not word:
+            close_run()
             continue
         if word in SPEED:
             plan.speed = SPEED[word]
             plan.understood.append(word)
         elif word in COLOURS:
+            close_run()
             pending_colour = word
             plan.understood.append(word)
             continue
@@ -406,5 +495,74 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
                 plan.understood.remove(pending_colour)
         elif word not in STOPWORDS and len(word) > 1:
             plan.ignored.append(word)
+            run.append(word)
+            pending_colour = None
+            continue
+        close_run()
         pending_colour = None
+    close_run()
+    return plan
+
+
+DRAWN_NOUNS = (
+    "sky, sun, moon, stars, clouds, mountains, hills, sea, lake, beach, road, street, city, "
+    "skyline, rooftop, house, lighthouse, trees, forest, field, desert, car, boat, person"
+)
+
+
+class UndrawablePrompt(InvalidInput):
+    """The prompt names things the compositor cannot draw and no image shows them."""
+
+    def __init__(self, phrases: list[str], message: str) -> None:
+        super().__init__(message, field="promptText")
+        self.phrases = phrases
+
+
+def undrawable(
+    plan: ScenePlan, *, first_frame: bool, location: bool, untagged_refs: int = 0
+) -> list[str]:
+    """The things ``plan`` names that would not be in the picture: nothing when a first frame
+    gives the scene (its nouns are merely ignored); otherwise every out-of-vocabulary noun
+    phrase, less one per untagged reference that may be showing it (the location plate
+    counts as one)."""
+    if first_frame:
+        return []
+    spare = untagged_refs + (1 if location else 0)
+    return plan.unknown_things[spare:]
+
+
+def refusal(phrases: list[str]) -> UndrawablePrompt:
+    quoted = ", ".join(f"'{p}'" for p in phrases)
+    many = len(phrases) > 1
+    return UndrawablePrompt(
+        phrases,
+        f"promptText: the compositor cannot draw {quoted}: {'they are' if many else 'it is'} "
+        f"not in its vocabulary ({DRAWN_NOUNS}), and no image shows {'them' if many else 'it'}. "
+        "Give a first frame (promptImage), or a reference image of "
+        f"{'them' if many else 'it'} (a location reference for a place, an object or character "
+        "reference for a thing or a person, bound with an @tag), or describe the scene with "
+        "the words it draws.",
+    )
+
+
+def check_drawable(
+    prompt: str,
+    *,
+    first_frame: bool = False,
+    references: list[tuple[str | None, str]] | None = None,
+) -> ScenePlan:
+    """Parse ``prompt`` and raise ``UndrawablePrompt`` (a 400 naming the words) when it names
+    things no input can show. ``references`` are ``(tag, type)`` pairs. Edits (video input)
+    and non-compositor engines are not checked: call this only for compositor generations."""
+    refs = references or []
+    plan = parse_prompt(prompt, {t for t, _ in refs if t})
+    bound = {t.lower() for t in plan.tags}
+    untagged = sum(
+        1 for t, kind in refs if kind != "location" and kind != "style" and (
+            not t or t.lower() not in bound)
+    )
+    location = any(kind == "location" for _, kind in refs)
+    missing = undrawable(plan, first_frame=first_frame, location=location, untagged_refs=untagged)
+    if missing:
+        raise refusal(missing)
     return plan

@@ -18,7 +18,7 @@ from kinema.errors import Cancelled, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
 from kinema.video.particles import Overlay, build_overlays, depth_haze
-from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt
+from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undrawable
 from kinema.video.procedural import draw_stage
 from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import (
@@ -199,6 +199,20 @@ def build_scene(
         for i, r in enumerate(req.references)
     ]
     plan = parse_prompt(req.prompt, {r.tag for r in refs if r.tag})
+    bound = {t.lower() for t in plan.tags}
+    untagged = sum(
+        1
+        for r in refs
+        if r.type in ("character", "object") and (not r.tag or r.tag.lower() not in bound)
+    )
+    missing = undrawable(
+        plan,
+        first_frame=req.first_frame is not None,
+        location=any(r.type == "location" for r in refs),
+        untagged_refs=untagged,
+    )
+    if missing:  # never an unrelated default scene in place of what was asked
+        raise refusal(missing)
     pad = round(PAD * max(w, h))
     box = (pad, pad, w, h)
     info: dict = {"engine": "compositor", "preset": req.preset}
