@@ -420,7 +420,8 @@ def _draw_subject(
             y0, y1 = top + (base - top) * k // 6, top + (base - top) * (k + 1) // 6
             half0, half1 = (22 + 26 * k / 6) * s, (22 + 26 * (k + 1) / 6) * s
             band = np.array(
-                [[w / 2 - half0, y0], [w / 2 + half0, y0], [w / 2 + half1, y1], [w / 2 - half1, y1]],
+                [[w / 2 - half0, y0], [w / 2 + half0, y0]]
+                + [[w / 2 + half1, y1], [w / 2 - half1, y1]],
                 np.int32,
             )
             col = (colour or (200, 40, 40)) if k % 2 else (238, 236, 230)
