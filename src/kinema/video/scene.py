@@ -17,6 +17,7 @@ import numpy as np
 from kinema.errors import Cancelled, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
+from kinema.video.framing import frame_image
 from kinema.video.particles import Overlay, build_overlays, depth_haze
 from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undrawable
 from kinema.video.procedural import draw_stage
@@ -217,16 +218,13 @@ def build_scene(
     box = (pad, pad, w, h)
     info: dict = {"engine": "compositor", "preset": req.preset}
 
-    first_out = (
-        fit_cover(_check_image(req.first_frame, "first frame"), out_w, out_h)
-        if req.first_frame is not None
-        else None
-    )
-    last = (
-        fit_cover(_check_image(req.last_frame, "last frame"), out_w, out_h)
-        if req.last_frame is not None
-        else None
-    )
+    first_out = last = None
+    if req.first_frame is not None:  # never cut off a face: crop around it, or extend
+        first_out, framing = frame_image(_check_image(req.first_frame, "first frame"), out_w, out_h)
+        info["framing"] = framing.to_dict()
+    if req.last_frame is not None:
+        last, framing = frame_image(_check_image(req.last_frame, "last frame"), out_w, out_h)
+        info["last_framing"] = framing.to_dict()
     first = first_out
     if first_out is not None and (w, h) != (out_w, out_h):
         first = cv2.resize(first_out, (w, h), interpolation=cv2.INTER_AREA)
