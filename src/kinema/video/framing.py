@@ -41,7 +41,11 @@ def find_faces(img: np.ndarray) -> list[tuple[float, float, float, float]]:
 
     h, w = img.shape[:2]
     k = min(1.0, DETECT_SIDE / max(h, w))
-    small = img if k >= 1 else cv2.resize(img, (round(w * k), round(h * k)), cv2.INTER_AREA)
+    small = (
+        img
+        if k >= 1
+        else cv2.resize(img, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    )
     out = []
     for score, box in detect_faces(np.ascontiguousarray(small[..., :3])):
         if score >= 0.5:
@@ -112,7 +116,9 @@ def render_framing(img: np.ndarray, w: int, h: int, fr: Framing) -> np.ndarray:
     fitted = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
     cover = max(w / iw, h / ih)
     small = cv2.resize(
-        img, (max(2, round(iw * cover / 8)), max(2, round(ih * cover / 8))), cv2.INTER_AREA
+        img,
+        (max(2, round(iw * cover / 8)), max(2, round(ih * cover / 8))),
+        interpolation=cv2.INTER_AREA,
     )
     small = cv2.GaussianBlur(small, (0, 0), 3.0)
     bg = cv2.resize(small, (round(iw * cover), round(ih * cover)), interpolation=cv2.INTER_LINEAR)
