@@ -23,10 +23,9 @@ from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undr
 from kinema.video.procedural import draw_stage
 from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import (
-    decontaminate,
     fill_background,
     find_subject,
-    segment_subject,
+    segment_cutout,
     subject_box,
 )
 
@@ -239,6 +238,7 @@ def build_scene(
     ramp = 0.65 if req.preset == "quality" else None
     check()
     alpha = find_subject(first) if first is not None else None
+    clean = segment_cutout(first)[1] if alpha is not None and first is not None else None
     check()
     if first is not None and alpha is None:
         # no distinct subject (a landscape, a room): the lower frame is nearer than the top
@@ -247,7 +247,7 @@ def build_scene(
     elif first is not None and alpha is not None:
         plate_img = fill_background(first, alpha)
         plate = _pad_plate(plate_img, pad)
-        crop, a, (sx, sy, sw, sh) = _crop_subject(first, alpha)
+        crop, a, (sx, sy, sw, sh) = _crop_subject(clean if clean is not None else first, alpha)
         subject = Layer(crop.copy(), a.copy(), sx, sy, 1.0, "subject", True, (sx + sw / 2, sy + sh))
         info["base"] = "first_frame"
         info["subject_box"] = [sx, sy, sw, sh]
@@ -292,9 +292,9 @@ def build_scene(
     for i, ref in enumerate(characters + objects):
         check()
         is_obj = ref.type == "object"
-        alpha = segment_subject(ref.image, "object" if is_obj else "auto")
-        crop, a, _ = _crop_subject(ref.image, alpha)
-        crop = _harmonise(decontaminate(crop, a), a, plate_stats, ref.strength)
+        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto")
+        crop, a, _ = _crop_subject(colours, alpha)
+        crop = _harmonise(crop, a, plate_stats, ref.strength)
         if is_obj:
             height, feet = 0.34 * h, 0.95 * h
         else:
