@@ -27,6 +27,8 @@ phrases and says which ones it used (``understood``) and which words it could no
   ("office lobby", "luxury watch") is refused (``check_drawable``), naming the words and what
   to give instead (an image, or a reference bound with an @tag) — never an unrelated scene.
 - ``@tag`` mentions bind reference images; an ``@tag`` without a matching reference is ignored.
+- dialogue: ``@hero says "..."`` (or ``she says "..."`` for the main character; also asks,
+  whispers, shouts, replies): the character speaks the line in its voice, lip-synced.
 """
 
 from __future__ import annotations
@@ -373,6 +375,7 @@ class ScenePlan:
     light: str | None = None
     weather: list[str] = field(default_factory=list)
     action: str | None = None
+    action_phrase: str | None = None
     dof: str | None = None  # shallow | deep
     position: str | None = None  # left | centre | right: where the main subject stands
     position_phrase: str | None = None
@@ -384,6 +387,8 @@ class ScenePlan:
     # runs of out-of-vocabulary words ending in a noun ("office lobby", "luxury watch"): what
     # the prompt names that the compositor cannot draw
     unknown_things: list[str] = field(default_factory=list)
+    # quoted lines: (speaker @tag without "@", or None for the main character, text)
+    dialogue: list[tuple[str | None, str]] = field(default_factory=list)
 
     def drop_position(self) -> None:
         """The subject could not be placed (it comes from the first frame): say so."""
@@ -391,6 +396,13 @@ class ScenePlan:
             self.understood.remove(self.position_phrase)
             self.ignored.append(self.position_phrase)
         self.position = self.position_phrase = None
+
+    def drop_action(self) -> None:
+        """The action cannot be shown honestly (a cut-out person does not walk): say so."""
+        if self.action_phrase and self.action_phrase in self.understood:
+            self.understood.remove(self.action_phrase)
+            self.ignored.append(self.action_phrase)
+        self.action = self.action_phrase = None
 
     def drop_objects(self) -> None:
         """The scene comes from an image, so named objects are not drawn: report them as
@@ -414,12 +426,38 @@ def _phrase_regex(table: dict[str, str]) -> re.Pattern[str]:
 
 _REGEX = {name: _phrase_regex(table) for name, table in _TABLES}
 _TAG = re.compile(r"@([A-Za-z0-9_][\w-]*)")
+_SAYS = re.compile(
+    r"(?:@(?P<tag>[A-Za-z0-9_][\w-]*)\s+|\b(?:he|she|they|it|the \w+)\s+)?"
+    r"\b(?:says|said|say|speaks|asks|whispers|shouts|replies|tells us)\s*[:,]?\s*"
+    r"[\"\u201c](?P<line>[^\"\u201d]+)[\"\u201d]",
+    re.IGNORECASE,
+)
+
+
+def parse_dialogue(prompt: str) -> tuple[list[tuple[str | None, str]], str]:
+    """Quoted lines with their speakers, and the prompt with them blanked out (same length)."""
+    lines: list[tuple[str | None, str]] = []
+    out = prompt
+    for m in _SAYS.finditer(prompt):
+        text = " ".join(m.group("line").split())
+        if text:
+            lines.append((m.group("tag"), text))
+        a, b = m.span()
+        if m.group("tag"):
+            a = m.start("tag") + len(m.group("tag"))  # keep the @tag: it binds the reference
+        out = out[:a] + " " * (b - a) + out[b:]
+    return lines, out
+
+
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
 def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset()) -> ScenePlan:
     """Parse ``prompt`` into a ``ScenePlan``; ``known_tags`` are the reference tags available."""
     plan = ScenePlan()
+    plan.dialogue, prompt = parse_dialogue(prompt)
+    for tag, line in plan.dialogue:
+        plan.understood.append(f'{"@" + tag + " " if tag else ""}says "{line}"')
     text = prompt.lower()
     spans: list[tuple[int, int]] = []
 
@@ -450,6 +488,9 @@ def parse_prompt(prompt: str, known_tags: set[str] | frozenset[str] = frozenset(
             elif name == "weather":
                 if value not in plan.weather:
                     plan.weather.append(value)
+            elif name == "action":
+                if plan.action is None:
+                    plan.action, plan.action_phrase = value, m.group(1)
             elif name == "position":
                 if plan.position is None:
                     plan.position, plan.position_phrase = value, m.group(1)

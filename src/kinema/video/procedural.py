@@ -211,9 +211,9 @@ def draw_stage(
             img = img * (1 - band) + (sand * (0.8 + 0.2 * wet)) * band
     if ground_kind == "roof":  # a parapet ledge between the roof and the drop to the streets
         ledge = horizon + int(fh * 0.05)
-        lc = np.asarray(GROUNDS["roof"], np.float32) * (0.45 if night else 1.15)
-        cv2.rectangle(img, (0, horizon), (width, ledge), tuple(float(v) for v in lc), -1)
-        cv2.line(img, (0, ledge), (width, ledge), tuple(float(v) * 0.6 for v in lc), 2)
+        ledge_rgb = np.asarray(GROUNDS["roof"], np.float32) * (0.45 if night else 1.15)
+        cv2.rectangle(img, (0, horizon), (width, ledge), tuple(float(v) for v in ledge_rgb), -1)
+        cv2.line(img, (0, ledge), (width, ledge), tuple(float(v) * 0.6 for v in ledge_rgb), 2)
         for k in range(1, 8):  # expansion joints in perspective
             y = int(ledge + (height - ledge) * (k / 8) ** 1.6)
             cv2.line(img, (0, y), (width, y), tuple(float(v) * 0.8 for v in ground[-1, 0]), 1)
@@ -415,9 +415,9 @@ def _draw_subject(
     if name == "lighthouse":  # a tapering striped tower with a lit lantern
         w, h = int(120 * s), int(460 * s)
         img = np.zeros((h, w, 4), np.uint8)
-        top, base = int(90 * s), h - 1
+        crown, base = int(90 * s), h - 1
         for k in range(6):  # red and white bands
-            y0, y1 = top + (base - top) * k // 6, top + (base - top) * (k + 1) // 6
+            y0, y1 = crown + (base - crown) * k // 6, crown + (base - crown) * (k + 1) // 6
             half0, half1 = (22 + 26 * k / 6) * s, (22 + 26 * (k + 1) / 6) * s
             band = np.array(
                 [[w / 2 - half0, y0], [w / 2 + half0, y0]]
@@ -427,7 +427,9 @@ def _draw_subject(
             col = (colour or (200, 40, 40)) if k % 2 else (238, 236, 230)
             cv2.fillPoly(img, [band], (*col, 255), cv2.LINE_AA)
         lamp = (255, 240, 170, 255) if night else (250, 240, 200, 255)
-        cv2.rectangle(img, (int(w / 2 - 18 * s), int(45 * s)), (int(w / 2 + 18 * s), top), lamp, -1)
+        cv2.rectangle(
+            img, (int(w / 2 - 18 * s), int(45 * s)), (int(w / 2 + 18 * s), crown), lamp, -1
+        )
         roof = np.array([[w / 2 - 26 * s, 48 * s], [w / 2, 10 * s], [w / 2 + 26 * s, 48 * s]])
         cv2.fillPoly(img, [roof.astype(np.int32)], (40, 40, 44, 255), cv2.LINE_AA)
         return img

@@ -58,6 +58,9 @@ def _load_segmenter() -> None:
             # OpenCV builds its float Lab tables on first use (~0.3 s): do that now too
             cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2Lab)
     warm_up()  # pymatting's numba kernels: compiled once, then cached on disk
+    from kinema.face.analyze import detect_faces
+
+    detect_faces(np.zeros((64, 64, 3), np.uint8))  # the face models (framing, living faces)
 
 
 def preload() -> None:
