@@ -20,6 +20,7 @@ from kinema.config import Settings
 from kinema.platform import catalog, db
 from kinema.platform import tasks as task_service
 from kinema.platform.accounts import Caller
+from kinema.platform.generation import avatar_voice
 from kinema.platform.submit import submit_task
 
 router = APIRouter(prefix="/v1/gen4", tags=["gen4 (simple)"])
@@ -69,9 +70,11 @@ def create(
     for n, ref in enumerate(body.visual_references):
         field = f"visual_references.{n}.image_url"
         inputs[f"reference_{n}"] = image_input(ref.image_url, field, caller, settings)
-        references.append(
-            {"input": f"reference_{n}", "type": ref.type, "strength": ref.strength, "field": field}
-        )
+        entry: dict = {"input": f"reference_{n}", "type": ref.type, "strength": ref.strength}
+        entry["field"] = field
+        if (avatar := avatar_voice(ref.image_url, caller.org_id, settings)) is not None:
+            entry["avatar_id"], entry["voice"] = avatar  # the avatar acts with its voice
+        references.append(entry)
     payload = {
         "kind": "video",
         "prompt": body.prompt,
