@@ -22,7 +22,6 @@ def _key(client, headers, origins=(ALLOWED,), avatar="game-character") -> dict:
     return r.json()
 
 
-@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     pk = _key(client, headers, origins=[ALLOWED + "/"])
     assert pk["key"].startswith("pk_") and pk["allowedOrigins"] == [ALLOWED]
@@ -71,7 +70,6 @@ def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     assert open_session(ALLOWED).status_code == 401
 
 
-@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_key_needs_real_origins(client, headers):
     for origins in ([], ["not a url"], ["https://x.example/path"]):
         r = client.post(
@@ -82,7 +80,6 @@ def test_key_needs_real_origins(client, headers):
         assert r.status_code == 400, (origins, r.text)
 
 
-@pytest.mark.xfail(reason="open regression after merge, see closing note", strict=False)
 def test_stats_after_a_conversation(client, headers):
     pk = _key(client, headers)
     r = client.post(

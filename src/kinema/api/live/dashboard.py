@@ -50,11 +50,14 @@ def create_key(
     caller: Caller = Depends(current_org),
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
-    """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins."""
+    """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins: one of
+    the organization's own avatars (404 for another organization's) or a public preset."""
     from kinema.platform.characters import avatars as avatar_service
+    from kinema.platform.characters import presets
 
     with db.session_scope(settings) as s:
-        avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
+        if not presets.is_preset(body.avatarId):
+            avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
         return key_json(
             keys.create(s, caller.org_id, body.avatarId, body.allowedOrigins, body.name)
         )

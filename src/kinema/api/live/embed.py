@@ -14,7 +14,6 @@ import time
 from fastapi import APIRouter, Depends, Request, Response
 
 from kinema.api.deps import get_app_settings
-from kinema.api.live.avatars import PRESETS
 from kinema.api.live.cors import apply_cors
 from kinema.api.live.runtime import runtime_of
 from kinema.api.live.schemas import EmbedSessionIn, RealtimeSessionIn
@@ -22,6 +21,7 @@ from kinema.api.live.sessions import bearer, connection_details, create_session
 from kinema.config import Settings
 from kinema.errors import EngineFailure, Unauthorized
 from kinema.platform import db
+from kinema.platform.characters import presets
 from kinema.platform.deployments import keys
 from kinema.platform.deployments import sessions as rows
 
@@ -47,7 +47,7 @@ async def open_embed_session(
             pk = keys.authorize(s, key, origin, body.avatarId)
             avatar = (
                 {"type": "runway-preset", "presetId": pk.avatar_id}
-                if pk.avatar_id in PRESETS
+                if presets.is_preset(pk.avatar_id)
                 else {"type": "custom", "avatarId": pk.avatar_id}
             )
             spec = RealtimeSessionIn(
