@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from kinema.api.deps import get_app_settings
-from kinema.api.live.cors import apply_cors
+from kinema.api.live.cors import apply_cors, well_formed
 from kinema.api.live.runtime import runtime_of
 from kinema.api.live.schemas import EmbedSessionIn, RealtimeSessionIn
 from kinema.api.live.sessions import bearer, connection_details, create_session
 from kinema.config import Settings
-from kinema.errors import EngineFailure, Unauthorized
+from kinema.api.errors import error_response
+from kinema.errors import EngineFailure, Forbidden, Unauthorized
 from kinema.platform import db
 from kinema.platform.characters import presets
 from kinema.platform.deployments import keys
@@ -36,13 +38,13 @@ async def open_embed_session(
     request: Request,
     response: Response,
     settings: Settings = Depends(get_app_settings),
-) -> dict:
+) -> Any:
     origin = request.headers.get("origin")
-    key = bearer(request)
-    if not key.startswith(keys.PREFIX):
-        raise Unauthorized("The widget needs a publishable key (pk_...), never an API key.")
 
     def insert() -> str:
+        key = bearer(request)
+        if not key.startswith(keys.PREFIX):
+            raise Unauthorized("The widget needs a publishable key (pk_...), never an API key.")
         with db.session_scope(settings) as s:
             pk = keys.authorize(s, key, origin, body.avatarId)
             avatar = (
@@ -57,7 +59,12 @@ async def open_embed_session(
                 s, pk.org_id, spec, settings, publishable_key_id=pk.id, origin=origin
             )
 
-    session_id = await asyncio.to_thread(insert)
+    try:
+        session_id = await asyncio.to_thread(insert)
+    except (Unauthorized, Forbidden) as exc:  # readable by the widget on the refused page
+        refused = error_response(exc.status, str(exc))
+        apply_cors(refused, well_formed(origin))
+        return refused
     apply_cors(response, origin)
     runtime_of(request.app).prepare(session_id)
     deadline = time.monotonic() + READY_WAIT
