@@ -140,3 +140,16 @@ async def adopt_preset(
     out = await asyncio.to_thread(work)
     wake_dispatcher(request)
     return out
+
+
+@router.get("/tts_voices")
+def tts_voices(_: Caller = Depends(current_org)) -> dict:
+    """The ``runway-preset`` voices of ``/v1/text_to_speech`` (Runway's capitalised names)."""
+    from kinema.voice.runway_presets import TTS_PRESETS
+
+    return {
+        "data": [
+            {"presetId": v.id, "name": v.name, "kinemaVoice": v.preset}
+            for v in TTS_PRESETS.values()
+        ]
+    }
