@@ -92,6 +92,8 @@ async function route() {
   if (mine !== rendering) return; // another navigation won
   current = mod;
   main.replaceChildren();
+  main.dataset.page = page;
+  delete main.dataset.ready;
   try {
     await mod.render(main, rest.filter(Boolean));
   } catch (err) {
@@ -99,6 +101,8 @@ async function route() {
     main.replaceChildren(h("div", { class: "card stack", role: "alert" }, h("h1", {}, "Something went wrong"), h("p", {}, err.message),
       h("div", {}, h("a", { class: "button secondary", href: "#/characters" }, "Back to my characters"))));
   }
+  if (mine !== rendering) return;
+  main.dataset.ready = "1"; // for tests and screenshots: the page has drawn its data
   document.title = `${main.querySelector("h1")?.textContent || "Studio"} · Kinema Studio`;
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);

@@ -51,10 +51,9 @@ export async function render(main, [selected]) {
   };
   drawKeys(keys);
   const form = h("form", { class: "stack", "aria-label": "New publishable key" },
-    h("div", { class: "grid cols-2" },
-      h("div", {}, h("label", { for: "key-avatar" }, "Character"), avatarSel),
-      h("div", {}, h("label", { for: "key-origins" }, "Allowed origins"), origins,
-        h("div", { class: "hint" }, "The sites that embed the widget, comma-separated: scheme and host, e.g. https://www.your-site.com."))),
+    h("div", {}, h("label", { for: "key-avatar" }, "Character"), avatarSel),
+    h("div", {}, h("label", { for: "key-origins" }, "Allowed origins"), origins,
+      h("div", { class: "hint" }, "The sites that embed the widget, comma-separated: scheme and host, e.g. https://www.your-site.com.")),
     h("div", { class: "row" }, h("button", { type: "submit", id: "key-create" }, "Create publishable key")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

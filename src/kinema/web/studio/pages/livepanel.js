@@ -19,10 +19,10 @@ export function endedLabel(reason) {
   return ENDED[reason] || `Ended: ${String(reason || "").replace(/_/g, " ")}`;
 }
 
-export function livePanel(avatar, { transport = "auto", title = "Conversation", session = {}, label = "" } = {}) {
-  const video = h("video", { autoplay: true, playsinline: true, id: "live-video", "aria-label": label ? `${label}, live video` : "Character video" });
+export function livePanel(avatar, { transport = "auto", title = "Conversation", session = {}, label = "", poster = null } = {}) {
+  const video = h("video", { autoplay: true, playsinline: true, id: "live-video", poster, "aria-label": label ? `${label}, live video` : "Character video" });
   const status = h("span", { class: "badge status", id: "live-status" }, "Not connected");
-  const placeholder = h("div", { class: "placeholder" }, "Press “Start conversation” to see and hear the character.");
+  const placeholder = h("div", { class: "placeholder" }, poster ? "" : "Press “Start conversation” to see and hear the character.");
   const caption = h("div", { class: "caption", id: "live-caption", "aria-live": "polite", "aria-atomic": "true" });
   const chat = h("div", { class: "chat", id: "live-transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript" });
   const input = h("input", { id: "live-input", type: "text", placeholder: "Type a message…", autocomplete: "off", disabled: true });
@@ -192,7 +192,7 @@ export function livePanel(avatar, { transport = "auto", title = "Conversation", 
 
   const el = h("div", { class: "grid split" },
     h("div", { class: "stack" },
-      h("div", { class: "stage" }, video, placeholder, h("div", { class: "status" }, status), caption),
+      h("div", { class: "stage" }, video, placeholder, h("div", { class: "status-wrap" }, status), caption),
       h("div", { class: "row" }, start, end, mic, stop)),
     h("div", { class: "card convo" }, h("h2", {}, title), chat, form, metrics, rating));
   el.leave = () => { clearInterval(metricsTimer); clearTimeout(captionTimer); client?.close(); client = null; };

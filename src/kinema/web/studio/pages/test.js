@@ -28,14 +28,14 @@ export async function render(main, [selected]) {
     const preset = presetList.find((p) => p.id === select.value);
     const mine = ready.find((a) => a.id === select.value);
     about.textContent = preset ? `${preset.description} Preset character · ${preset.voice.name}'s voice.` : mine ? `${mine.voice?.name || "Custom"} voice · ${mine.documentIds.length} knowledge document(s).` : "";
-    panel = livePanel(avatarRef(select.value, presetList), { transport, label: preset?.name || mine?.name || "" });
+    panel = livePanel(avatarRef(select.value, presetList), { transport, label: preset?.name || mine?.name || "", poster: preset?.imageUrl || mine?.referenceImageUri || null });
     slot.replaceChildren(panel);
   };
   select.addEventListener("change", () => { history.replaceState(null, "", `#/test/${select.value}`); mount(); });
   main.append(
     h("div", { class: "page-head" },
       h("div", {}, h("h1", {}, "Test mode"), h("p", {}, "Talk to a character live: type, or press Mic and speak.")),
-      h("div", { style: "min-width:min(280px,100%)" }, h("label", { for: "test-avatar" }, "Character"), select)),
+      h("div", { class: "picker" }, h("label", { for: "test-avatar" }, "Character"), select)),
     about, slot);
   mount();
 }

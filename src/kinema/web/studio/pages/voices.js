@@ -84,9 +84,8 @@ export async function render(main) {
   main.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Voices"), h("p", {}, "Give characters a voice; turn text into speech.")),
       h("a", { class: "button secondary", href: "#/new-video/speech", id: "tts-link" }, "Text to speech")),
-    player,
     h("div", { class: "grid split", style: "align-items:start" },
-      h("section", { class: "card stack", "aria-labelledby": "v-presets" }, h("h2", { id: "v-presets" }, `Preset voices (${presetVoices.length})`), presetList),
+      h("section", { class: "card stack", "aria-labelledby": "v-presets" }, h("h2", { id: "v-presets" }, `Preset voices (${presetVoices.length})`), player, presetList),
       h("div", { class: "stack" },
         h("section", { class: "card stack", "aria-labelledby": "v-mine" }, h("h2", { id: "v-mine" }, "My voices"), myList),
         design, match)));
