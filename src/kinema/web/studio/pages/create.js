@@ -27,7 +27,7 @@ export async function render(main) {
     templates.map((t) => h("option", { value: t.key }, t.title)));
   const personality = h("textarea", { id: "char-personality", required: true, placeholder: "Who is this character? How do they talk?" });
   const greeting = h("input", { type: "text", id: "char-start", maxlength: 2000 });
-  const setGreetingHint = () => { greeting.placeholder = `Optional. Empty: “${greetingFor(templates, template.value, name.value.trim() || "Albert")}”`; };
+  const setGreetingHint = () => { greeting.placeholder = greetingFor(templates, template.value, name.value.trim() || "Albert"); };
   template.addEventListener("change", () => {
     const t = templates.find((x) => x.key === template.value);
     if (t) personality.value = t.prompt;
@@ -49,7 +49,7 @@ export async function render(main) {
       h("div", { class: "hint" }, "Pick a template and refine it, or describe the character in your own words.")),
     voice.el,
     h("div", {}, h("label", { for: "char-start" }, "Greeting"), greeting,
-      h("div", { class: "hint" }, "The first thing the character says when a conversation starts.")),
+      h("div", { class: "hint" }, "The first thing the character says when a conversation starts; left empty, the line shown is used.")),
     docs.el,
     h("div", { class: "check" }, knowledgeOnly, h("label", { for: "char-knowledge-only" }, "Answer only from this knowledge")),
     h("div", { class: "row" }, create), progress);
@@ -68,7 +68,9 @@ export async function render(main) {
       progress.replaceChildren(h("span", { class: "badge" }, "Building the character…"), h("div", { class: "progress" }, h("div", { style: "width:35%" })));
       const body = {
         name: name.value.trim(), personality: personality.value.trim(), referenceImage: portrait.image,
-        voice: voice.value(), documentIds, startScript: greeting.value.trim() || undefined, knowledgeOnly: knowledgeOnly.checked,
+        voice: voice.value(), documentIds, knowledgeOnly: knowledgeOnly.checked,
+        // what the preview says is what every conversation starts with
+        startScript: greeting.value.trim() || greetingFor(templates, template.value, name.value.trim()),
       };
       if (portrait.keypoints) body.keypoints = portrait.keypoints;
       const created = await api("/v1/avatars", { method: "POST", body });
@@ -86,8 +88,7 @@ export async function render(main) {
           h("a", { class: "button secondary", href: `#/characters/${done.id}` }, "Edit"),
           h("button", { type: "button", id: "create-another", onclick: () => window.kinemaStudio.route() }, "Create another")));
       preview?.leave();
-      const hello = body.startScript || greetingFor(templates, template.value, done.name);
-      preview = livePanel({ type: "custom", avatarId: done.id }, { title: "Live preview", session: { startScript: hello }, label: done.name });
+      preview = livePanel({ type: "custom", avatarId: done.id }, { title: "Live preview", label: done.name, poster: done.referenceImageUri });
       previewSlot.replaceChildren(h("h2", {}, `Meet ${done.name}`), preview);
       preview.start();
       toast(`${done.name} created`);

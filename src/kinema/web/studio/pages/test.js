@@ -1,5 +1,5 @@
 // Test mode: talk to a character live, by text or voice: one of yours or a preset.
-import { api, h, presets } from "../api.js";
+import { api, h, plural, presets } from "../api.js";
 import { livePanel } from "./livepanel.js";
 
 let panel = null;
@@ -27,7 +27,7 @@ export async function render(main, [selected]) {
     panel?.leave();
     const preset = presetList.find((p) => p.id === select.value);
     const mine = ready.find((a) => a.id === select.value);
-    about.textContent = preset ? `${preset.description} Preset character · ${preset.voice.name}'s voice.` : mine ? `${mine.voice?.name || "Custom"} voice · ${mine.documentIds.length} knowledge document(s).` : "";
+    about.textContent = preset ? `${preset.description} Preset character · ${preset.voice.name}'s voice.` : mine ? `${mine.voice?.name || "Custom"} voice · ${plural(mine.documentIds.length, "knowledge document")}.` : "";
     panel = livePanel(avatarRef(select.value, presetList), { transport, label: preset?.name || mine?.name || "", poster: preset?.imageUrl || mine?.referenceImageUri || null });
     slot.replaceChildren(panel);
   };
