@@ -50,8 +50,8 @@
   header .x { font-size: 20px; }
   header .hist { margin-left: auto; font-size: 13px; font-weight: 600; opacity: .9; }
   header .hist[aria-pressed="true"] { background: rgba(255,255,255,.2); }
-  .log { position: absolute; inset: 0; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px;
-    background: rgba(8,10,16,.86); color: #fff; font-size: 14px; line-height: 1.4; }
+  .log { position: absolute; inset: 0; z-index: 2; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px;
+    background: rgba(8,10,16,.94); color: #fff; font-size: 14px; line-height: 1.4; }
   .log:empty::before { content: "No messages yet."; opacity: .7; }
   .log .m { max-width: 88%; padding: 7px 11px; border-radius: 12px; background: rgba(255,255,255,.12); align-self: flex-start; }
   .log .m.user { align-self: flex-end; background: ${cfg.color}; color: ${cfg.text}; }
@@ -157,6 +157,7 @@
       stateEl.textContent = "Unavailable";
       notice.textContent = explain(err);
       notice.hidden = false;
+      caption.textContent = "";
       connecting = null;
       throw err;
     });

@@ -23,7 +23,7 @@ export async function render(main, [id]) {
       a.status === "READY" ? h("a", { class: "button secondary", href: `#/deployments/${a.id}` }, "Deploy") : null));
 
   // -- portrait -------------------------------------------------------------------------------
-  const current = h("img", { src: a.referenceImageUri, alt: `Current portrait of ${a.name}`, id: "edit-current-portrait", style: "width:100%;border-radius:12px;display:block;background:var(--panel-2)" });
+  const current = h("img", { src: a.referenceImageUri, alt: `Current portrait of ${a.name}`, id: "edit-current-portrait", style: "width:100%;max-height:440px;object-fit:contain;border-radius:12px;display:block;background:var(--panel-2)" });
   const picker = portraitPicker({ current: a, onChange: () => { savePortrait.disabled = !picker.chosen; } });
   const savePortrait = h("button", { type: "button", id: "save-portrait", disabled: true }, "Use this portrait");
   const portraitStatus = h("div", { class: "stack", "aria-live": "polite", id: "portrait-status" },
