@@ -34,10 +34,18 @@ def test_publishable_key_checks_origin_avatar_and_revocation(client, headers):
     pre = {"Access-Control-Request-Method": "POST"}
     ok = client.options("/v1/live/embed/sessions", headers={"Origin": ALLOWED, **pre})
     assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == ALLOWED
-    denied = client.options("/v1/live/embed/sessions", headers={"Origin": OTHER, **pre})
+    # other live endpoints answer preflights only for listed origins
+    rating_url = "/v1/live/sessions/x/rating"
+    denied = client.options(rating_url, headers={"Origin": OTHER, **pre})
     assert denied.status_code == 403 and "access-control-allow-origin" not in denied.headers
-
-    assert open_session(OTHER).status_code == 403
+    # the widget's first call lets every origin through the preflight, so that the refusal
+    # itself reaches the page with its reason (not a bare "Failed to fetch")
+    asked = client.options("/v1/live/embed/sessions", headers={"Origin": OTHER, **pre})
+    assert asked.status_code == 204 and asked.headers["access-control-allow-origin"] == OTHER
+    refused = open_session(OTHER)
+    assert refused.status_code == 403
+    assert refused.headers["access-control-allow-origin"] == OTHER
+    assert f"Origin {OTHER} is not allowed" in refused.json()["error"]
     assert open_session(None).status_code == 403
     assert open_session(ALLOWED, avatar="cooking-teacher").status_code == 403
     api_key = headers["Authorization"].split()[1]

@@ -108,3 +108,9 @@ def test_webrtc_offer_runs_the_session_and_delivers_tools(server):
         assert time.monotonic() < deadline, s
         time.sleep(0.2)
     assert s["status"] == "COMPLETED"
+    detail = httpx.get(f"{url}/v1/live/sessions/{ready['id']}", headers=headers).json()
+    m = detail["metrics"]
+    lost = m["dropped_frames"] - m.get("late_skipped", 0)  # by the outlet, not by a busy CPU
+    print("webrtc: frames lost in the outlet", lost, "of", m["frames"], m)
+    # frames that piled up before the peer's sender started are not a slow client's drops
+    assert lost <= 4, m

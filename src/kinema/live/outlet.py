@@ -19,6 +19,9 @@ class DropOldest(Generic[T]):
         self._items: deque[T] = deque()
         self.maxlen = maxlen
         self.dropped = 0
+        # False until the consumer takes its first item: what piles up before it starts (a
+        # WebRTC sender waits for ICE/DTLS and its encoder) is not a slow client's loss
+        self.counting = True
         self._wakeup = wakeup  # shared by the outlet's queues: "something arrived"
         self._ready = asyncio.Event()  # this queue only, for one consumer per queue
         self.closed = False
@@ -26,7 +29,7 @@ class DropOldest(Generic[T]):
     def put(self, item: T) -> None:
         if len(self._items) >= self.maxlen:
             self._items.popleft()
-            self.dropped += 1
+            self.dropped += self.counting
         self._items.append(item)
         self._wakeup.set()
         self._ready.set()
@@ -38,6 +41,7 @@ class DropOldest(Generic[T]):
                 return None
             self._ready.clear()
             await self._ready.wait()
+        self.counting = True
         return self._items.popleft()
 
     def close(self) -> None:

@@ -106,6 +106,8 @@ class WebRtcPeer:
         self.session = session
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # loopback/LAN: no STUN
         self.outlet = session.subscribe(greet=False)  # greet once media flows
+        # drops count from each track's first recv(): until then the sender is not running
+        self.outlet.video.counting = self.outlet.audio.counting = False
         self.state = ClientState()
         self.channels: list[RTCDataChannel] = []
         self.tasks: set[asyncio.Task[Any]] = set()
