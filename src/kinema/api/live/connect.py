@@ -80,13 +80,15 @@ async def webrtc_offer(
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
     """Post the client's SDP offer (ICE gathered); get the answer. No trickle."""
+    from kinema.live.ice import ice_config
     from kinema.live.transport.webrtc import answer_webrtc_offer
 
     origin = request.headers.get("origin")
     apply_cors(response, allowed_origin(settings, origin))
     _claim(settings, session_id, _token(token, request), origin)
     session = await runtime_of(request.app).attach(session_id)
-    sdp, kind = await answer_webrtc_offer(body.sdp, body.type, session)
+    ice = ice_config(settings, session_id=session_id)  # the servers the client was given
+    sdp, kind = await answer_webrtc_offer(body.sdp, body.type, session, ice=ice)
     return {"sdp": sdp, "type": kind}
 
 

@@ -19,6 +19,7 @@ from kinema.api.live.runtime import runtime_of
 from kinema.api.live.schemas import RealtimeSessionIn, session_json
 from kinema.config import Settings
 from kinema.errors import InvalidInput, Unauthorized
+from kinema.live.ice import ice_config
 from kinema.platform import db
 from kinema.platform.accounts import Caller
 from kinema.platform.deployments import sessions as rows
@@ -145,7 +146,10 @@ def connection_details(request: Request, settings: Settings, session_id: str, to
         "url": f"{ws}/v1/live/ws/{session_id}?token={token}",
         "token": token,
         "roomName": session_id,
-        "webrtc": {"offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer?token={token}"},
+        "webrtc": {
+            "offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer?token={token}",
+            **ice_config(settings, session_id=session_id).browser(),  # iceServers, policy
+        },
         "protocol": "kinema-live-1",
     }
 
