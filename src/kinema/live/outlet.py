@@ -25,8 +25,13 @@ class DropOldest(Generic[T]):
         self._wakeup = wakeup  # shared by the outlet's queues: "something arrived"
         self._ready = asyncio.Event()  # this queue only, for one consumer per queue
         self.closed = False
+        # a paused queue takes nothing (and drops nothing): its consumer is not pulling yet,
+        # e.g. a WebRTC track before ICE/DTLS connect
+        self.paused = False
 
     def put(self, item: T) -> None:
+        if self.paused:
+            return
         if len(self._items) >= self.maxlen:
             self._items.popleft()
             self.dropped += self.counting

@@ -282,16 +282,20 @@ class LiveSession:
     def is_closed(self) -> bool:
         return self._closing
 
-    def subscribe(self, *, greet: bool = True, **kwargs: int) -> Outlet:
+    def subscribe(self, *, greet: bool = True, paused: bool = False, **kwargs: int) -> Outlet:
         """A new consumer; it receives everything emitted from now on.
 
         The first consumer triggers the greeting unless ``greet=False`` (a transport whose media
-        is not flowing yet calls ``greet()`` itself once it is).
+        is not flowing yet calls ``greet()`` itself once it is). With ``paused`` its video and
+        audio queues take nothing until the consumer unpauses them (``outlet.video.paused =
+        False``) when it starts pulling: frames made before that would only pile up and be
+        dropped. Events are always queued.
         """
         outlet = Outlet(
             video_frames=kwargs.get("video_frames", self.config.video_buffer),
             audio_chunks=kwargs.get("audio_chunks", self.config.audio_buffer),
         )
+        outlet.video.paused = outlet.audio.paused = paused
         if self._closing:  # too late: the consumer only learns why
             outlet.events.put({"type": "closed", "reason": self.close_reason})
             outlet.close()
@@ -729,7 +733,12 @@ class LiveSession:
             t = clock.frame_time(n)
             epoch = self._epoch
             controls = self.engines.animator.controls_at(t)
-            if not self._outlets:  # nobody watching (yet): keep the clock, spare the CPU
+            if not any(not o.video.paused for o in self._outlets):
+                # nobody watching (yet): keep the clock, spare the CPU; audio still goes out
+                if any(not o.audio.paused for o in self._outlets):
+                    audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
+                    for outlet in self._outlets:
+                        outlet.audio.put(audio)
                 self._maybe_finish(speaking)
                 n += 1
                 continue

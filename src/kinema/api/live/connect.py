@@ -138,6 +138,7 @@ async def webrtc_offer(
 ) -> dict:
     """Post the client's SDP offer (ICE gathered) with ``Authorization: Bearer <token>``; get
     the answer and a one-time ``resumeToken`` for a WebSocket fallback. No trickle."""
+    from kinema.live.ice import ice_config
     from kinema.live.transport.webrtc import answer_webrtc_offer
 
     origin = request.headers.get("origin")
@@ -146,7 +147,8 @@ async def webrtc_offer(
     tok = http_token(request, token)
     await asyncio.to_thread(_claim, settings, runtime, session_id, tok, origin)
     session = await runtime.attach(session_id)
-    sdp, kind = await answer_webrtc_offer(body.sdp, body.type, session)
+    ice = ice_config(settings, session_id=session_id)  # the servers the client was given
+    sdp, kind = await answer_webrtc_offer(body.sdp, body.type, session, ice=ice)
     resume = RESUME_PREFIX + secrets.token_urlsafe(32)
     runtime.grant_resume_token(session_id, resume)
     return {"sdp": sdp, "type": kind, "resumeToken": resume}

@@ -22,6 +22,7 @@ from kinema.api.live.runtime import SESSION_KEY_TTL, runtime_of
 from kinema.api.live.schemas import RealtimeSessionIn, session_json
 from kinema.config import Settings
 from kinema.errors import InvalidInput, RateLimited, Unauthorized
+from kinema.live.ice import ice_config
 from kinema.platform import db
 from kinema.platform.accounts import Caller
 from kinema.platform.deployments import sessions as rows
@@ -214,7 +215,10 @@ def connection_details(
         "url": f"{ws}/v1/live/ws/{session_id}",
         "token": token,
         "roomName": session_id,
-        "webrtc": {"offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer"},
+        "webrtc": {
+            "offerUrl": f"{http}/v1/live/webrtc/{session_id}/offer",
+            **ice_config(settings, session_id=session_id).browser(),  # iceServers, policy
+        },
         "protocol": "kinema-live-1",
         "subprotocols": ["kinema-live-1", f"token.{token}"],
     }

@@ -121,7 +121,12 @@ export class LiveClient extends EventTarget {
   // -- WebRTC -------------------------------------------------------------------------------
   async _webrtc(details) {
     this.details = details;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers: [] }));
+    // STUN/TURN servers from the server's settings (connection details), so WebRTC works
+    // beyond a LAN; "relay" forces media through the TURN server
+    const pc = (this.pc = new RTCPeerConnection({
+      iceServers: details.webrtc.iceServers || [],
+      iceTransportPolicy: details.webrtc.iceTransportPolicy || "all",
+    }));
     pc.addTransceiver("video", { direction: "recvonly" });
     this.audioTx = pc.addTransceiver("audio", { direction: "sendrecv" });
     const dc = (this.dc = pc.createDataChannel("kinema"));
