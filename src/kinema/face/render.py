@@ -24,10 +24,12 @@ import numpy as np
 
 from kinema.face import landmarks as L
 from kinema.face.controls import LIMITS, FaceControls
-from kinema.face.rig import BASES, TEX, Rig
+from kinema.face.mouth import MouthLayer
+from kinema.face.rig import BASES, Rig
 
 SIZES_FPS = (24, 25, 30, 60)
 NEWTON_ITERATIONS = 2
+LIPS_FIXED = ("jaw_open", "head_yaw", "head_pitch", "head_roll")
 LOWRES_STEP = 4  # px of output per displacement-grid cell
 
 
@@ -227,6 +229,7 @@ class _ClosedLayer:
         self.box = (x0, y0, x1, y1)
         self.ok = x1 - x0 > 2 and y1 - y0 > 2
         self.dirty = False
+        self.weight = 0.0  # how much of the closed patch the last frame showed
         if not self.ok:
             return
         self.src = np.ascontiguousarray(src[y0:y1, x0:x1])
@@ -234,6 +237,7 @@ class _ClosedLayer:
         self.out = np.empty_like(self.src)
 
     def apply(self, work: np.ndarray, press: float) -> None:
+        self.weight = 0.0
         if not self.ok:
             return
         x0, y0, x1, y1 = self.box
@@ -243,6 +247,7 @@ class _ClosedLayer:
                 self.dirty = False
             return
         p = min(1.0, press * 1.6)
+        self.weight = p
         cv2.addWeighted(self.patch, p, self.src, 1.0 - p, 0.0, dst=self.out)
         work[y0:y1, x0:x1] = self.out
         self.dirty = True
@@ -328,106 +333,37 @@ class Renderer:
 
     # ------------------------------------------------------------------ mouth
     def _init_mouth(self) -> None:
-        rig, k, n = self.rig, self.k, self.size
+        rig, k = self.rig, self.k
+        nu = len(L.LIP_UPPER_INNER)
+        self.mouth_nu = nu
         self.mouth_idx = np.array(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1], np.int64)
         self.mouth_v0 = rig.vertices[self.mouth_idx].astype(np.float32) * k
         mb = rig.bases[:, self.mouth_idx, :].astype(np.float32) * k
         self.mouth_b = np.ascontiguousarray(mb.reshape(len(BASES), -1))
-        p = rig.points[:, :2] * k
-        mouth_w = float(np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L])))
-        lo = p[list(L.LIP_UPPER_OUTER)].min(axis=0) - mouth_w * 0.3
-        hi = p[list(L.LIP_LOWER_OUTER)].max(axis=0) + [mouth_w * 0.35, mouth_w * 0.5]
-        x0, y0 = np.clip(lo, 0, n).astype(int)
-        x1, y1 = np.clip(hi, 0, n).astype(int)
-        self.mbox = (x0, y0, x1, y1)
-        h, w = y1 - y0, x1 - x0
-        self.m_ok = h > 4 and w > 4
-        self.mask8 = np.zeros((h, w), np.uint8)
-        self.maskf = np.zeros((h, w), np.float32)
-        self.inv = np.zeros((h, w), np.float32)
-        self.m_up = np.zeros((h, w, 3), np.uint8)
-        self.m_lo = np.zeros((h, w, 3), np.uint8)
-        self.m_la = np.zeros((h, w), np.uint8)
-        self.m_a = np.zeros((h, w), np.float32)
-        self.m_ia = np.zeros((h, w), np.float32)
-        self.m_in = np.zeros((h, w, 3), np.uint8)
-        self.m_roi = np.zeros((h, w, 3), np.uint8)
-        self.m_out = np.zeros((h, w, 3), np.uint8)
         self.mpts = np.zeros((len(self.mouth_idx), 2), np.float32)
-        self.poly = np.zeros((len(self.mouth_idx), 2), np.int32)
-        self.aff = np.zeros((2, 3), np.float32)
-        v0 = self.mouth_v0
-        nu = len(L.LIP_UPPER_INNER)
-        self.rest_gap = float(np.linalg.norm(v0[nu // 2] - v0[nu + nu // 2]))
-        self.open_unit = max(mouth_w * 0.05, 1.0)
-        self.up_tex = np.ascontiguousarray(rig.mouth_upper[..., :3])
-        self.lo_tex = np.ascontiguousarray(rig.mouth_lower[..., :3])
-        self.lo_alpha = np.ascontiguousarray(rig.mouth_lower[..., 3])
+        self.mlower = np.zeros((nu, 2), np.float32)
+        # how far the lip bases (not the jaw, not the head) lift each lip's middle: the teeth
+        # stay with the skull and the jaw while the lips move over them
+        lip = np.array([b not in LIPS_FIXED for b in BASES], np.float32)
+        self.raise_up = -(rig.bases[:, L.UPPER_INNER_MID, 1] * k * lip).astype(np.float32)
+        self.raise_lo = -(rig.bases[:, L.LOWER_INNER_MID, 1] * k * lip).astype(np.float32)
+        self.mouth = MouthLayer(rig.mouth, k, self.size, self.mouth_v0[:nu])
 
     def _mouth(self) -> None:
-        if not self.m_ok:
-            return
         pts = self.mpts
         np.dot(self.vec, self.mouth_b, out=pts.reshape(-1))
         np.add(pts, self.mouth_v0, out=pts)
-        nu = len(L.LIP_UPPER_INNER)
-        um, lm = pts[nu // 2], pts[nu + nu // 2]
-        gap = float(np.hypot(lm[0] - um[0], lm[1] - um[1]))
-        if lm[1] < um[1]:
-            gap = -gap
-        weight = (gap - self.rest_gap) / self.open_unit
-        if weight <= 0.02:
-            return
-        weight = min(1.0, weight)
-        # work on the polygon's bounding box only (views into the preallocated buffers)
-        bx0, by0, bx1, by1 = self.mbox
-        x0 = max(bx0, int(pts[:, 0].min()) - 3)
-        y0 = max(by0, int(pts[:, 1].min()) - 3)
-        x1 = min(bx1, int(pts[:, 0].max()) + 4)
-        y1 = min(by1, int(pts[:, 1].max()) + 4)
-        w, h = x1 - x0, y1 - y0
-        if w < 2 or h < 2:
-            return
-        mask8, maskf, inv = self.mask8[:h, :w], self.maskf[:h, :w], self.inv[:h, :w]
-        m_up, m_lo, m_la = self.m_up[:h, :w], self.m_lo[:h, :w], self.m_la[:h, :w]
-        m_a, m_ia, m_in = self.m_a[:h, :w], self.m_ia[:h, :w], self.m_in[:h, :w]
-        m_roi, m_out = self.m_roi[:h, :w], self.m_out[:h, :w]
-        mask8.fill(0)
-        np.subtract(pts, (x0, y0), out=pts)
-        np.copyto(self.poly, np.round(pts), casting="unsafe")
-        cv2.fillPoly(mask8, [self.poly], 255, cv2.LINE_AA)
-        # textures: x along the inner corners, y perpendicular; row TEX/4 on the upper lip
-        cl, cr = pts[0], pts[nu - 1]
-        ex = (cr - cl) / TEX
-        ey = np.array([-ex[1], ex[0]], np.float32)
-        if ey[1] < 0:
-            ey = -ey
-        unit = float(np.hypot(*ey))
-        ey_hat = ey / max(unit, 1e-6)
-        mid = (cl + cr) / 2
-        for tex, anchor, row, dst, border in (
-            (self.up_tex, um, TEX // 4, m_up, cv2.BORDER_REPLICATE),
-            (self.lo_tex, lm, 3 * TEX // 4, m_lo, cv2.BORDER_REPLICATE),
-            (self.lo_alpha, lm, 3 * TEX // 4, m_la, cv2.BORDER_CONSTANT),
-        ):
-            off = float((anchor - mid) @ ey_hat)
-            origin = cl + ey_hat * off - ey * row
-            self.aff[:, 0], self.aff[:, 1], self.aff[:, 2] = ex, ey, origin
-            cv2.warpAffine(
-                tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
-            )
-        # interior = upper texture with the lower one (the tongue) over it
-        np.multiply(m_la, 1 / 255, out=m_a, casting="unsafe")
-        np.subtract(1.0, m_a, out=m_ia)
-        cv2.blendLinear(m_lo, m_up, m_a, m_ia, dst=m_in)
-        # blend into the frame inside the (soft) opening
-        cv2.GaussianBlur(mask8, (3, 3), 0, dst=mask8)
-        np.multiply(mask8, weight / 255, out=maskf, casting="unsafe")
-        np.subtract(1.0, maskf, out=inv)
-        roi = self.out[y0:y1, x0:x1]
-        np.copyto(m_roi, roi)
-        cv2.blendLinear(m_in, m_roi, maskf, inv, dst=m_out)
-        roi[...] = m_out
+        nu = self.mouth_nu
+        np.copyto(self.mlower, pts[nu:][::-1])
+        self.mouth.apply(
+            self.out,
+            pts[:nu],
+            self.mlower,
+            float(self.vec @ self.raise_up),
+            float(self.vec @ self.raise_lo),
+            float(self.vec[0]),
+            1.0 - self.closed.weight,
+        )
 
     # ------------------------------------------------------------------ frame
     def render(self, controls: FaceControls) -> np.ndarray:
@@ -442,6 +378,10 @@ class Renderer:
                 self.rig.gaze,
             )
         self.closed.apply(self.work, float(vec[3]))
+        if self.closed.weight > 0.0:
+            # the patch already shows the lips meeting: squeezing its gap again would crush
+            # the patch into a line
+            vec[3] *= 1.0 - 0.4 * self.closed.weight
         if not vec.any():
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)
