@@ -84,17 +84,26 @@ def sheet(name: str, size: int) -> np.ndarray:
     k = size / rig.size
     p = rig.points[:, :2] * k
     mouth = (p[L.MOUTH_L] + p[L.MOUTH_R]) / 2 + [0, 0.1 * np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L]))]
-    eyes = (
-        p[list(L.KEYPOINTS["left_eye"])].mean(0) + p[list(L.KEYPOINTS["right_eye"])].mean(0)
-    ) / 2
+    eye_c = [p[list(L.KEYPOINTS[k])].mean(0) for k in ("left_eye", "right_eye")]
+    eye_w = max(float(np.hypot(*(p[L.EYE_L_INNER] - p[L.EYE_L_OUTER]))), 8.0)
     half = size // 8  # the crop is a quarter of the frame, shown at 2x: half the tile
     top, bottom = [], []
     t = size // 2
     for label, c, zoom in columns():
         f = r.render(c).copy()
         top.append(_label(cv2.resize(f, (t, t), interpolation=cv2.INTER_AREA), label))
-        z = _crop2x(f, mouth if zoom == "mouth" else eyes, half)
-        bottom.append(_label(cv2.resize(z, (t, t), interpolation=cv2.INTER_NEAREST), "2x"))
+        if zoom == "mouth":
+            z = cv2.resize(_crop2x(f, mouth, half), (t, t), interpolation=cv2.INTER_NEAREST)
+            bottom.append(_label(z, "2x mouth"))
+        else:  # each eye, zoomed to half the tile's width
+            hw = max(8, round(0.8 * eye_w))
+            pair = [
+                cv2.resize(_crop2x(f, ce, hw), (t // 2, t // 2), interpolation=cv2.INTER_CUBIC)
+                for ce in eye_c
+            ]
+            z = np.vstack([np.hstack(pair), np.hstack(pair) * 0])
+            z[t // 2 :] = cv2.resize(f, (t, t), interpolation=cv2.INTER_AREA)[t // 4 : 3 * t // 4]
+            bottom.append(_label(z, f"eyes {2 * t / (4 * hw):.1f}x"))
     return np.vstack([np.hstack(top), np.hstack(bottom)])
 
 

@@ -25,20 +25,32 @@ def _eye_region(rig, e, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("name", ["cartoon", "einstein", "astronaut"])
 def test_closed_eye_is_skin_without_the_eye_outline(rigs, name):
+    """The upper lid swept down: lid skin over the eye, one lash line where it landed."""
     rig = rigs[name]
     r = Renderer(rig, 256)
     rest = r.rest_frame().astype(np.float32)
     shut = r.render(FaceControls(blink_left=1.0, blink_right=1.0)).astype(np.float32)
+    k = 256 / rig.size
     for e in rig.eyes:
         opening, grown = _eye_region(rig, e, 256)
-        lum_rest = rest.mean(axis=2)[grown]
-        lum_shut = shut.mean(axis=2)[grown]
-        # the eye (sclera, iris, outline) made the region busy; a closed lid is calm skin
-        # with one lash line: far less spread, and few dark pixels beyond that line
-        assert np.std(lum_shut) < 0.7 * np.std(lum_rest)
-        skin = np.median(lum_shut)
-        dark = np.mean(lum_shut < 0.6 * skin)
-        assert dark < 0.12, dark
+        # the upper two thirds of the opening: the eye (sclera, iris) made it busy; the lid
+        # that covers it is calm skin
+        yy = np.arange(256)[:, None]
+        xs = np.arange(256)
+        yu = np.interp(xs, e.upper[:, 0] * k, e.upper[:, 1] * k)
+        yl = np.interp(xs, e.lower[:, 0] * k, e.lower[:, 1] * k)
+        upper = opening & (yy < (yu + 0.66 * (yl - yu))[None])
+        lum_rest = rest.mean(axis=2)[upper]
+        lum_shut = shut.mean(axis=2)[upper]
+        assert np.std(lum_shut) < 0.6 * np.std(lum_rest), name
+        # skin-toned: like the skin around the eye (a band beyond its outline)
+        g = max(2, round(0.15 * float(np.hypot(*(e.upper[-1] - e.upper[0]))) * k))
+        far = cv2.dilate(grown.astype(np.uint8), np.ones((2 * g + 1, 2 * g + 1), np.uint8)) > 0
+        around = rest.mean(axis=2)[far & ~grown]
+        assert abs(np.median(lum_shut) - np.median(around)) < 0.25 * np.median(around), name
+        # one lash line, not an eye outline: few dark pixels over the eye and its surround
+        lum = shut.mean(axis=2)[grown]
+        assert np.mean(lum < 0.6 * np.median(lum)) < 0.16, name
 
 
 @pytest.mark.parametrize("name", ["cartoon", "astronaut"])

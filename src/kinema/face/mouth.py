@@ -365,7 +365,7 @@ def build_mouth(img: np.ndarray, pts: np.ndarray, kind: str = "human") -> MouthM
             edge = 0.5 * edge + 0.5 * dark
         else:
             upper = _teeth(white, (0.3, 0.52, 0.7, 0.81, 0.9), (11.0, 9.5, 8.5, 7.0, 5.5), False)
-            lower = _teeth(white, (0.2, 0.38, 0.56, 0.72, 0.84), (4.5, 4.5, 4.5, 3.5, 3.0), True)
+            lower = _teeth(white, (0.2, 0.38, 0.56, 0.72, 0.84), (3.8, 3.8, 3.8, 3.0, 2.5), True)
     cavity = _cavity(edge, deep, corner)
     sigma = max(0.5, 0.6 * TEXW / width)
     grain = float(pal["grain"])
@@ -412,13 +412,20 @@ class MouthLayer:
         self.mx = np.zeros((hh, ww), f32)
         self.mxc = np.zeros((hh, ww), f32)
         self.my = np.zeros((hh, ww), f32)
-        self.up = np.zeros((hh, ww, 4), np.uint8)
-        self.lo = np.zeros((hh, ww, 4), np.uint8)
-        self.tg = np.zeros((hh, ww, 4), np.uint8)
-        self.cav = np.zeros((hh, ww, 3), np.uint8)
-        self.acc = np.zeros((hh, ww, 3), f32)
-        self.tmp = np.zeros((hh, ww, 3), f32)
-        self.a = np.zeros((hh, ww, 1), f32)
+        self.lay = np.zeros((hh, ww, 3), np.uint8)
+        self.acc = np.zeros((2, hh, ww, 3), np.uint8)  # ping-pong
+        self.roi = np.zeros((hh, ww, 3), np.uint8)
+        self.wa = np.zeros((hh, ww), f32)
+        self.wb = np.zeros((hh, ww), f32)
+        # textures as colour (uint8) and weight (float 0..1) for cv2.blendLinear
+
+        def split(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            rgb = np.ascontiguousarray(t[..., :3])
+            return rgb, np.ascontiguousarray(t[..., 3].astype(f32) / 255.0)
+
+        self.tex_tongue = split(model.tongue)
+        self.tex_lower = split(model.lower)
+        self.tex_upper = split(model.upper)
         self.gap_cols = np.arange(TEXW + 1, dtype=f32)
         self.rest_gap_px = model.rest_gap.astype(f32) / self.s
         self.synthetic = model.kind != "own"
@@ -475,48 +482,47 @@ class MouthLayer:
         mxc[...] = (u * TEXW)[None]
         np.minimum(du, dl, out=my)
         np.multiply(my, self.s, out=my)
-        cav = self.cav[:h, :w]
+        acc = self.acc[0, :h, :w]
         cv2.remap(
-            self.m.cavity, mxc, my, cv2.INTER_LINEAR, dst=cav, borderMode=cv2.BORDER_REPLICATE
+            self.m.cavity, mxc, my, cv2.INTER_LINEAR, dst=acc, borderMode=cv2.BORDER_REPLICATE
         )
-        acc, tmp, a = self.acc[:h, :w], self.tmp[:h, :w], self.a[:h, :w]
-        np.copyto(acc, cav, casting="unsafe")
         # teeth and tongue: across the mouth from its centre (rigid), along a lip
         mx = self.mx[:h, :w]
         xc = float(cl[0] + cr[0]) / 2
         mx[...] = ((xs - xc) * self.s + (TEXW / 2 - 0.5))[None]  # texel j's centre is j + 0.5
-        layers: list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float | np.ndarray]] = []
+        Layer = tuple[tuple[np.ndarray, np.ndarray], np.ndarray, float, float | np.ndarray]
+        layers: list[Layer] = []
         tongue_w = (
             float(_smooth(jaw, 0.35, 0.75)) if self.has_teeth else float(_smooth(jaw, 0.05, 0.3))
         )
         if tongue_w > 0.01:
-            layers.append((self.m.tongue, self.tg, dl, raise_lo, tongue_w))
+            layers.append((self.tex_tongue, dl, raise_lo, tongue_w))
         if self.has_teeth:
-            # the lips hide the side teeth when they round or narrow
-            side = np.abs(xs - xc) / max(span * 0.5, 1.0)
-            fac = (1.0 - _smooth(side, 0.62, 0.98)).astype(np.float32)
-            if not self.synthetic:
-                fac[:] = 1.0
-            layers.append((self.m.lower, self.lo, dl, raise_lo, fac))
-            layers.append((self.m.upper, self.up, du, -raise_up, fac))
-        for tex, buf, dist, shift, weight in layers:
+            fac: float | np.ndarray = 1.0
+            if self.synthetic:  # the lips hide the side teeth when they round or narrow
+                side = np.abs(xs - xc) / max(span * 0.5, 1.0)
+                fac = (1.0 - _smooth(side, 0.45, 0.9)).astype(np.float32)
+            layers.append((self.tex_lower, dl, raise_lo, fac))
+            layers.append((self.tex_upper, du, -raise_up, fac))
+        lay, wa, wb = self.lay[:h, :w], self.wa[:h, :w], self.wb[:h, :w]
+        cur = 0
+        for (rgb, alpha), dist, shift, weight in layers:
             np.add(dist, shift, out=my)
             np.multiply(my, self.s, out=my)
             np.add(my, R0, out=my)
-            dst = buf[:h, :w]
-            cv2.remap(tex, mx, my, cv2.INTER_LINEAR, dst=dst, borderMode=cv2.BORDER_CONSTANT)
-            np.multiply(dst[..., 3:], 1 / 255.0, out=a, casting="unsafe")
+            cv2.remap(rgb, mx, my, cv2.INTER_LINEAR, dst=lay, borderMode=cv2.BORDER_REPLICATE)
+            cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, dst=wa, borderMode=cv2.BORDER_CONSTANT)
             if isinstance(weight, np.ndarray):
-                np.multiply(a, weight[None, :, None], out=a)
+                np.multiply(wa, weight[None, :], out=wa)
             elif weight != 1.0:
-                np.multiply(a, weight, out=a)
-            np.subtract(dst[..., :3], acc, out=tmp, casting="unsafe")
-            np.multiply(tmp, a, out=tmp)
-            np.add(acc, tmp, out=acc)
+                np.multiply(wa, weight, out=wa)
+            np.subtract(1.0, wa, out=wb)
+            cv2.blendLinear(lay, self.acc[cur, :h, :w], wa, wb, dst=self.acc[1 - cur, :h, :w])
+            cur = 1 - cur
         # into the frame
         roi = out[y0 : y0 + h, x0 : x0 + w]
-        np.subtract(acc, roi, out=tmp, casting="unsafe")
-        np.multiply(tmp, cov[..., None], out=tmp)
-        np.add(tmp, roi, out=tmp, casting="unsafe")
-        np.add(tmp, 0.5, out=tmp)
-        np.copyto(roi, tmp, casting="unsafe")
+        tmp = self.roi[:h, :w]
+        np.copyto(tmp, roi)
+        np.subtract(1.0, cov, out=wb)
+        cv2.blendLinear(self.acc[cur, :h, :w], tmp, cov, wb, dst=lay)
+        roi[...] = lay

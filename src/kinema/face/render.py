@@ -55,6 +55,8 @@ def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
     out[11] = lim("head_yaw")
     out[12] = lim("head_pitch")
     out[13] = lim("head_roll")
+    out[14] = lim("cheek_raise")
+    out[15] = lim("eye_wide")
     return out
 
 
@@ -96,6 +98,44 @@ def _locate(v: np.ndarray, tris: np.ndarray, q: np.ndarray) -> tuple[np.ndarray,
     return verts, bary
 
 
+def _lash_band(
+    roi: np.ndarray, yu: np.ndarray, yl: np.ndarray, width: float, band: float
+) -> tuple[float, float]:
+    """How far the dark lash line reaches above the upper lid line and below it (px).
+
+    Read on the eye's middle columns: rows darker than the lid skin above, next to the line.
+    """
+    lum = roi.astype(np.float32).mean(axis=2)
+    h, w = lum.shape
+    up_px, dn_px = [], []
+    xs = np.flatnonzero((yl - yu) > 0.35 * float((yl - yu).max()))
+    for x in xs[len(xs) // 4 : max(len(xs) // 4 + 1, 3 * len(xs) // 4)]:
+        y = float(yu[x])
+        top = max(0, int(y - band))
+        col = lum[top : min(h, int(y + 0.5 * (yl[x] - y)) + 1), x]
+        if len(col) < 4:
+            continue
+        skin = float(np.median(lum[top : max(top + 1, int(y - 0.5 * band)), x]))
+        dark = col < skin - 0.35 * max(skin - float(col.min()), 1.0)
+        rel = np.arange(len(col)) + top - y
+        i0 = int(np.argmin(np.abs(rel)))  # the lid line's row; the lash run must touch it
+        near = [j for j in range(max(0, i0 - 2), min(len(col), i0 + 3)) if dark[j]]
+        if not near:
+            continue
+        lo_j = hi_j = near[0]
+        while lo_j > 0 and dark[lo_j - 1]:
+            lo_j -= 1
+        while hi_j + 1 < len(col) and dark[hi_j + 1]:
+            hi_j += 1
+        up_px.append(-rel[lo_j])
+        dn_px.append(rel[hi_j])
+    up = float(np.median(up_px)) if up_px else 0.05 * width
+    dn = float(np.median(dn_px)) if dn_px else 0.0
+    return float(np.clip(up, max(1.0, 0.03 * width), 0.16 * width)), float(
+        np.clip(dn, 0.5, max(0.5, 0.02 * width))
+    )
+
+
 class _EyeLayer:
     """Preallocated buffers and maps for one eye (in output pixels)."""
 
@@ -119,23 +159,58 @@ class _EyeLayer:
         width = float(np.hypot(*(up[-1] - up[0])))
         grow = max(1, round(width * 0.1))
         self.open_soft = cv2.GaussianBlur(opening.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
-        # the closing lid covers the eye and its outline (the rig's lid patch is skin there);
-        # its edge runs from just above the upper-lid outline (blink 0) to the lower lid (1)
+        # the closing lid covers the eye and its outline (the rig's lid patch is skin there)
         c = round(width * 0.19) + 1
         cover = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2))
         self.cover = cv2.GaussianBlur(cover.astype(np.float32) / 255, (0, 0), grow * 0.5)[..., None]
         self.ring = (self.cover * (1 - self.open_soft)).astype(np.float32)
-        top = yu - c
-        self.P = np.ascontiguousarray((yy - top[None])[..., None], np.float32)
-        self.S = np.ascontiguousarray(np.maximum(yl - top, 1.0)[None, :, None], np.float32)
-        self.soft = max(1.0, width * 0.05)
-        self.lash_w = max(0.8, width * 0.035)
+        # the upper lid sweeps down: the band of lid skin above the eye slides over it and
+        # stretches, its lash line (kept rigid) travelling from the upper to the lower lid
+        band = float(min(round(width * 0.26) + 1, max(2.0, float(yu.min()) - 1.0)))
+        self.top = (yu - band).astype(np.float32)
+        self.yu = yu.astype(np.float32)
+        self.yl = np.maximum(yl, yu + 0.5).astype(np.float32)
+        lash_up, lash_dn = _lash_band(src[y0:y1, x0:x1], yu, yl, width, band)
+        self.lash_up, self.lash_dn = lash_up, lash_dn
+        self.yy = np.ascontiguousarray(np.broadcast_to(yy, (h, w)), np.float32)
+        self.mapx = np.ascontiguousarray(np.broadcast_to(xs[None], (h, w)), np.float32)
+        self.mapy = np.zeros((h, w), np.float32)
+        self.disp = np.zeros((h, w), np.float32)
         cx0, cx1 = float(min(up[0, 0], up[-1, 0])), float(max(up[0, 0], up[-1, 0]))
-        edge_in = np.minimum(xs - cx0, cx1 - xs) / max(width * 0.12, 1.0)
-        self.taper = np.clip(edge_in + 0.4, 0, 1)[None, :, None].astype(np.float32)
+        edge_in = np.minimum(xs - cx0, cx1 - xs) / max(width * 0.08, 1.0)
+        self.htaper = np.clip(edge_in + 1.0, 0, 1).astype(np.float32)  # 0 just beyond the corners
+        fin = np.clip(np.minimum(xs - cx0, cx1 - xs) / max(width * 0.22, 1.0) + 0.15, 0, 1)
+        self.ftaper = (fin * fin * (3 - 2 * fin)).astype(np.float32)  # the fill fades at corners
+        self.swept = np.empty((h, w, 3), np.float32)
+        self.lash_src = np.ascontiguousarray(src[y0:y1, x0:x1].astype(np.float32))
+        self.soft = max(1.0, width * 0.1)
+        # a closed lid comes to rest on the lower lid's outline, not on the mesh's eye line
+        self.overshoot = float(min(0.5 * lash_dn + 0.04 * width, 0.12 * width))
         self.lash = np.asarray(e.lash, np.float32)
         self.src = src[y0:y1, x0:x1].astype(np.float32)
-        self.lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        self.skin = lid  # the skin around the eye, for the lower outline under a closed lid
+        # uncovered lid skin: the skin just above the lash line, carried down (so it joins
+        # the real skin above without a seam), with the skin fill's grain
+        f = src[y0:y1, x0:x1].astype(np.float32)
+        y_top = np.clip(self.yu - self.lash_up - self.soft, 1, h - 1)
+        rows = np.stack([np.clip(y_top - d, 0, h - 1) for d in (0.0, 1.0, 2.0)])
+        mx = np.broadcast_to(xs[None], rows.shape).astype(np.float32)
+        col = cv2.remap(f, mx, rows.astype(np.float32), cv2.INTER_LINEAR).mean(axis=0)
+        col = cv2.GaussianBlur(col[None], (0, 0), max(1.0, 0.05 * width))[0]
+        # a shadowed crease above the lashes would make the whole lid dark: lean towards the
+        # skin around the eye in proportion to how much darker the row is
+        ring_px = lid[(cover > 0) & (opening == 0)].reshape(-1, 3)
+        ref = np.median(ring_px, axis=0) if len(ring_px) else col.mean(axis=0)
+        dark = np.clip((ref.mean() - col.mean(axis=1)) / max(float(ref.mean()), 1.0) * 2.5, 0, 0.75)
+        col = col * (1 - dark[:, None]) + ref[None] * dark[:, None]
+        grain = lid - cv2.GaussianBlur(lid, (0, 0), max(1.0, 0.04 * width))
+        # a convex lid: lighter where it faces the light, darker towards the lashes and corners
+        cxm = float((up[0, 0] + up[-1, 0]) / 2)
+        across = ((xs - cxm) / max(width * 0.5, 1.0)) ** 2
+        down = np.clip((yy - y_top[None]) / max(1.0, float((self.yl - y_top).mean())), 0, 1)
+        shade = (1 - 0.1 * down**2) * (1 - 0.08 * np.clip(across, 0, 1))[None]
+        self.lid = np.clip(col[None] * shade[..., None] + grain, 0, 255).astype(np.float32)
         self.ball = cv2.resize(e.ball, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
         cx, cy, r = e.iris[0] * k - x0, e.iris[1] * k - y0, e.iris[2] * k
         a = np.zeros((h, w), np.float32)
@@ -189,29 +264,52 @@ class _EyeLayer:
         self.dirty = True
 
     def _lid(self, buf: np.ndarray, b: float) -> None:
-        """Skin over the eye above the lid edge, a soft shadow and the lash line at the edge."""
-        a, t = self.alpha, self.tmp
-        # signed distance (px) below the edge: > 0 is still eye
-        np.multiply(self.S, -b, out=t)
-        np.add(t, self.P, out=t)
-        np.multiply(t, -1 / self.soft, out=a)
-        np.add(a, 0.5, out=a)
-        np.clip(a, 0.0, 1.0, out=a)
+        """The upper lid swept down to ``b`` (0 open .. 1 closed), in place.
+
+        The portrait's own lash line travels down rigidly from the upper lid towards the lower
+        lid; the lid skin it uncovers above it is the rig's skin fill (the fold of lid skin a
+        closing eye unrolls), so the brow and the crease stay where they are.
+        """
+        a, disp, mapy = self.alpha, self.disp, self.mapy
+        land = b**3  # the lid lands on the lower outline only at the end
+        m = self.yu + b * (self.yl - self.yu) + self.overshoot * land  # the lid margin
+        drop = (m - self.yu) * self.htaper
+        # uncovered lid skin: from where the lash line was down to where it is now
+        np.subtract((m - self.lash_up + 0.5)[None], self.yy, out=disp)
+        np.clip(disp, 0.0, 1.0, out=disp)
+        np.subtract(self.yy, (self.yu - self.lash_up - self.soft)[None], out=mapy)
+        np.multiply(mapy, 1.0 / self.soft, out=mapy)
+        np.clip(mapy, 0.0, 1.0, out=mapy)
+        np.multiply(disp, mapy, out=a[..., 0])
+        np.multiply(a[..., 0], self.ftaper[None], out=a[..., 0])
         np.multiply(a, self.cover, out=a)
         if b > 0.6:  # the lower outline and lashes give way to skin as the lid lands
             fade = min(1.0, (b - 0.6) / 0.4)
-            np.maximum(a, self.ring * (fade * fade * (3 - 2 * fade)), out=a)
+            np.multiply(self.ring, 0.6 * fade * fade * (3 - 2 * fade), out=self.tmp)
+            np.multiply(self.tmp[..., 0], self.yy > m[None], out=self.tmp[..., 0])
+            self._mix(buf, self.skin, self.tmp)
         self._mix(buf, self.lid, a)
-        # the lash line, centred a little below the edge, tapering out at the eye corners
-        np.subtract(t, 0.3 * self.lash_w, out=a)
-        np.abs(a, out=a)
-        np.multiply(a, -1 / self.lash_w, out=a)
-        np.add(a, 1.0, out=a)
+        # the lash line, moved down by the drop (and a little thinner as it lands: the upper
+        # lashes fold onto the lower ones)
+        squash = 1.0 + 0.8 * land
+        np.subtract(self.yy, m[None], out=mapy)
+        np.multiply(mapy, squash, out=mapy)
+        np.add(mapy, (m - drop)[None], out=mapy)
+        cv2.remap(
+            self.lash_src,
+            self.mapx,
+            mapy,
+            cv2.INTER_LINEAR,
+            dst=self.swept,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        np.subtract(self.yy, (m - self.lash_up / squash - 0.5)[None], out=disp)
+        np.clip(disp, 0.0, 1.0, out=disp)
+        np.subtract((m + self.lash_dn + 0.5)[None], self.yy, out=a[..., 0])
         np.clip(a, 0.0, 1.0, out=a)
-        np.multiply(a, self.taper, out=a)
-        np.multiply(a, self.cover, out=a)
-        np.multiply(a, 0.9 * min(1.0, b * 6.0), out=a)
-        self._mix(buf, np.broadcast_to(self.lash, buf.shape), a)
+        np.multiply(a[..., 0], disp, out=a[..., 0])
+        np.multiply(a[..., 0], (self.htaper * min(1.0, b * 8.0))[None], out=a[..., 0])
+        self._mix(buf, self.swept, a)
 
     def _mix(self, base: np.ndarray, top: np.ndarray, alpha: np.ndarray) -> None:
         """base += alpha * (top - base), in place."""

@@ -50,6 +50,8 @@ BASES = (
     "head_yaw",
     "head_pitch",
     "head_roll",
+    "cheek_raise",
+    "eye_wide",
 )
 N_MESH = 468
 MOUTH_KEYS = (
@@ -443,6 +445,31 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     B[9, :, 0] = 0.02 * (g(inner_l, 0.25) - g(inner_r, 0.25)) * keep_eye * room
     outer = g(P[70], 0.2) + g(P[300], 0.2)
     B[10, :, 1] = (-0.09 * ginner + 0.02 * outer) * keep_eye
+    # cheek raise (a real smile reaches the eyes): cheeks lift, lower lids push up and narrow
+    # the eyes from below; the upper lids and everything above them stay
+    eye_sets = (
+        (L.EYE_L_UPPER, L.EYE_L_LOWER, L.KEYPOINTS["left_eye"]),
+        (L.EYE_R_UPPER, L.EYE_R_LOWER, L.KEYPOINTS["right_eye"]),
+    )
+    for up_idx, lo_idx, c_idx in eye_sets:
+        ec = P[list(c_idx)].mean(axis=0)
+        ew = abs(P[up_idx[-1], 0] - P[up_idx[0], 0])
+        lid_up = np.interp(u, *_sorted_line(P[list(up_idx)]))
+        lid_lo = np.interp(u, *_sorted_line(P[list(lo_idx)]))
+        inside_x = 1 - _smooth(np.abs(u - ec[0]), 0.45 * ew, 0.75 * ew)
+        below_lid = _smooth(v - lid_up, 0.0, 0.6 * max(float((lid_lo - lid_up).max()), 0.02))
+        cheek = g(ec + [0.0, 0.42], 0.28) + 0.6 * g(ec + [0.0, 0.12], 0.14) * inside_x
+        B[14, :, 1] -= 0.055 * cheek * np.maximum(below_lid, 1 - inside_x) * (v > ec[1] - 0.15)
+        # the lower lid itself, by at most a third of the opening there (thin at the corners)
+        lo_pts = P[list(lo_idx[1:-1])]
+        gap_here = lo_pts[:, 1] - np.interp(lo_pts[:, 0], *_sorted_line(P[list(up_idx)]))
+        B[14, list(lo_idx[1:-1]), 1] = -np.minimum(0.032, 0.33 * np.maximum(gap_here, 0.0))
+        # eyes wide (surprise, fear): the upper lid rises, the skin above it folds away
+        near_lid = np.exp(-(((v - lid_up) / 0.09) ** 2)) * (v <= lid_up + 0.01) * inside_x
+        B[15, :, 1] -= 0.03 * near_lid * (v < ec[1]) * is_mesh
+        B[15, list(up_idx[1:-1]), 1] = -0.03
+        B[15, list(lo_idx[1:-1]), 1] = 0.008
+    B[14] *= is_mesh[:, None] | (np.abs(B[14]) > 0)
     # head: yaw/pitch by depth parallax about an axis behind the face, roll about the neck
     zf = z / iod
     zc = float(zf[list(L.FACE_OVAL)].mean()) + 0.9
@@ -457,6 +484,11 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     px = (B[..., :1] * ux + B[..., 1:] * uy) * iod
     px[np.abs(px) < 1e-3] = 0.0  # Gaussian tails: exactly still, so the background is untouched
     return px
+
+
+def _sorted_line(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    o = np.argsort(p[:, 0])
+    return p[o, 0], p[o, 1]
 
 
 def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Eye:
