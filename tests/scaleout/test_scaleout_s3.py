@@ -202,8 +202,8 @@ def test_files_answer_range_requests_and_players_seek(tmp_path, s3, backend):
     src = tmp_path / "clip.mp4"
     _mp4(src)
     st = get_storage(settings)
-    st.put_file("tasks/t2/video.mp4", src)
-    path = sign_path("tasks/t2/video.mp4", secret=settings.resolved_secret_key(), ttl=600)
+    st.put_file("media/t2/video.mp4", src)
+    path = sign_path("media/t2/video.mp4", secret=settings.resolved_secret_key(), ttl=600)
     with LiveServer(settings) as srv:
         _check_ranges(srv.url, path, src.read_bytes())
         srv.ranges.clear()

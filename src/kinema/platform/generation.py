@@ -86,7 +86,9 @@ def avatar_voice(uri: str, org_id: str, settings: Any) -> tuple[str, dict] | Non
         return avatar.id, asdict(spec)
 
 
-def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) -> None:
+def precheck(
+    payload: dict[str, Any], inputs: dict[str, bytes] | None = None, settings: Any = None
+) -> None:
     """Refuse at submit time what the worker would fail on: a compositor prompt naming things
     no input shows (a 400 on ``promptText`` naming the words), so no credits are reserved
     for a picture that cannot be made."""
@@ -98,6 +100,8 @@ def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) ->
     names = set(inputs or {}) | set(payload.get("inputs", {}))
     if "video" in names:
         return  # edits are checked by the edit itself
+    if settings is not None and _flagged(str(payload.get("prompt", "")), settings):
+        return  # moderation fails the task inside the worker (SAFETY.INPUT.TEXT), as Runway's
     from kinema.video.plan import check_drawable
 
     check_drawable(
@@ -107,6 +111,16 @@ def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) ->
             (r.get("tag"), str(r.get("type", "character"))) for r in payload.get("references", [])
         ],
     )
+
+
+def _flagged(prompt: str, settings: Any) -> bool:
+    from kinema.platform.moderation import UnsafeInput, check_prompt
+
+    try:
+        check_prompt(prompt, settings)
+    except UnsafeInput:
+        return True
+    return False
 
 
 def render_threads(settings: Any) -> int:

@@ -34,7 +34,7 @@ def submit_task(
     if kind == "generation":  # refuse undrawable prompts before storing anything
         from kinema.platform.generation import precheck
 
-        precheck(payload, inputs)
+        precheck(payload, inputs, settings)
     task_id = new_id()
     storage = get_storage(settings)
     keys = {

@@ -66,7 +66,9 @@ def _poly(img: np.ndarray, pts: list[tuple[float, float]], color: Color) -> None
     cv2.fillPoly(img, [arr], color, cv2.LINE_AA, _SHIFT)
 
 
-def _line(img: np.ndarray, a: tuple[float, float], b: tuple[float, float], c: Color, t: int) -> None:
+def _line(
+    img: np.ndarray, a: tuple[float, float], b: tuple[float, float], c: Color, t: int
+) -> None:
     p = (round(a[0] * _K), round(a[1] * _K))
     q = (round(b[0] * _K), round(b[1] * _K))
     cv2.line(img, p, q, c, t, cv2.LINE_AA, _SHIFT)
@@ -146,7 +148,9 @@ def draw(look: Look) -> tuple[np.ndarray, dict[str, list[float]]]:
                     (cx + fw * 0.82, cy - fh * 0.95), (cx - fw * 0.82, cy - fh * 0.95)], white)  # fmt: skip
         for dx in (-62.0, 0.0, 62.0):
             _ell(img, (cx + dx, cy - fh * 1.12), (58, 52), 0, (250, 250, 250))
-        _line(img, (cx - fw * 0.8, cy - fh * 0.7), (cx + fw * 0.8, cy - fh * 0.7), (220, 220, 225), 3)
+        _line(
+            img, (cx - fw * 0.8, cy - fh * 0.7), (cx + fw * 0.8, cy - fh * 0.7), (220, 220, 225), 3
+        )
     elif look.hat == "headband":
         _poly(img, [(cx - fw, cy - fh * 0.5), (cx + fw, cy - fh * 0.5),
                     (cx + fw * 0.97, cy - fh * 0.36), (cx - fw * 0.97, cy - fh * 0.36)], (220, 40, 50))  # fmt: skip
