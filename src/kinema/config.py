@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -198,6 +198,36 @@ class Settings(BaseSettings):
     live_size: int = 512
     live_idle_timeout: float = 120.0
     live_max_duration: int = 300
+    # unfinished sessions (preparing, READY, RUNNING) one organization / one key (API key or
+    # publishable pk_ key) may hold at once; more are a 429 naming the limit (docs/security.md)
+    live_max_sessions_per_org: int = 10
+    live_max_sessions_per_key: int = 4
+
+    # -- abuse limits ---------------------------------------------------------------------------
+    # heavy decodes (audio, images over 4 MP) one organization may run at once in this process,
+    # and how many more may wait for their turn; beyond that a 429 (the process runs 2 at once)
+    max_heavy_decodes_per_org: int = 1
+    max_heavy_decodes_queued_per_org: int = 4
+
+    # WebRTC beyond a LAN (kinema.live.ice): STUN/TURN servers for both peers, as JSON, e.g.
+    # '[{"urls": ["turn:turn.example.com:3478"], "username": "u", "credential": "p"}]'
+    live_ice_servers: list[dict[str, Any] | str] = Field(default_factory=list)
+    live_ice_transport_policy: Literal["all", "relay"] = "all"  # relay: TURN candidates only
+    live_turn_secret: str = ""  # coturn use-auth-secret: per-session TURN credentials
+    live_turn_ttl: int = 86400  # seconds those credentials stay valid
+    live_webrtc_bitrate: int = 1_000_000  # bits/s of the shared per-session VP8/H.264 encode
+
+    @field_validator("live_ice_servers")
+    @classmethod
+    def _check_ice_servers(cls, value: list[dict[str, Any] | str]) -> list[dict[str, Any] | str]:
+        for i, entry in enumerate(value):
+            urls = entry if isinstance(entry, str) else entry.get("urls", entry.get("url"))
+            for url in [urls] if isinstance(urls, str) else urls or [None]:
+                if not isinstance(url, str) or not url.startswith(
+                    ("stun:", "stuns:", "turn:", "turns:")
+                ):
+                    raise ValueError(f"live_ice_servers[{i}]: {url!r} is not a stun:/turn: URL")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

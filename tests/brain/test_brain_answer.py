@@ -115,7 +115,8 @@ async def test_outside_the_knowledge_is_an_honest_i_dont_know(knowledge) -> None
     persona = Persona("Vera", "Professional Advisor", knowledge_only=True)
     out = await ask(index, "What is the boiling point of mercury?", persona)
     assert len(out) == 1 and not out[0].citations
-    assert "does not cover that" in out[0].text
+    # far from every document: a polite deflection that says what it can help with
+    assert "outside my area" in out[0].text and "Telescope maintenance manual" in out[0].text
 
 
 async def test_character_documents_restrict_retrieval(knowledge) -> None:
@@ -147,7 +148,8 @@ async def test_terse_follow_up_finds_its_topic_from_history(knowledge) -> None:
     out = [s async for s in answer(brain, index, "org", None, persona, history, "Price?")]
     alone = [s async for s in answer(brain, index, "org", None, persona, [], "Price?")]
     assert not any(s.citations for s in alone)
-    assert not any(s.citations for s in out)  # "price" is not in the page: no invented answer
+    # "price?" after a question about the observatory: the ticket price, found by meaning
+    assert any("twelve euros" in s.text and s.citations for s in out)
     out = [s async for s in answer(brain, index, "org", None, persona, history, "And the cost?")]
     assert any("twelve euros" in s.text for s in out)
 

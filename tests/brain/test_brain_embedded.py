@@ -63,8 +63,9 @@ def test_heading_match_answers_from_that_section(index) -> None:
 def test_one_incidental_word_is_not_an_answer(index) -> None:
     persona = Persona("Ada", "Professional Advisor", knowledge_only=True)
     out = reply(persona, "What is the capital of Mars?", index)
-    assert [s.text for s in out] == [persona.phrase("unknown", seed="what is the capital of mars?")]
-    assert not out[0].citations
+    assert out[0].text == persona.phrase("unknown", seed="what is the capital of mars?")
+    assert not any(s.citations for s in out)
+    assert out[1].text == "I can advise you on the staff handbook."  # what it can help with
 
 
 def test_no_knowledge_is_said_plainly_in_each_register(index) -> None:

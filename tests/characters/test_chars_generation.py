@@ -188,7 +188,7 @@ def test_avatar_video_bad_inputs(client, headers, settings):
         "speech": {"type": "text", "text": "Hi there."},
     }
     cases = [
-        ({"avatar": {"type": "runway-preset", "presetId": "game-character"}}, "preset avatars"),
+        ({"avatar": {"type": "runway-preset", "presetId": "robot"}}, "avatar.presetId"),
         ({"avatar": {"type": "custom", "avatarId": failed["id"]}}, "FAILED"),
         ({"speech": {"type": "text", "text": "  "}}, "speech.text"),
         (

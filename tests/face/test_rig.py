@@ -28,12 +28,12 @@ def test_rig_round_trip(rigs, tmp_path, name):
         "vertices",
         "triangles",
         "bases",
-        "mouth_upper",
-        "mouth_lower",
         "closed_box",
         "closed",
     ):
         np.testing.assert_array_equal(getattr(back, field), getattr(rig, field), err_msg=field)
+    for key, arr in rig.mouth.arrays().items():
+        np.testing.assert_array_equal(back.mouth.arrays()[key], arr, err_msg=key)
     for e0, e1 in zip(rig.eyes, back.eyes, strict=True):
         np.testing.assert_array_equal(e0.lid, e1.lid)
         np.testing.assert_array_equal(e0.ball, e1.ball)

@@ -62,7 +62,8 @@ def test_search_ranks_the_answering_passage_first(index: KnowledgeIndex) -> None
 def test_partial_matches_still_rank(index: KnowledgeIndex) -> None:
     index.add("org1", "hb", "Staff handbook", chunk_text(HANDBOOK))
     hits = index.search("org1", "where should visitors leave their bicycles", k=4)
-    assert [h.heading for h in hits] == ["Parking"]
+    assert hits[0].heading == "Parking"  # ("leave" also means vacation: that may follow)
+    assert "Refunds" not in [h.heading for h in hits]
 
 
 def test_organizations_and_documents_are_isolated(index: KnowledgeIndex) -> None:
@@ -132,7 +133,8 @@ def test_sqlite_index_persists_and_is_thread_safe(tmp_path) -> None:
     assert ix.count("org") == 80
     ix.close()
     again = open_index(f"sqlite:///{path}")
-    assert len(again.search("org", "topic3", k=100)) == 20
+    hits = again.search("org", "topic3", k=100)
+    assert {h.doc_name for h in hits[:20]} == {"Doc 3"}  # the word matches, then the similar
     again.close()
 
 

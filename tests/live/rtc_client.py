@@ -31,8 +31,14 @@ class RtcClient:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    async def connect(cls, url: str, mic: MediaStreamTrack | None = None) -> RtcClient:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    async def connect(
+        cls,
+        url: str,
+        mic: MediaStreamTrack | None = None,
+        config: RTCConfiguration | None = None,
+        answer_delay: float = 0.0,
+    ) -> RtcClient:
+        pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
         client = cls(pc, pc.createDataChannel("control"))
         pc.addTransceiver("video", direction="recvonly")
         if mic is not None:
@@ -46,6 +52,7 @@ class RtcClient:
             offer = {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type}
             r = await http.post(url, json=offer, timeout=20)
             r.raise_for_status()
+        await asyncio.sleep(answer_delay)  # a slow client (browser ICE/DTLS takes ~1 s)
         await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
         end = time.monotonic() + 10
         while client.channel.readyState != "open":

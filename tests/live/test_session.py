@@ -39,10 +39,6 @@ async def test_clock_stamps_frames_and_keeps_audio_contiguous():
     assert not any(a.speaking for a in chunks)  # silence while idle, but still delivered
 
 
-@pytest.mark.xfail(
-    reason="neural TTS default: 2 frames dropped at turn start under load (open, see closing note)",
-    strict=False,
-)
 async def test_text_turn_streams_speech_and_returns_to_idle():
     s = await started()
     c = Collector(s)

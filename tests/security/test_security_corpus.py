@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kinema.api.limits import MAX_JSON_BYTES
 from kinema.platform import db
 from kinema.platform.deployments.models import PublishableKey
 
@@ -85,15 +86,22 @@ def test_deep_json_is_400(client, headers) -> None:
     _alive(client)
 
 
-def test_oversized_json_is_413(client, headers) -> None:
-    body = b'{"promptText": "' + b"a" * (25 * 1024 * 1024) + b'"}'
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_json_is_413(client, headers, chunked: bool) -> None:
+    size = 50 * 1024 * 1024  # 50 MB of JSON
+    body = b'{"promptText": "' + b"a" * size + b'"}'
+
+    def chunks():  # no Content-Length: the middleware counts what arrives
+        for i in range(0, len(body), 1 << 20):
+            yield body[i : i + (1 << 20)]
+
     r = client.post(
         "/v1/image_to_video",
         headers={**headers, "Content-Type": "application/json"},
-        content=body,
+        content=chunks() if chunked else body,
     )
     assert r.status_code == 413
-    assert "too large" in r.json()["error"]
+    assert "too large" in r.json()["error"] and str(MAX_JSON_BYTES) in r.json()["error"]
     _alive(client)
 
 
@@ -118,6 +126,9 @@ def test_upload_filenames_are_validated(client, headers, filename: str) -> None:
         ({"startScript": "a" * 2001}, "startScript"),
         ({"imageProcessing": [1]}, "imageProcessing"),
         ({"knowledgeOnly": "maybe"}, "knowledgeOnly"),
+        ({"knowledgeOnly": "no"}, "knowledgeOnly"),  # lax parsing would store False
+        ({"knowledgeOnly": 0}, "knowledgeOnly"),
+        ({"startScript": "a" * 10_000_000}, "startScript"),  # 10 MB where create caps 2000
         ({"name": ""}, "name"),
         ({"personality": 5}, "personality"),
     ],

@@ -55,3 +55,36 @@ def read_until(ws: Any, stop: Any, timeout: float = 20.0) -> tuple[list[dict], i
         if stop(event):
             return events, media
     raise AssertionError(f"stop condition not met; got {[e['type'] for e in events]}")
+
+
+def ws_path(details: dict) -> str:
+    """The WebSocket path of connection details (the TestClient adds the host)."""
+    return details["url"].split("testserver", 1)[1]
+
+
+def ws_connect(client: Any, details: dict, token: str | None = None, **kwargs: Any) -> Any:
+    """Connect as a browser does: the token travels as a subprotocol, never in the URL."""
+    protocols = [details["protocol"], f"token.{token or details['token']}"]
+    return client.websocket_connect(ws_path(details), subprotocols=protocols, **kwargs)
+
+
+def run_tasks(settings: Any) -> list[str]:
+    """Run every queued task to its end in this process, through the worker's own code."""
+    from kinema.platform import db, tasks
+    from kinema.platform.jobs.registry import TASK_KINDS
+    from kinema.platform.jobs.worker import Job, run_job
+
+    with db.session_scope(settings) as s:
+        claims = tasks.claim_pending(s, 50, "test")
+    for c in claims:
+        run_job(
+            Job(
+                c.task_id,
+                c.attempt,
+                c.kind,
+                TASK_KINDS[c.kind],
+                c.payload,
+                settings.model_dump(mode="json"),
+            )  # fmt: skip
+        )
+    return [c.task_id for c in claims]

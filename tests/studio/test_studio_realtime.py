@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from studio_helpers import PRESET, consume, read_until, ready_session, wait_status
+from studio_helpers import PRESET, consume, read_until, ready_session, wait_status, ws_connect
 
 
 def test_lifecycle_consume_once_run_complete_with_transcript(client, headers):
@@ -20,18 +20,18 @@ def test_lifecycle_consume_once_run_complete_with_transcript(client, headers):
     assert bad.status_code == 401
     details = consume(client, body)
     assert details["roomName"] == sid and details["url"].startswith("ws://")
-    assert f"/v1/live/ws/{sid}?token=" in details["url"]
-    assert details["webrtc"]["offerUrl"].endswith(f"/offer?token={details['token']}")
+    assert details["url"].endswith(f"/v1/live/ws/{sid}")  # no token in any URL (access logs)
+    assert details["webrtc"]["offerUrl"].endswith(f"/v1/live/webrtc/{sid}/offer")
+    assert details["subprotocols"] == ["kinema-live-1", f"token.{details['token']}"]
     again = client.post(
         f"/v1/realtime_sessions/{sid}/consume",
         headers={"Authorization": f"Bearer {body['sessionKey']}"},
     )
     assert again.status_code == 409, again.text
 
-    with client.websocket_connect(f"/v1/live/ws/{sid}?token=invalid") as ws:
+    with ws_connect(client, details, token="ct_invalid") as ws:
         assert ws.receive_json()["status"] == 401
-    url = details["url"].split("testserver", 1)[1]
-    with client.websocket_connect(url) as ws:
+    with ws_connect(client, details) as ws:
         assert ws.receive_json()["type"] == "session"
         running = client.get(f"/v1/realtime_sessions/{sid}", headers=headers).json()
         assert running == {"id": sid, "createdAt": body["createdAt"], "status": "RUNNING"}
@@ -78,7 +78,7 @@ def test_start_script_and_personality_overrides(client, headers):
         personality="A grumpy pirate who guards buried treasure.",
     )
     details = consume(client, body)
-    with client.websocket_connect(details["url"].split("testserver", 1)[1]) as ws:
+    with ws_connect(client, details) as ws:
         events, _ = read_until(ws, lambda e: e["type"] == "caption")
         assert events[-1]["text"] == "Welcome aboard the Kinema starship!"
         ws.send_json({"type": "text", "text": "Who are you?"})
@@ -99,7 +99,7 @@ def test_delete_cancels_ready_and_running_sessions(client, headers):
 
     body = ready_session(client, headers)
     details = consume(client, body)
-    with client.websocket_connect(details["url"].split("testserver", 1)[1]) as ws:
+    with ws_connect(client, details) as ws:
         ws.receive_json()
         r = client.delete(f"/v1/realtime_sessions/{body['id']}", headers=headers)
         assert r.status_code == 204
@@ -113,7 +113,7 @@ def test_max_duration_ends_the_session(client, headers):
     body = ready_session(client, headers, maxDuration=2)
     details = consume(client, body)
     t0 = time.monotonic()
-    with client.websocket_connect(details["url"].split("testserver", 1)[1]) as ws:
+    with ws_connect(client, details) as ws:
         events, media = read_until(ws, lambda e: e["type"] == "closed", timeout=15)
     elapsed = time.monotonic() - t0
     assert events[-1]["reason"] == "max_duration"
@@ -134,7 +134,7 @@ def test_client_event_tool_reaches_the_client(client, headers):
     }
     body = ready_session(client, headers, tools=[tool])
     details = consume(client, body)
-    with client.websocket_connect(details["url"].split("testserver", 1)[1]) as ws:
+    with ws_connect(client, details) as ws:
         ws.send_json({"type": "text", "text": "Can you show pricing please?"})
         events, _ = read_until(ws, lambda e: e["type"] == "client_event")
     assert events[-1]["name"] == "show_pricing"
@@ -193,8 +193,7 @@ def test_sessions_lost_in_a_restart_fail_cleanly(client, headers, settings):
             headers={"Authorization": f"Bearer {ready['sessionKey']}"},
         )
         assert res.status_code == 409, res.text
-        url = details["url"].split("testserver", 1)[1]
-        with restarted.websocket_connect(url) as ws:
+        with ws_connect(restarted, details) as ws:
             error = ws.receive_json()
             assert error["type"] == "error" and error["status"] == 409
         lost = restarted.get(f"/v1/realtime_sessions/{consumed['id']}", headers=headers).json()

@@ -47,3 +47,11 @@ def test_voices_runway_listing():
     assert result.exit_code == 0
     rows = json.loads(result.output)
     assert len(rows) == 30 and {r["preset"] for r in rows} <= set(PRESETS)
+
+
+def test_tts_is_the_runway_name_for_say(tmp_path):
+    out = tmp_path / "tts.wav"
+    result = CliRunner().invoke(_app(), ["tts", "Good morning.", "-v", "emma", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with wave.open(str(out)) as w:
+        assert w.getnframes() / w.getframerate() > 0.4  # real speech, not an empty file

@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from kinema.api.errors import install_error_handlers
+from kinema.api.errors import document_errors, install_error_handlers, routes
 from kinema.config import Settings, get_settings
 from kinema.platform import db
 from kinema.platform.nodes import NodeAgent
@@ -48,6 +49,41 @@ ROUTERS: list[str] = [
 def _load(target: str):
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def _secured_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """``(METHOD, path)`` of every documented operation that depends on the Bearer key."""
+    from fastapi.routing import APIRoute
+
+    from kinema.api.deps import current_org
+
+    def uses(dep: Any) -> bool:
+        return dep.call is current_org or any(uses(d) for d in dep.dependencies)
+
+    return {
+        (method, path)
+        for path, methods, route in routes(app)
+        if isinstance(route, APIRoute) and route.include_in_schema and uses(route.dependant)
+        for method in methods
+    }
+
+
+def _document_errors(app: FastAPI) -> None:
+    """The OpenAPI document with the real error responses (``errors.document_errors``)."""
+    from kinema.api.deps import RUNWAY_VERSION
+
+    build = app.openapi
+    done = False
+
+    def openapi() -> dict:
+        nonlocal done
+        schema = build()  # FastAPI's, cached on app.openapi_schema
+        if not done:
+            document_errors(schema, version=RUNWAY_VERSION, secured=_secured_operations(app))
+            done = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -94,11 +130,21 @@ def create_app(
     app.state.dispatcher = None
     app.state.node = None
     install_error_handlers(app)
-    from kinema.api.limits import BodyLimitMiddleware
+    from kinema.api.logs import install_log_redaction
+
+    install_log_redaction()
+    from kinema.api.limits import BodyLimitMiddleware, DecodeOwnerMiddleware
 
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        DecodeOwnerMiddleware,
+        limit=settings.max_heavy_decodes_per_org,
+        queued=settings.max_heavy_decodes_queued_per_org,
+    )
     for target in ROUTERS:
         app.include_router(_load(target))
+
+    _document_errors(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kinema.config import Settings
 from kinema.errors import InvalidInput, Unauthorized
+from kinema.media.limits import decode_owner
 from kinema.platform import accounts, db
 from kinema.platform.accounts import Caller
 
@@ -49,6 +50,9 @@ def current_org(request: Request, settings: Settings = Depends(get_app_settings)
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
     with db.session_scope(settings) as s:
         caller = accounts.authenticate(s, key.strip())
+        owner = decode_owner.get()  # this request's heavy decodes count against the org
+        if owner is not None:
+            owner.id = caller.org_id
         now = time.monotonic()
         if now - _touched.get(caller.key_id, -1e9) > TOUCH_INTERVAL_S:
             _touched[caller.key_id] = now

@@ -14,12 +14,14 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from kinema.api.deps import get_app_settings
 from kinema.config import Settings
 from kinema.errors import Forbidden, NotFound
+from kinema.platform import db
 from kinema.platform.storage import (
     RangeNotSatisfiable,
     get_storage,
     parse_range,
     verify_signature,
 )
+from kinema.platform.tasks import task_id_of_key, withdrawn
 
 router = APIRouter(tags=["files"], include_in_schema=False)
 
@@ -38,6 +40,11 @@ def get_file(
         raise Forbidden(
             "This link is invalid or has expired; fetch the task again for a fresh URL."
         )
+    task_id = task_id_of_key(key)
+    if task_id is not None:  # a deleted or cancelled task's links die with it
+        with db.session_scope(settings) as s:
+            if withdrawn(s, task_id):
+                raise NotFound("File not found.")
     storage = get_storage(settings)
     media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
     local = storage.local_path(key)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kinema.media.limits import DecodeOwner, decode_owner
+
 MAX_JSON_BYTES = 24 * 1024 * 1024
 FORM_OVERHEAD = 1024 * 1024
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodyLimitMiddleware:
@@ -37,27 +35,33 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        rejected = False
 
         async def counting_receive() -> dict:
-            nonlocal seen
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    # answer 413 now: FastAPI turns any error while reading a body into a 400,
+                    # so the app is told the client left and whatever it sends is dropped
+                    rejected = True
+                    if not started:
+                        await _reject(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: dict) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _reject(send, limit)
+        await self.app(scope, counting_receive, tracking_send)
 
 
 async def _reject(send: Any, limit: int) -> None:
@@ -75,3 +79,23 @@ async def _reject(send: Any, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class DecodeOwnerMiddleware:
+    """A fresh ``media.limits.DecodeOwner`` per request; ``deps.current_org`` names the caller's
+    organization in it, so heavy decodes are capped per organization."""
+
+    def __init__(self, app: Any, *, limit: int, queued: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.queued = queued
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        token = decode_owner.set(DecodeOwner(limit=self.limit, queued=self.queued))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            decode_owner.reset(token)

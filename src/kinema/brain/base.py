@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from kinema.config import Settings, get_settings
 from kinema.errors import InvalidInput
-from kinema.knowledge.index import Passage
+from kinema.knowledge.index import Passage, source_label
 
 if TYPE_CHECKING:
     from kinema.brain.persona import Persona
@@ -30,12 +30,18 @@ class Turn:
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a sentence comes from: a passage of a document (``position`` as in ``Passage``)."""
+    """Where a sentence comes from: the document, the PDF ``page`` (``None`` for unpaged
+    documents) and the ``heading`` of its section, a quoted ``snippet``, and ``source``, the
+    place as a reader finds it ("Handbook, page 12", "FAQ, Returns"). ``position`` is the
+    passage's internal ordinal, kept for de-duplication, not for people."""
 
     doc_id: str
     doc_name: str
     position: int
     snippet: str
+    page: int | None = None
+    heading: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,15 @@ def citation_for(passage: Passage, snippet: str | None = None) -> Citation:
     text = snippet if snippet is not None else passage.text
     if len(text) > 240:
         text = text[:237].rsplit(" ", 1)[0] + "..."
-    return Citation(passage.doc_id, passage.doc_name, passage.position, text)
+    return Citation(
+        passage.doc_id,
+        passage.doc_name,
+        passage.position,
+        text,
+        passage.page,
+        passage.heading,
+        source_label(passage.doc_name, passage.page, passage.heading),
+    )
 
 
 @runtime_checkable

@@ -1,11 +1,20 @@
 """The embedded brain: an offline, deterministic, retrieval-grounded responder. Not an LLM.
 
-It never writes new content. It recognises social moves (greetings, thanks, goodbyes, "how are
-you", "who are you", "what can you do") and answers them in the persona's register; for anything
-else it answers *extractively*: from the retrieved passages it picks the few sentences that best
-match the question's meaningful words, cleans them for speech and cites their passage. When the
-passages do not cover the question it says so plainly instead of guessing. Same input, same
-output: it is the default because it needs no model, no GPU and no network.
+It never writes new content. Dialogue acts (greetings, thanks, goodbyes, "how are you", "who are
+you", "what can you do", jokes, "are you a robot?", compliments, "ok") get the persona's own
+phrasings (``kinema.brain.dialogue``). Anything else is answered *extractively*: a terse
+follow-up is first given its topic from the conversation ("and on Sundays?"), then from the
+retrieved passages it quotes the one or two sentences that answer best — by meaning (the
+sentence vectors stored at indexing, compared with the question's), helped by shared words —
+trimmed to speak well and worded in the persona's register (formal speech spells contractions
+out, casual speech contracts). Its confidence decides what it says:
+
+- high: the answer, with a lead-in now and then;
+- medium: a hedge ("I'm not completely sure this is what you mean, but ...") and the answer;
+- low: it says it doesn't know, and what it can help with; a question far from every document
+  gets a polite in-character deflection naming the documents' topics.
+
+Same input, same output: it is the default because it needs no GPU, no network and no LLM.
 
 To plug in a language model, run any OpenAI-compatible server (Ollama, vLLM, llama.cpp server,
 OpenAI) and select it::
@@ -20,61 +29,49 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from kinema.brain.base import Sentence, Turn, citation_for
+from kinema.brain.dialogue import Resolved, classify, resolve
 from kinema.brain.persona import Persona
-from kinema.brain.speech import is_table_row, speakable
+from kinema.brain.register import in_register
+from kinema.brain.speech import speakable
 from kinema.knowledge.index import Passage
-from kinema.knowledge.sentences import split_sentences
+from kinema.knowledge.sentences import passage_sentences, split_sentences
 from kinema.knowledge.terms import query_terms, stem, stems, words
 
-_SOCIAL = [  # a greeting first: "hi, who are you?" is a hello, then a question
-    (
-        "hello",
-        re.compile(
-            r"^(hi|hello|hey|hiya|howdy|greetings|yo|hallo|hei|good (morning|afternoon|evening)"
-            r"|well met|hail)\b"
-        ),
-    ),
-    (
-        "identity",
-        re.compile(
-            r"\b(who are you|who r u|what are you|what'?s your name|what is your name|your name"
-            r"|introduce yourself|tell me about yourself)\b"
-        ),
-    ),
-    (
-        "capabilities",
-        re.compile(
-            r"\b(what can you do|what can you help|how can you help|what do you know"
-            r"|what can i ask)\b"
-        ),
-    ),
-    (
-        "how_are_you",
-        re.compile(
-            r"\b(how are you|how r u|how'?s it going|how are things|how do you do"
-            r"|how have you been)\b"
-        ),
-    ),
-    ("thanks", re.compile(r"\b(thanks|thank you|thank u|thx|cheers|much appreciated)\b")),
-    ("bye", re.compile(r"\b(bye|goodbye|good bye|see you|see ya|farewell|good night)\b")),
-]
-_SOCIAL_MAX_WORDS = 9
+__all__ = ["EmbeddedBrain", "classify", "trim_for_speech"]
+
+# confidence: the mean of two MiniLM cosines, question ↔ best sentence and question ↔ its
+# passage (0 when the passage was found by words only); calibrated on bench/paraphrases.py
+HIGH = 0.45  # this close answers the question
+MEDIUM = 0.35  # close enough to offer with a hedge; also enough when the words match too
+
+_ASIDE = re.compile(
+    r"\s*\((?:see|cf\.?|e\.g\.|i\.e\.|fig\.?|figure|table|page|pp?\.|section|chapter|§|ref)"
+    r"[^()]*\)",
+    re.I,
+)
+_LABEL = re.compile(r"^([A-Z][\w'’ -]{1,40}):\s+(?=[A-Za-z])")
+_CONTINUES = re.compile(
+    r"^(it|this|that|they|these|those|its|their|there|then|also|but|so)\b", re.I
+)
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    score: float
-    rank: int
-    index: int
-    text: str
+    score: float  # ranking score: meaning plus shared words
+    semantic: float | None  # cosine question ↔ sentence (None without vectors)
+    rank: int  # the passage's rank in retrieval
+    index: int  # the sentence's index in its passage
+    text: str  # spoken form
     passage: Passage
-    raw: str
-    news: bool
+    raw: str  # as in the document (the citation's snippet)
+    news: bool  # says more than the section's topic
     on_topic: bool  # the passage's heading or document name holds a question word
+    focus: bool  # holds the words the user just said (follow-ups)
 
 
 class EmbeddedBrain:
@@ -82,7 +79,7 @@ class EmbeddedBrain:
 
     name = "embedded"
 
-    def __init__(self, *, max_sentences: int = 3, max_chars: int = 420) -> None:
+    def __init__(self, *, max_sentences: int = 2, max_chars: int = 360) -> None:
         self.max_sentences = max_sentences
         self.max_chars = max_chars
 
@@ -106,124 +103,249 @@ class EmbeddedBrain:
         """The whole reply at once (the embedded brain has nothing to stream)."""
         text = " ".join(user_text.split())
         seed = text.lower()
-        intent, rest = classify(text)
-        if intent == "empty":
+        if not persona.topics and passages:
+            persona = _with_passage_topics(persona, passages)
+        act, rest = classify(text)
+        if act == "empty":
             return [Sentence(persona.phrase("unclear", seed=seed))]
-        if intent not in ("question", "hello"):
-            topics = _topics(passages)
-            return [Sentence(persona.phrase(intent, seed=seed, **topics))]
         out: list[Sentence] = []
-        question = text
-        if intent == "hello":
-            then, rest = classify(rest)
-            if then == "empty":
-                return [Sentence(persona.phrase("hello", seed=seed))]
-            out.append(Sentence(split_sentences(persona.phrase("hello", seed=seed))[0]))
+        if act != "question":
+            said = persona.phrase(act, seed=seed)
+            if not rest:
+                return [Sentence(said)]
+            out.append(Sentence(split_sentences(said)[0] if act == "hello" else said))
+            then, rest2 = classify(rest)
             if then not in ("question", "hello"):  # "hi, who are you?"
-                out.append(Sentence(persona.phrase(then, seed=seed, **_topics(passages))))
+                out.append(Sentence(persona.phrase(then, seed=seed)))
                 return out
-            question = rest
-        picked = self.select(question, passages)
-        if not picked:
-            kind = "unknown" if persona.knowledge_only else "unsure"
-            out.append(Sentence(persona.phrase(kind, seed=seed)))
-            return out
-        lead = persona.phrase("lead_in", seed=seed, doc=_spoken_name(picked[0].passage.doc_name))
-        first = picked[0]
-        if _led_last_time(persona, history):  # a lead-in on every answer sounds canned
-            out.append(Sentence(first.text, [citation_for(first.passage, first.raw)]))
-            picked = picked[1:]
-        elif lead.endswith(":"):
-            text0 = first.text[0].lower() + first.text[1:] if _lowerable(first.text) else first.text
-            out.append(Sentence(f"{lead[:-1]}, {text0}", [citation_for(first.passage, first.raw)]))
-            picked = picked[1:]
+            text = rest if then == "question" else rest2
+            if not text:
+                return out
+        resolved = resolve(text, history)
+        return out + self.answer(persona, history, resolved, passages, seed)
+
+    def answer(
+        self,
+        persona: Persona,
+        history: list[Turn],
+        resolved: Resolved,
+        passages: list[Passage],
+        seed: str,
+    ) -> list[Sentence]:
+        """Sentences answering ``resolved`` from ``passages``, or the honest decline."""
+        picked, level = self.select(resolved, passages)
+        if level == "none":
+            return self.decline(persona, passages, seed)
+        register = persona.register
+        spoken = [in_register(c.text, register) for c in picked]
+        cites = [[citation_for(c.passage, c.raw)] for c in picked]
+        out: list[Sentence] = []
+        if level == "medium":
+            out.append(Sentence(persona.phrase("hedge", seed=seed)))
         else:
-            out.append(Sentence(lead))
-        out.extend(Sentence(c.text, [citation_for(c.passage, c.raw)]) for c in picked)
+            lead = persona.phrase(
+                "lead_in", seed=seed, doc=_spoken_name(picked[0].passage.doc_name)
+            )
+            if _led_last_time(persona, history):  # a lead-in on every answer sounds canned
+                pass
+            elif lead.endswith(":"):
+                first = spoken[0]
+                first = first[0].lower() + first[1:] if _lowerable(first) else first
+                spoken[0] = f"{lead[:-1]}, {first}"
+            else:
+                out.append(Sentence(lead))
+        out.extend(Sentence(t, c) for t, c in zip(spoken, cites, strict=True))
+        if register == "humorous" and zlib.crc32(f"quip:{seed}".encode()) % 2 == 0:
+            out.append(Sentence(persona.phrase("quip", seed=seed)))
         return out
 
-    def select(self, question: str, passages: list[Passage]) -> list[_Candidate]:
-        """The best speakable sentence answering ``question``, then up to two nearly as good ones
-        in reading order.
+    def decline(self, persona: Persona, passages: list[Passage], seed: str) -> list[Sentence]:
+        """ "I don't know", then what it can help with; far from every document, a deflection."""
+        if persona.topics and not passages:
+            return [Sentence(persona.phrase("off_topic", seed=seed))]
+        kind = "unknown" if persona.knowledge_only else "unsure"
+        out = [Sentence(persona.phrase(kind, seed=seed))]
+        if persona.topics:
+            out.append(Sentence(persona.phrase("capabilities", seed=seed)))
+        return out
 
-        A passage qualifies when its text, heading and document name together contain enough of
-        the question's meaningful words (all of them for one- or two-word questions, half for
-        longer ones), so an answer is never built on a single incidental word. Within qualifying
-        passages each sentence scores by the question words it holds (heading words count a
-        little), slightly favouring higher-ranked passages and earlier sentences.
+    def select(
+        self, resolved: Resolved | str, passages: list[Passage]
+    ) -> tuple[list[_Candidate], str]:
+        """The sentences to quote and the confidence: "high", "medium" or "none".
+
+        With sentence vectors each sentence scores by its cosine to the question, plus a share
+        for the question words it holds; the best one is quoted, with a second from the same
+        passage when it is nearly as good or continues the first ("It ..."). Without vectors
+        (``KINEMA_EMBEDDER=none``) a passage qualifies only when it holds enough of the
+        question's meaningful words (all for one- or two-word questions, half for longer
+        ones), so an answer is never built on a single incidental word.
         """
-        terms = list(dict.fromkeys(stem(t) for t in query_terms(question)))
+        if isinstance(resolved, str):
+            resolved = Resolved(resolved, tuple(query_terms(resolved)), False)
+        terms = list(dict.fromkeys(stem(t) for t in query_terms(resolved.query)))
+        focus = {stem(t) for t in resolved.focus} if resolved.follow_up else set()
         if not terms or not passages:
-            return []
-        # "which countries ...", "what time ...": the word after which/what names the kind of
-        # answer ("the EU, the UK and Norway"), which the answering text rarely repeats
-        kind = _answer_kind(question)
+            return [], "none"
+        kind = _answer_kind(resolved.query)
         required = [t for t in terms if t != kind] or terms
         need = len(required) if len(required) <= 2 else math.ceil(len(required) / 2)
         candidates: list[_Candidate] = []
+        covered: set[int] = set()
+        # a word every retrieved sentence repeats ("the turbine of Kavelwex") tells them apart
+        # less than a word only one holds ("pilot"): question words weigh by rarity (IDF)
+        pool = [stems(raw) for p in passages for raw in passage_sentences(p.text)]
+        weight = {t: math.log((len(pool) + 1) / (sum(t in x for x in pool) + 0.5)) for t in terms}
         for rank, passage in enumerate(passages):
             heading = stems(passage.heading) | stems(passage.doc_name)
             body = stems(passage.text)
-            if sum(t in body or t in heading for t in required) < need:
+            if sum(t in body or t in heading for t in required) >= need:
+                covered.add(rank)
+            raws = passage_sentences(passage.text)
+            sims = passage.sentence_sims
+            if sims is not None and len(sims) != len(raws):
+                sims = None  # stored with another sentence splitter: words only
+            if sims is None and rank not in covered:
                 continue
-            head_hits = {t for t in terms if t in heading}
-            for index, raw in enumerate(_passage_sentences(passage.text)):
+            # a follow-up's topic words found the passage; its new words pick the sentence
+            scoring = sorted(focus) if focus and sims is not None else terms
+            head_hits = {t for t in scoring if t in heading}
+            for index, raw in enumerate(raws):
                 sentence_stems = stems(raw)
-                hits = {t for t in terms if t in sentence_stems}
-                if not hits and not head_hits:
-                    continue
-                spoken = speakable(raw)
+                hits = {t for t in scoring if t in sentence_stems}
+                spoken = trim_for_speech(raw)
                 if len(words(spoken)) < 3:
                     continue
-                score = (len(hits) + 0.4 * len(head_hits - hits)) / len(terms)
-                score -= 0.04 * rank + 0.01 * index
-                news = bool(hits - head_hits)  # says more than the section's topic
+                total = sum(weight.get(t, 1.0) for t in scoring) or 1.0
+                lexical = (
+                    sum(weight.get(t, 1.0) for t in hits)
+                    + 0.4 * sum(weight.get(t, 1.0) for t in head_hits - hits)
+                ) / total
+                semantic = sims[index] if sims is not None else None
+                if semantic is None:
+                    if not hits and not head_hits:
+                        continue
+                    score = lexical
+                else:
+                    score = semantic + 0.25 * lexical
+                has_focus = bool(focus) and focus <= sentence_stems
+                score += 0.15 * has_focus
+                fits = answer_type_fits(resolved.focus_text or resolved.query, raw)
+                score += 0.06 if fits else (-0.03 if fits is False else 0.0)
+                score -= 0.03 * rank + 0.005 * index
+                news = bool(hits - head_hits)
                 candidates.append(
-                    _Candidate(score, rank, index, spoken, passage, raw, news, bool(head_hits))
-                )
+                    _Candidate(
+                        score, semantic, rank, index, spoken, passage, raw, news,
+                        bool(head_hits), has_focus,
+                    )
+                )  # fmt: skip
         if not candidates:
-            return []
+            return [], "none"
         candidates.sort(key=lambda c: -c.score)
-        best = candidates[0].score
-        chosen: list[_Candidate] = []
-        seen: set[str] = set()
-        total = 0
-        for c in candidates:
-            if len(chosen) >= self.max_sentences or c.score < 0.8 * best:
+        best = candidates[0]
+        level = _confidence(best, best.rank in covered, focus)
+        if level == "none":
+            return [], "none"
+        return self._with_second(best, candidates), level
+
+    def _with_second(self, best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+        chosen = [best]
+        for c in candidates[1:]:
+            if len(chosen) >= self.max_sentences:
                 break
-            if c.text.lower() in seen or (chosen and total + len(c.text) > self.max_chars):
+            if c.passage is not best.passage or c.text.lower() == best.text.lower():
                 continue
-            if chosen and not c.news:
-                continue  # extra sentences must match the question, not just the heading
-            if chosen and c.passage is not chosen[0].passage and not c.on_topic:
-                continue  # another section that merely shares a word ("costs") is off topic
-            chosen.append(c)
-            seen.add(c.text.lower())
-            total += len(c.text)
-        return chosen[:1] + sorted(chosen[1:], key=lambda c: (c.rank, c.index))
+            if len(best.text) + len(c.text) > self.max_chars:
+                continue
+            follows = c.index == best.index + 1 and bool(_CONTINUES.match(c.raw))
+            if best.semantic is not None and c.semantic is not None:
+                close = c.semantic >= max(MEDIUM, best.semantic - 0.14)
+            else:
+                close = c.score >= 0.8 * best.score and c.news
+            if close or (follows and c.score >= 0.6 * best.score):
+                chosen.append(c)
+        if len(chosen) == 2 and chosen[1].index == best.index - 1 and _CONTINUES.match(best.raw):
+            chosen.reverse()  # "It ..." needs the sentence before it
+        return chosen
 
 
-def classify(text: str) -> tuple[str, str]:
-    """(intent, remainder): a social intent, "hello" with a possible question after it,
-    "question", or "empty"."""
-    lowered = text.lower().strip()
-    if not words(lowered):
-        return "empty", ""
-    short = len(words(lowered)) <= _SOCIAL_MAX_WORDS
-    for intent, pattern in _SOCIAL:
-        m = pattern.search(lowered)
-        if not m:
-            continue
-        if intent == "hello":
-            rest = text[m.end() :].lstrip(" ,.!;:-")
-            rest = re.sub(r"^(there|everyone|all|friend|traveller)\b[ ,.!]*", "", rest, flags=re.I)
-            return "hello", rest
-        if short or m.start() == 0 and m.end() >= len(lowered.rstrip(" ?!.")):
-            return intent, ""
-    return "question", text
+def confidence(best: _Candidate) -> float | None:
+    """How surely ``best`` answers: mean of its sentence's and its passage's cosine."""
+    if best.semantic is None:
+        return None
+    return (best.semantic + (best.passage.similarity or 0.0)) / 2
+
+
+def _confidence(best: _Candidate, covered: bool, focus: set[str]) -> str:
+    if focus and not best.focus and best.semantic is None:
+        return "none"  # a follow-up about something the text never names
+    sure = confidence(best)
+    if sure is None:
+        return "high" if covered else "none"
+    if sure >= HIGH or (sure >= MEDIUM and (covered or best.focus)):
+        return "high"
+    return "medium" if sure >= MEDIUM else "none"
+
+
+def trim_for_speech(sentence: str) -> str:
+    """A document sentence as it should be said: no references in brackets ("(see page 4)"),
+    no leading label ("Return policy: customers may ..." → "Customers may ..."), no markup."""
+    text = _ASIDE.sub("", sentence)
+    m = _LABEL.match(text)
+    if m and len(m.group(1).split()) <= 4 and len(words(text[m.end() :])) >= 4:
+        rest = text[m.end() :]
+        text = rest[0].upper() + rest[1:]
+    return speakable(text)
 
 
 _KIND = re.compile(r"\b(?:which|what)\s+([^\W\d_]+)", re.I)
+
+# what kind of thing the question asks for, and what a sentence holding one looks like (the
+# answer-type prior of factoid question answering): "how many days ...?" wants a number
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|half|dozen|free|percent"
+)
+_ANSWER_TYPES = [
+    (
+        re.compile(
+            r"\bhow (many|much|long|often|far|old|soon|quickly|fast)\b|\bwhat (is the |are "
+            r"the )?(price|cost|fee|number|percentage|amount|size)s?\b|\bhow big\b",
+            re.I,
+        ),
+        re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    ),
+    (
+        re.compile(r"^\s*when\b|\bwhat time\b|\bwhich days?\b|\bwhat days?\b", re.I),
+        re.compile(
+            r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?|daily|"
+            r"january|february|march|april|may|june|july|august|september|october|november|"
+            r"december|\d{1,2}(:\d\d)?\s*(am|pm)|o'clock|noon|midnight|morning|evening|"
+            r"night|year|month|week|days?)\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"^\s*where\b", re.I),
+        re.compile(
+            r"\b(street|road|avenue|square|lane|floor|building|next to|behind|near|opposite|"
+            r"address|located|stop|station|garage|courtyard|entrance|\d+ \w+ (st|rd))\b",
+            re.I,
+        ),
+    ),
+    (re.compile(r"^\s*who\b", re.I), re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")),
+]
+
+
+def answer_type_fits(question: str, sentence: str) -> bool | None:
+    """Whether ``sentence`` holds the kind of thing ``question`` asks for (a number for "how
+    many", a day or time for "when", a place for "where", a name for "who"); ``None`` when the
+    question asks for no particular kind."""
+    for asks, holds in _ANSWER_TYPES:
+        if asks.search(question):
+            return bool(holds.search(sentence))
+    return None
 
 
 def _answer_kind(question: str) -> str | None:
@@ -245,18 +367,11 @@ def _led_last_time(persona: Persona, history: list[Turn]) -> bool:
     return any(h and h in opening for h in heads)
 
 
-def _passage_sentences(text: str) -> list[str]:
-    out: list[str] = []
-    for line in re.split(r"\n+", text):
-        if is_table_row(line):
-            continue
-        out.extend(split_sentences(line))
-    return out
+def _with_passage_topics(persona: Persona, passages: list[Passage]) -> Persona:
+    from dataclasses import replace
 
-
-def _topics(passages: list[Passage]) -> dict[str, str]:
-    names = list(dict.fromkeys(_spoken_name(p.doc_name) for p in passages))[:3]
-    return {"topics": " and ".join(names)} if names else {}
+    names = tuple(dict.fromkeys(_spoken_name(p.doc_name) for p in passages))[:3]
+    return replace(persona, topics=names)
 
 
 def _spoken_name(name: str) -> str:

@@ -26,7 +26,7 @@ from kinema.brain.persona import Persona
 from kinema.brain.speech import speakable, take_markers
 from kinema.config import Settings
 from kinema.errors import BackendUnavailable
-from kinema.knowledge.index import Passage
+from kinema.knowledge.index import Passage, source_label
 from kinema.knowledge.sentences import SentenceSplitter
 from kinema.knowledge.terms import query_terms, stems
 
@@ -161,7 +161,7 @@ def sources_block(passages: list[Passage]) -> str:
         return "Sources: none were found for this question."
     lines = ["Sources (after a sentence that uses one, write its number like [1]):"]
     for n, p in enumerate(passages, 1):
-        where = f"{p.doc_name}, {p.heading}" if p.heading else p.doc_name
+        where = source_label(p.doc_name, p.page, p.heading)
         lines.append(f"[{n}] ({where})\n{p.text.strip()}")
     return "\n\n".join(lines)
 

@@ -27,8 +27,11 @@ class Template:
 
 # phrase kinds: greeting (start of a conversation), hello, thanks, bye, how_are_you, identity,
 # capabilities, lead_in (before an answer; may use {doc}), unknown (knowledge-only decline),
-# unsure (no answer found, open mode), unclear (not a question we can work with), trouble (the
-# backend failed: an apology; templates without one use the default template's)
+# unsure (no answer found, open mode), unclear (not a question we can work with), off_topic
+# (a question far from every document: a polite deflection naming {topics}), joke, human ("are
+# you a robot?"), compliment, ack ("ok", "got it"), hedge (before an answer the brain is not
+# sure of), quip (humorous register: a tag after an answer), trouble (the backend failed: an
+# apology; templates without one use the default template's)
 TEMPLATES: dict[str, Template] = {
     t.key: t
     for t in (
@@ -52,6 +55,23 @@ TEMPLATES: dict[str, Template] = {
                     "I'm sorry, that's not covered in my knowledge, so I'd rather not guess.",
                 ),
                 "unsure": ("I'm not sure about that one, and I don't want to guess.",),
+                "off_topic": (
+                    "That's a bit outside what I know, sorry! I can help with {topics}, though.",
+                ),
+                "joke": (
+                    "Here's one: why did the scarecrow win an award? He was outstanding in his "
+                    "field!",
+                ),
+                "human": (
+                    "I'm a digital character, so no coffee breaks for me! I answer from the "
+                    "documents I've been given.",
+                ),
+                "compliment": ("Aw, thank you, that's really kind!",),
+                "ack": ("Great! Anything else I can help with?",),
+                "hedge": (
+                    "I'm not completely sure this is what you mean, but here's the closest "
+                    "thing I found.",
+                ),
                 "unclear": ("Could you tell me a bit more about what you need?",),
                 "trouble": (
                     "Sorry, I'm having trouble thinking right now. Could you say that again?",
@@ -78,6 +98,22 @@ TEMPLATES: dict[str, Template] = {
                     "cannot give you a reliable answer.",
                 ),
                 "unsure": ("I don't have reliable information on that, so I won't speculate.",),
+                "off_topic": (
+                    "I'm afraid that falls outside my area. I can advise you on {topics}.",
+                ),
+                "joke": (
+                    "Humour is not my speciality, I'm afraid, but I'm glad to help with your "
+                    "questions.",
+                ),
+                "human": (
+                    "I am a digital advisor. My answers come from the documents provided to me.",
+                ),
+                "compliment": ("Thank you, that is very kind of you.",),
+                "ack": ("Very well. Is there anything else I can help you with?",),
+                "hedge": (
+                    "I may not have understood your question fully, but the closest information "
+                    "I have is this.",
+                ),
                 "unclear": ("Could you clarify your question, please?",),
                 "trouble": ("My apologies, I'm unable to answer at the moment. Please try again.",),
             },
@@ -101,6 +137,25 @@ TEMPLATES: dict[str, Template] = {
                     "You've stumped me! That's not in my notes, and I'd rather not make things up.",
                 ),
                 "unsure": ("No idea, honestly, and I'd hate to invent something.",),
+                "off_topic": (
+                    "Ha, you've wandered off my map! I'm your go-to for {topics}, though.",
+                ),
+                "joke": (
+                    "Why don't astronomers ever get lost? They always follow the stars. I'll be "
+                    "here all week!",
+                ),
+                "human": (
+                    "I'm a digital character: all charm, zero calories. My answers come from my "
+                    "documents.",
+                ),
+                "compliment": ("Stop it, you'll make my pixels blush!",),
+                "ack": ("Cool cool cool. What else is on your mind?",),
+                "hedge": ("Not a hundred percent sure I got you, but here's my best find.",),
+                "quip": (
+                    "No tricks, I promise.",
+                    "You heard it here first.",
+                    "Fun fact delivered!",
+                ),
                 "unclear": ("You lost me there! Can you say that another way?",),
             },
         ),
@@ -126,6 +181,21 @@ TEMPLATES: dict[str, Template] = {
                 "unsure": (
                     "I'm not sure about that, and I don't want to teach you something wrong.",
                 ),
+                "off_topic": (
+                    "That's outside what I can teach you here. We can study {topics}, though.",
+                ),
+                "joke": (
+                    "A classroom classic: why was the maths book sad? It had too many problems!",
+                ),
+                "human": (
+                    "I'm a digital tutor. Everything I teach comes from my course materials.",
+                ),
+                "compliment": ("Thank you! You're a great student yourself.",),
+                "ack": ("Good. What would you like to look at next?",),
+                "hedge": (
+                    "I'm not certain this is exactly what you asked, but this is the closest part "
+                    "of my materials.",
+                ),
                 "unclear": ("Can you rephrase the question so we can work through it?",),
             },
         ),
@@ -150,6 +220,24 @@ TEMPLATES: dict[str, Template] = {
                 ),
                 "unsure": (
                     "I'm sorry, I don't have an answer for that. A colleague can help further.",
+                ),
+                "off_topic": (
+                    "I'm sorry, that's outside what I can help with here. I can help with "
+                    "{topics}.",
+                ),
+                "joke": (
+                    "I'll leave the jokes to the professionals, but I'm happy to help with your "
+                    "question.",
+                ),
+                "human": (
+                    "I'm a virtual support agent. My answers come from our documentation, and a "
+                    "colleague can take over if needed.",
+                ),
+                "compliment": ("Thank you, I appreciate that!",),
+                "ack": ("Understood. Is there anything else I can help you with?",),
+                "hedge": (
+                    "I'm not fully sure this answers your question, but here is the closest "
+                    "information I have.",
                 ),
                 "unclear": ("Could you describe the issue in a bit more detail?",),
             },
@@ -177,6 +265,21 @@ TEMPLATES: dict[str, Template] = {
                     "false tale.",
                 ),
                 "unsure": ("Hmm, of that I cannot say, traveller.",),
+                "off_topic": (
+                    "Those are matters beyond my road, traveller. Ask me of {topics} instead.",
+                ),
+                "joke": (
+                    "A jest? Why did the dragon cross the road? To eat the chicken, of course!",
+                ),
+                "human": (
+                    "Real? As real as the road beneath your boots, traveller. What I know comes "
+                    "from my tomes.",
+                ),
+                "compliment": ("Kind words, friend. They warm an old traveller's heart.",),
+                "ack": ("Very well. What else would you know?",),
+                "hedge": (
+                    "I am not certain that is what you seek, but here is what I know of it.",
+                ),
                 "unclear": ("Speak plainly, traveller, what is it you seek?",),
                 "trouble": ("Forgive me, traveller, my mind wandered. Ask me again?",),
             },
@@ -185,6 +288,26 @@ TEMPLATES: dict[str, Template] = {
 }
 
 DEFAULT_TEMPLATE = "friendly_assistant"
+
+# the register each template speaks in; free text picks one from its words (REGISTER_WORDS)
+TEMPLATE_REGISTERS = {
+    "friendly_assistant": "casual",
+    "professional_advisor": "formal",
+    "humorous_companion": "humorous",
+    "tutor": "casual",
+    "support_agent": "formal",
+    "game_npc": "storyteller",
+}
+REGISTER_WORDS = {  # checked in this order: "a formal but witty ..." is humorous
+    "humorous": r"funny|humou?r|humou?rous(ly)?|witty|playful(ly)?|jok(e|es|ing|ey)|cheeky|silly",
+    "formal": r"formal(ly)?|professional(ly)?|polite(ly)?|courteous(ly)?|precise(ly)?|dignified",
+    "casual": r"casual(ly)?|relaxed|laid[- ]back|chill|chatty|informal(ly)?|friendly|easy-?going",
+}
+REGISTER_TEMPLATES = {  # whose phrasings a free-text persona borrows
+    "humorous": "humorous_companion",
+    "formal": "professional_advisor",
+    "casual": DEFAULT_TEMPLATE,
+}
 
 SPEECH_RULES = (
     "You are speaking aloud in a live video conversation: answer in a few short, natural "
@@ -227,6 +350,7 @@ class Persona:
     description: str | None = None
     start_script: str | None = None
     knowledge_only: bool = False
+    topics: tuple[str, ...] = ()  # what its documents cover ("returns", "warranty", ...)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -268,9 +392,34 @@ class Persona:
         )
 
     @property
+    def register(self) -> str:
+        """How it speaks: "formal", "casual", "humorous" or "storyteller". Words of the
+        description ("witty", "formal", "laid-back") win over the template's register."""
+        text = (self.description or "").lower()
+        for register, pattern in REGISTER_WORDS.items():
+            if re.search(rf"\b({pattern})\b", text):
+                return register
+        return TEMPLATE_REGISTERS[self.template] if self.template else "casual"
+
+    @property
     def spec(self) -> Template:
-        """The template whose register this persona speaks in (default: Friendly Assistant)."""
-        return TEMPLATES[self.template or DEFAULT_TEMPLATE]
+        """The template whose phrasings this persona speaks: its own, or for free text the one
+        of its register (formal: Professional Advisor, humorous: Humorous Companion, else
+        Friendly Assistant)."""
+        if self.template:
+            return TEMPLATES[self.template]
+        return TEMPLATES[REGISTER_TEMPLATES.get(self.register, DEFAULT_TEMPLATE)]
+
+    def introduction(self) -> tuple[str, str]:
+        """(role, about) for "I'm {name}, {role}. {about}": a free-text persona that says what
+        it is ("The helpful assistant of a telescope shop.") is introduced as that."""
+        about = first_person(self.description or "", self.name)
+        role = self.spec.role
+        if not self.template:
+            m = re.match(r"^I am ((?:a|an|the|your)\b[^.!?]*)[.!?]\s*", about)
+            if m:
+                role, about = m.group(1), about[m.end() :]
+        return role, about
 
     def system_prompt(self) -> str:
         """The system prompt for LLM brains (sources are appended by the brain per turn)."""
@@ -293,10 +442,19 @@ class Persona:
         """One of the template's phrasings for ``kind``, chosen deterministically by ``seed``."""
         options = self.spec.phrases.get(kind) or TEMPLATES[DEFAULT_TEMPLATE].phrases[kind]
         choice = options[zlib.crc32(f"{kind}:{seed}".encode()) % len(options)]
-        about = first_person(self.description or "", self.name)
-        fields = {"name": self.name, "role": self.spec.role, "about": about}
-        fields |= {"doc": "the documents", "topics": "the topics I've been given"} | values
+        role, about = self.introduction()
+        fields = {"name": self.name, "role": role, "about": about}
+        topics = spoken_list(self.topics) or "the topics I've been given"
+        fields |= {"doc": "the documents", "topics": topics} | values
         return " ".join(choice.format(**fields).split())
+
+
+def spoken_list(items: tuple[str, ...] | list[str], limit: int = 4) -> str:
+    """ "a, b, c and d" for speech (section names keep their case: some are names)."""
+    names = [" ".join(t.split()) for t in items[:limit] if t.strip()]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 _INSTRUCTION = re.compile(

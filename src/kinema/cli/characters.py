@@ -225,7 +225,8 @@ def chat(
         conversation = turn.conversation_id
         console.print(f"[bold cyan]{name}:[/] {turn.reply}")
         for n, c in enumerate(turn.citations, 1):
-            console.print(f"  [dim][{n}] {c['documentName']}: {c['snippet']}[/]")
+            where = c.get("source") or c["documentName"]
+            console.print(f"  [dim][{n}] {where}: {c['snippet']}[/]")
         if turn.audio_key:
             wav = out / f"{name.lower().replace(' ', '_')}-{turn.turn:03d}.wav"
             wav.parent.mkdir(parents=True, exist_ok=True)

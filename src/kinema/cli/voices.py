@@ -110,3 +110,5 @@ def say(
 def register(app: typer.Typer) -> None:
     app.command("voices")(voices)
     app.command("say")(say)
+    # the name Runway's API uses (text_to_speech); same command, for people who look for it
+    app.command("tts", help="Same as `kinema say`: TEXT to a WAV file (text_to_speech).")(say)

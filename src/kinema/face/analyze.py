@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -55,6 +55,9 @@ class ManualPoints(BaseModel):
     upper_lip: tuple[float, float]
     lower_lip: tuple[float, float]
     chin: tuple[float, float]
+    # "animal" (the default for hand-marked faces): a muzzle jaw and a dark mouth with a
+    # tongue, no human teeth; "human" for drawings and faces the detector misses
+    kind: Literal["animal", "human"] = "animal"
 
     @classmethod
     def from_json(cls, data: str | bytes | Path) -> ManualPoints:
@@ -113,6 +116,7 @@ class Analysis:
     crop_box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the original image
     scale: float  # crop pixels per original pixel
     faces: int = 1
+    kind: str = "human"  # "human" or "animal" (hand-marked muzzle)
 
     def keypoints(self) -> dict[str, np.ndarray]:
         return L.keypoints_of(self.points)
@@ -344,7 +348,8 @@ def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
     pts *= scale
     mask = person_mask(crop)
     _judge(report, image, crop, pts, scale, source)
-    return Analysis(crop, pts, mask, report, source, box, scale, faces)
+    kind = points.kind if points is not None else "human"
+    return Analysis(crop, pts, mask, report, source, box, scale, faces, kind)
 
 
 def _judge(

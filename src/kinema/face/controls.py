@@ -31,6 +31,8 @@ class FaceControls:
     smile: float = 0.0  # -1 (corners down) .. 1
     brow_raise: float = 0.0  # -1 (lowered, knitted) .. 1
     brow_inner_up: float = 0.0  # worried / sad
+    cheek_raise: float = 0.0  # cheeks up, lower lids up: a smile that reaches the eyes
+    eye_wide: float = 0.0  # upper lids up: surprise
     blink_left: float = 0.0  # image-left eye; 1 = closed
     blink_right: float = 0.0
     gaze_x: float = 0.0  # -1 .. 1, image right positive
@@ -69,6 +71,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "smile": (-1.0, 1.0),
     "brow_raise": (-1.0, 1.0),
     "brow_inner_up": (0.0, 1.0),
+    "cheek_raise": (0.0, 1.0),
+    "eye_wide": (0.0, 1.0),
     "blink_left": (0.0, 1.0),
     "blink_right": (0.0, 1.0),
     "gaze_x": (-1.0, 1.0),
@@ -99,10 +103,37 @@ assert set(VISEME_SHAPES) == set(VISEMES)
 
 EMOTIONS: dict[str, dict[str, float]] = {
     "neutral": {},
-    "happy": {"smile": 0.9, "brow_raise": 0.2, "blink_left": 0.15, "blink_right": 0.15},
-    "sad": {"smile": -0.7, "brow_inner_up": 1.0, "head_pitch": 3.0, "gaze_y": 0.3},
-    "surprised": {"brow_raise": 1.0, "jaw_open": 0.3, "lips_round": 0.2, "head_pitch": -2.0},
-    "angry": {"brow_raise": -1.0, "smile": -0.35, "lips_press": 0.4, "head_pitch": 2.0},
+    "happy": {
+        "smile": 0.9,
+        "cheek_raise": 0.75,
+        "brow_raise": 0.15,
+        "blink_left": 0.1,
+        "blink_right": 0.1,
+    },
+    "sad": {
+        "smile": -0.7,
+        "brow_inner_up": 1.0,
+        "head_pitch": 3.0,
+        "gaze_y": 0.3,
+        "blink_left": 0.25,
+        "blink_right": 0.25,
+    },
+    "surprised": {
+        "brow_raise": 1.0,
+        "eye_wide": 1.0,
+        "jaw_open": 0.3,
+        "lips_round": 0.2,
+        "head_pitch": -2.0,
+    },
+    "angry": {
+        "brow_raise": -1.0,
+        "smile": -0.35,
+        "lips_press": 0.4,
+        "head_pitch": 2.0,
+        "cheek_raise": 0.35,
+        "blink_left": 0.2,
+        "blink_right": 0.2,
+    },
     "thinking": {
         "brow_inner_up": 0.3,
         "brow_raise": -0.2,
@@ -111,6 +142,7 @@ EMOTIONS: dict[str, dict[str, float]] = {
         "head_roll": 4.0,
         "head_yaw": -3.0,
         "lips_press": 0.3,
+        "cheek_raise": 0.1,
     },
 }
 

@@ -16,9 +16,14 @@ Lip sync follows the dominance model of Cohen & Massaro: each phoneme pulls the 
 its viseme shape with a weight that is flat over the phoneme (starting ``ANTICIPATION`` early:
 lips move before the sound) and falls off as a Gaussian (per viseme ``REACH``) around it, so
 neighbours blend. Bilabials (p, b, m) dominate strongly, with a short reach, and are held at
-least ``MIN_CLOSURE`` so the lips really close on every one of them. Stressed vowels (espeak
-marks them with ``'``) add a small nod and brow lift. Everything random (blinks, saccades,
-sway phases) is seeded.
+least ``MIN_CLOSURE`` so the lips really close on every one of them. Each utterance's mouth
+tracks are sampled once (``TRACK_HZ``) and rate-limited (``RATES``): a jaw cannot jump from
+closed to open between two frames, except at a plosive release, where lips really burst open.
+The limiter keeps every closure and every extreme on time (it moves the approach earlier rather
+than the target later). Stressed vowels (espeak marks them with ``'``) nod the head and lift the
+brows; phrase starts and some stressed syllables turn the head to a new pose (up to about ±6°
+yaw, ±5° pitch) over a sway and an idle micro-motion. Blinks come every 2-6 s (the first within
+3 s). Everything random (blinks, saccades, head poses, sway phases) is seeded.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +42,14 @@ from kinema.media.audio import Audio
 from kinema.voice.tts.base import PhonemeEvent
 
 ANTICIPATION = 0.04  # s: lips lead the audio at onsets
+TRACK_HZ = 200  # samples per second of the precomputed mouth tracks
+# fastest change of each mouth component, per second (a quarter of its range per 24 fps frame
+# at most); at a plosive release the lips may part as fast as ``RELEASE_RATE``
+RATES = {"jaw_open": 5.0, "lips_press": 5.5, "lip_tuck": 5.5}
+DEFAULT_RATE = 4.5
+RELEASE_RATE = 40.0
+RELEASE_WINDOW = (-0.015, 0.07)  # s around the end of a bilabial target: the release
+YAW_MAX, PITCH_MAX = 6.0, 5.0  # degrees: how far motion turns and nods the head
 SPREAD = 0.06  # s: the widest coarticulation reach (see REACH)
 MIN_CLOSURE = 0.07  # s: shortest hold of a bilabial closure
 RELEASE = 0.12  # s: mouth back to rest after stop()
@@ -73,6 +87,95 @@ class _Utterance:
     starts: list[float]
     emotion: str | None
     cut: float = math.inf
+    t0: float = 0.0  # time of the first track sample
+    track: np.ndarray = field(default_factory=lambda: np.zeros((0, len(MOUTH))))
+    activity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    emph: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    head: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    def sample(self, t: float) -> tuple[np.ndarray, float, float] | None:
+        """(mouth components, activity, emphasis) at ``t``, linearly interpolated."""
+        x = (t - self.t0) * TRACK_HZ
+        n = len(self.activity)
+        if n == 0 or x < 0 or x > n - 1:
+            return None
+        i = min(int(x), n - 2)
+        f = x - i
+        m = self.track[i] * (1 - f) + self.track[i + 1] * f
+        a = float(self.activity[i] * (1 - f) + self.activity[i + 1] * f)
+        e = float(self.emph[i] * (1 - f) + self.emph[i + 1] * f)
+        return m, a, e
+
+
+def _envelope(x: np.ndarray, rise: np.ndarray, fall: float, dt: float) -> np.ndarray:
+    """The largest curve <= ``x`` that rises at most ``rise`` and falls at most ``fall`` per
+    second: minima (closures) stay where and when they are, the approach to them starts early."""
+    y = x.tolist()  # plain floats: a Python loop over a list is several times faster
+    up = (rise * dt).tolist()
+    dn = fall * dt
+    prev = y[0]
+    for i in range(1, len(y)):
+        lim = prev + up[i]
+        prev = y[i] = y[i] if y[i] < lim else lim
+    nxt = y[-1]
+    for i in range(len(y) - 2, -1, -1):
+        lim = nxt + dn
+        nxt = y[i] = y[i] if y[i] < lim else lim
+    return np.array(y)
+
+
+def _build_track(u: _Utterance) -> None:
+    """Sample the utterance's dominance-blended mouth, then rate-limit it (see ``RATES``)."""
+    t0 = u.start - 0.5
+    t1 = min(u.end, u.cut) + 0.5 + RELEASE
+    n = max(2, int(np.ceil((t1 - t0) * TRACK_HZ)) + 1)
+    ts = t0 + np.arange(n) / TRACK_HZ
+    tg = [x for x in u.targets if x.start <= u.cut]
+    num = np.zeros((n, len(MOUTH)))
+    den = np.full(n, 0.02)  # a faint pull towards rest, so the mouth closes far from phonemes
+    emph = np.zeros(n)
+    fade = np.ones(n)
+    if math.isfinite(u.cut):
+        x = np.clip((ts - u.cut) / RELEASE, 0, 1)
+        fade = 1 - x * x * (3 - 2 * x)
+    if tg:
+        st = np.array([x.start for x in tg])[:, None]
+        en = np.array([x.end for x in tg])[:, None]
+        d = np.maximum(0.0, np.maximum(st - ts[None], ts[None] - en))
+        reach = np.array([x.reach for x in tg])[:, None]
+        w = np.array([x.weight for x in tg])[:, None] * np.exp(-((d / reach) ** 2))
+        num = (w.T @ np.array([x.shape for x in tg])) * fade[:, None]
+        den = den + w.sum(axis=0)
+        for x in tg:
+            if x.stressed:
+                c = (x.start + x.end) / 2
+                emph = np.maximum(emph, fade * np.exp(-(((ts - c) / 0.12) ** 2)))
+    shape = num / den[:, None]
+    # a closure wins over its open neighbours' jaw (smoothly: no threshold to snap at)
+    press = np.clip((shape[:, MOUTH.index("lips_press")] - 0.15) / 0.45, 0, 1)
+    shape[:, MOUTH.index("jaw_open")] *= 1 - press * press * (3 - 2 * press)
+    dt = 1.0 / TRACK_HZ
+    release = np.zeros(n, bool)
+    for x in tg:
+        if x.shape[MOUTH.index("lips_press")] > 0.5:  # a bilabial: its end is a release
+            release |= (ts >= x.end + RELEASE_WINDOW[0]) & (ts <= x.end + RELEASE_WINDOW[1])
+    out = np.empty_like(shape)
+    for k, name in enumerate(MOUTH):
+        r = RATES.get(name, DEFAULT_RATE)
+        rise = np.full(n, r)
+        if name == "jaw_open":  # closures kept (lower envelope); the release may be fast
+            rise[release] = RELEASE_RATE
+            out[:, k] = _envelope(shape[:, k], rise, r, dt)
+        elif name in ("lips_press", "lip_tuck"):  # closures kept (upper envelope)
+            fall = rise.copy()  # how fast the press may let go: fast at a release
+            if name == "lips_press":
+                fall[release] = RELEASE_RATE
+            out[:, k] = -_envelope(-shape[:, k], fall, r, dt)
+        else:  # neither extreme preferred: the mean of both envelopes
+            lo = _envelope(shape[:, k], rise, r, dt)
+            hi = -_envelope(-shape[:, k], rise, r, dt)
+            out[:, k] = 0.5 * (lo + hi)
+    u.t0, u.track, u.activity, u.emph = t0, out, den - 0.02, emph
 
 
 def _shape(viseme: str) -> np.ndarray:
@@ -103,7 +206,13 @@ def _targets(phonemes: list[PhonemeEvent], t0: float) -> list[_Target]:
 
 
 class _Blinks:
-    """A seeded stream of blink times; value(t) in [0, 1]."""
+    """A seeded stream of blink times; value(t) in [0, 1] (1 = the lid on the lower lid).
+
+    Gaps are 2.2-5.8 s (a beta spread, mean ~3.8 s: 15 blinks a minute), the first within
+    3 s of the clock's start. A blink closes in 80 ms, stays shut 40 ms, opens in 160 ms.
+    """
+
+    CLOSE, HOLD, OPEN = 0.08, 0.04, 0.16
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -112,23 +221,105 @@ class _Blinks:
 
     def _extend(self, t: float) -> None:
         while self.until < t + 10:
-            gap = self.rng.gammavariate(4.0, 0.9)  # mean 3.6 s
-            self.until = (self.until if self.times else self.rng.uniform(0.3, 2.0)) + gap
+            if not self.times:
+                self.until = self.rng.uniform(0.8, 2.6)
+            else:
+                self.until += 2.2 + 3.6 * self.rng.betavariate(2.0, 2.4)
             self.times.append(self.until)
-            if self.rng.random() < 0.12:  # occasional double blink
-                self.times.append(self.until + 0.28)
 
     def value(self, t: float) -> float:
         self._extend(t)
         i = bisect.bisect_right(self.times, t)
-        v = 0.0
-        for b in self.times[max(0, i - 2) : i + 1]:
-            d = t - b
-            if 0 <= d < 0.07:
-                v = max(v, d / 0.07)
-            elif 0.07 <= d < 0.2:
-                v = max(v, 1 - (d - 0.07) / 0.13)
-        return v
+        if i == 0:
+            return 0.0
+        d = t - self.times[i - 1]
+        if d < self.CLOSE:
+            x = d / self.CLOSE
+            return x * x * (3 - 2 * x) if x > 0.5 else 2 * x * x  # accelerating, then landing
+        d -= self.CLOSE
+        if d < self.HOLD:
+            return 1.0
+        d -= self.HOLD
+        if d < self.OPEN:
+            x = d / self.OPEN
+            return 1 - x * x * (3 - 2 * x)
+        return 0.0
+
+
+class _Head:
+    """Head pose over time: poses held between smooth shifts, speech-driven or idle.
+
+    While speaking, a phrase start or a stressed syllable (at most one per ~1 s) turns the head
+    to a new pose: yaw 3-6° mostly alternating sides, a little pitch and roll. While idle the
+    head drifts to small poses every 3-6 s. Shifts are minimum-jerk over ``SHIFT`` seconds.
+    """
+
+    SHIFT = 0.55
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.idle: list[tuple[float, float, float, float]] = []  # (t, yaw, pitch, roll)
+        self.side = 1.0 if rng.random() < 0.5 else -1.0
+
+    def _extend_idle(self, t: float) -> None:
+        while not self.idle or self.idle[-1][0] < t + 10:
+            last = self.idle[-1][0] if self.idle else -self.rng.uniform(0.0, 3.0)
+            self.idle.append(
+                (
+                    last + self.rng.uniform(3.0, 6.0),
+                    self.rng.uniform(-2.5, 2.5),
+                    self.rng.uniform(-1.2, 1.2),
+                    self.rng.uniform(-1.5, 1.5),
+                )
+            )
+
+    def speech_poses(
+        self, targets: list[_Target], start: float
+    ) -> list[tuple[float, float, float, float]]:
+        """Poses for an utterance: at its start, after pauses, on some stressed syllables."""
+        out: list[tuple[float, float, float, float]] = []
+        last = -math.inf
+        prev_end = start
+        for tg in targets:
+            pause = tg.start - prev_end > 0.12 or tg.shape.any() and not out
+            prev_end = max(prev_end, tg.end)
+            if not tg.shape.any():  # silence
+                continue
+            if (pause or tg.stressed) and tg.start - last >= 1.0:
+                if self.rng.random() < 0.8:
+                    self.side = -self.side
+                yaw = self.side * self.rng.uniform(3.5 if not out else 3.0, YAW_MAX)
+                pitch = self.rng.uniform(-1.5, 1.5)
+                roll = self.rng.uniform(-2.5, 2.5) + 0.15 * yaw
+                out.append((tg.start - 0.1, yaw, pitch, roll))
+                last = tg.start
+        return out
+
+    def at(
+        self,
+        t: float,
+        speech: list[tuple[float, float, float, float]],
+        busy: Callable[[float], bool],
+    ) -> np.ndarray:
+        """(yaw, pitch, roll) at ``t``; ``busy(t)`` says whether an utterance holds the head."""
+        self._extend_idle(t)
+        j = bisect.bisect_left(self.idle, (t - 40.0,))
+        if j > 200:  # forget poses long past
+            del self.idle[: j - 50]
+        events = [e for e in self.idle if t - 40.0 <= e[0] <= t and not busy(e[0])]
+        events += [e for e in speech if t - 40.0 <= e[0] <= t]
+        events.sort(key=lambda e: e[0])
+        if not events:
+            return np.zeros(3)
+        # each shift starts from wherever the previous one had got to
+        j0 = max(0, len(events) - 5)
+        pose = np.array(events[j0 - 1][1:]) if j0 > 0 else np.zeros(3)
+        for j in range(j0, len(events)):
+            end = events[j + 1][0] if j + 1 < len(events) else t
+            x = min(1.0, max(0.0, (end - events[j][0]) / self.SHIFT))
+            k = x * x * x * (10 - 15 * x + 6 * x * x)  # minimum jerk
+            pose = pose + (np.array(events[j][1:]) - pose) * k
+        return pose
 
 
 @dataclass
@@ -158,7 +349,8 @@ class Animator:
         rng = random.Random(seed)
         self._blinks = _Blinks(random.Random(rng.random()))
         self._saccades = _Saccades(random.Random(rng.random()))
-        self._phase = [rng.uniform(0, 2 * math.pi) for _ in range(6)]
+        self._phase = [rng.uniform(0, 2 * math.pi) for _ in range(10)]
+        self._head = _Head(random.Random(rng.random()))
         self._utts: list[_Utterance] = []
         self._state = "idle"
         self._emotions: list[tuple[float, str, float]] = []  # (from t, name, intensity)
@@ -178,13 +370,19 @@ class Animator:
         if emotion is not None:
             self.set_emotion(emotion, intensity, at=start_time)
         self._utts = [u for u in self._utts if u.end + 1.0 > start_time - 5.0]
-        self._utts.append(_Utterance(start_time, end, targets, [x.start for x in targets], emotion))
+        u = _Utterance(start_time, end, targets, [x.start for x in targets], emotion)
+        _build_track(u)
+        u.head = self._head.speech_poses(targets, start_time)
+        self._utts.append(u)
         self._state = "speaking"
 
     def stop(self, at: float) -> None:
         """Barge-in: every utterance is cut at ``at`` and the mouth eases to rest."""
         for u in self._utts:
-            u.cut = min(u.cut, at)
+            if at < u.cut and at < u.end + 0.5:
+                u.cut = at
+                _build_track(u)
+                u.head = [h for h in u.head if h[0] <= at]
         self._state = "listening"
 
     def set_state(self, state: str) -> None:
@@ -209,31 +407,24 @@ class Animator:
 
     # ------------------------------------------------------------------ evaluation
     def mouth_at(self, t: float) -> tuple[np.ndarray, float]:
-        """Mouth components at ``t`` and the emphasis (stressed-vowel) envelope."""
-        num = np.zeros(len(MOUTH))
-        den = 0.02  # a faint pull towards rest, so the mouth closes far from any phoneme
-        emph = 0.0
+        """Mouth components at ``t`` (rate-limited tracks) and the stressed-vowel envelope."""
+        acc = np.zeros(len(MOUTH))
+        total, emph, n = 0.0, 0.0, 0
         for u in self._utts:
-            if t < u.start - 0.5 or t > u.end + 0.5 or t > u.cut + RELEASE:
+            got = u.sample(t)
+            if got is None:
                 continue
-            fade = 1.0
-            if t > u.cut:
-                x = (t - u.cut) / RELEASE
-                fade = 1 - x * x * (3 - 2 * x)
-            i = bisect.bisect_right(u.starts, t + 4 * SPREAD)
-            for tg in u.targets[max(0, i - 12) : i]:
-                if tg.start > u.cut:
-                    continue
-                d = max(0.0, tg.start - t, t - tg.end)
-                w = tg.weight * math.exp(-((d / tg.reach) ** 2))
-                if w < 1e-4:
-                    continue
-                num += w * tg.shape * fade
-                den += w
-                if tg.stressed:
-                    c = (tg.start + tg.end) / 2
-                    emph = max(emph, fade * math.exp(-(((t - c) / 0.12) ** 2)))
-        return num / den, emph
+            m, act, e = got
+            acc += m * (act + 1e-3)
+            total += act + 1e-3
+            emph = max(emph, e)
+            n += 1
+        if n == 0:
+            return acc, 0.0
+        return acc / total, emph
+
+    def _busy(self, t: float) -> bool:
+        return any(u.start - 0.3 <= t <= min(u.end, u.cut) + 0.3 for u in self._utts)
 
     def _emotion(self, t: float) -> FaceControls:
         """The emotion preset at ``t``, cross-faded over 0.35 s from the previous one."""
@@ -249,23 +440,27 @@ class Animator:
     def controls_at(self, t: float) -> FaceControls:
         c = self._emotion(t)
         mouth, emph = self.mouth_at(t)
+        # a closure overrides an emotion's open mouth, smoothly (no threshold to snap at)
+        press = min(1.0, max(0.0, float(mouth[MOUTH.index("lips_press")])))
+        c.jaw_open *= 1.0 - press
         for name, v in zip(MOUTH, mouth, strict=True):
             setattr(c, name, getattr(c, name) + float(v))
-        if mouth[3] > 0.3:  # a closure overrides an emotion's open mouth
-            c.jaw_open *= max(0.0, 1 - mouth[3])
         speaking = self.speaking_at(t)
         ph = self._phase
-        lively = 1.6 if speaking else 1.0
-        # breathing and sway: sums of slow incommensurate sines
-        c.head_pitch += 0.5 * math.sin(2 * math.pi * 0.23 * t + ph[0]) + 2.0 * emph
-        c.head_yaw += lively * (
-            1.2 * math.sin(2 * math.pi * 0.07 * t + ph[1])
-            + 0.5 * math.sin(2 * math.pi * 0.19 * t + ph[2])
-        )
-        c.head_roll += lively * (
-            0.8 * math.sin(2 * math.pi * 0.05 * t + ph[3])
-            + 0.3 * math.sin(2 * math.pi * 0.17 * t + ph[4])
-        )
+        lively = 1.5 if speaking else 1.0
+        speech_poses = [h for u in self._utts for h in u.head]
+        yaw, pitch, roll = self._head.at(t, speech_poses, self._busy)
+        tau = 2 * math.pi * t
+        # sway (slow incommensurate sines), breathing, and a faint idle micro-motion
+        sway_yaw = 0.9 * math.sin(0.07 * tau + ph[1]) + 0.4 * math.sin(0.19 * tau + ph[2])
+        sway_roll = 0.6 * math.sin(0.05 * tau + ph[3]) + 0.25 * math.sin(0.17 * tau + ph[4])
+        micro = 0.18 * math.sin(0.61 * tau + ph[6]) + 0.12 * math.sin(1.13 * tau + ph[7])
+        breath = 0.45 * math.sin(0.23 * tau + ph[0])
+        # nods on stressed syllables: down on the vowel, a little back up after it
+        nod = 2.6 * emph
+        c.head_yaw += yaw + lively * sway_yaw + micro
+        c.head_pitch += pitch + breath + nod + 0.7 * micro * math.sin(0.37 * tau + ph[8])
+        c.head_roll += roll + lively * sway_roll
         c.brow_raise += 0.25 * emph
         spread = {"idle": 0.35, "listening": 0.12, "thinking": 0.2, "speaking": 0.18}[self._state]
         gx, gy = self._saccades.at(t, spread)
@@ -273,13 +468,24 @@ class Animator:
             gx, gy = gx + 0.4, gy - 0.45
             c.brow_inner_up += 0.2
         if self._state == "listening":
-            c.head_pitch += 0.8 * max(0.0, math.sin(2 * math.pi * 0.4 * t + ph[5])) ** 8
-        c.gaze_x += gx
+            c.head_pitch += 0.8 * max(0.0, math.sin(0.4 * tau + ph[5])) ** 8
+        c.gaze_x += gx - 0.02 * yaw  # the eyes lead, then hold the gaze as the head turns
         c.gaze_y += gy
         b = self._blinks.value(t)
         c.blink_left = max(c.blink_left, b) if b else c.blink_left
         c.blink_right = max(c.blink_right, b) if b else c.blink_right
+        c.head_yaw = _soft_limit(c.head_yaw, YAW_MAX + 0.5)
+        c.head_pitch = _soft_limit(c.head_pitch, PITCH_MAX + 0.5)
         return c.clamp()
+
+
+def _soft_limit(x: float, cap: float) -> float:
+    """Identity near 0, approaching ``cap`` smoothly (no flat clipping plateau)."""
+    knee = 0.7 * cap
+    if abs(x) <= knee:
+        return x
+    over = abs(x) - knee
+    return math.copysign(knee + (cap - knee) * math.tanh(over / (cap - knee)), x)
 
 
 def controls_track(

@@ -24,10 +24,12 @@ import numpy as np
 
 from kinema.face import landmarks as L
 from kinema.face.controls import LIMITS, FaceControls
-from kinema.face.rig import BASES, TEX, Rig
+from kinema.face.mouth import MouthLayer
+from kinema.face.rig import BASES, Rig
 
 SIZES_FPS = (24, 25, 30, 60)
 NEWTON_ITERATIONS = 2
+LIPS_FIXED = ("jaw_open", "head_yaw", "head_pitch", "head_roll")
 LOWRES_STEP = 4  # px of output per displacement-grid cell
 
 
@@ -53,6 +55,8 @@ def control_vector(c: FaceControls, out: np.ndarray) -> np.ndarray:
     out[11] = lim("head_yaw")
     out[12] = lim("head_pitch")
     out[13] = lim("head_roll")
+    out[14] = lim("cheek_raise")
+    out[15] = lim("eye_wide")
     return out
 
 
@@ -94,6 +98,44 @@ def _locate(v: np.ndarray, tris: np.ndarray, q: np.ndarray) -> tuple[np.ndarray,
     return verts, bary
 
 
+def _lash_band(
+    roi: np.ndarray, yu: np.ndarray, yl: np.ndarray, width: float, band: float
+) -> tuple[float, float]:
+    """How far the dark lash line reaches above the upper lid line and below it (px).
+
+    Read on the eye's middle columns: rows darker than the lid skin above, next to the line.
+    """
+    lum = roi.astype(np.float32).mean(axis=2)
+    h, w = lum.shape
+    up_px, dn_px = [], []
+    xs = np.flatnonzero((yl - yu) > 0.35 * float((yl - yu).max()))
+    for x in xs[len(xs) // 4 : max(len(xs) // 4 + 1, 3 * len(xs) // 4)]:
+        y = float(yu[x])
+        top = max(0, int(y - band))
+        col = lum[top : min(h, int(y + 0.5 * (yl[x] - y)) + 1), x]
+        if len(col) < 4:
+            continue
+        skin = float(np.median(lum[top : max(top + 1, int(y - 0.5 * band)), x]))
+        dark = col < skin - 0.35 * max(skin - float(col.min()), 1.0)
+        rel = np.arange(len(col)) + top - y
+        i0 = int(np.argmin(np.abs(rel)))  # the lid line's row; the lash run must touch it
+        near = [j for j in range(max(0, i0 - 2), min(len(col), i0 + 3)) if dark[j]]
+        if not near:
+            continue
+        lo_j = hi_j = near[0]
+        while lo_j > 0 and dark[lo_j - 1]:
+            lo_j -= 1
+        while hi_j + 1 < len(col) and dark[hi_j + 1]:
+            hi_j += 1
+        up_px.append(-rel[lo_j])
+        dn_px.append(rel[hi_j])
+    up = float(np.median(up_px)) if up_px else 0.05 * width
+    dn = float(np.median(dn_px)) if dn_px else 0.0
+    return float(np.clip(up, max(1.0, 0.03 * width), 0.16 * width)), float(
+        np.clip(dn, 0.5, max(0.5, 0.02 * width))
+    )
+
+
 class _EyeLayer:
     """Preallocated buffers and maps for one eye (in output pixels)."""
 
@@ -117,23 +159,58 @@ class _EyeLayer:
         width = float(np.hypot(*(up[-1] - up[0])))
         grow = max(1, round(width * 0.1))
         self.open_soft = cv2.GaussianBlur(opening.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
-        # the closing lid covers the eye and its outline (the rig's lid patch is skin there);
-        # its edge runs from just above the upper-lid outline (blink 0) to the lower lid (1)
+        # the closing lid covers the eye and its outline (the rig's lid patch is skin there)
         c = round(width * 0.19) + 1
         cover = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2))
         self.cover = cv2.GaussianBlur(cover.astype(np.float32) / 255, (0, 0), grow * 0.5)[..., None]
         self.ring = (self.cover * (1 - self.open_soft)).astype(np.float32)
-        top = yu - c
-        self.P = np.ascontiguousarray((yy - top[None])[..., None], np.float32)
-        self.S = np.ascontiguousarray(np.maximum(yl - top, 1.0)[None, :, None], np.float32)
-        self.soft = max(1.0, width * 0.05)
-        self.lash_w = max(0.8, width * 0.035)
+        # the upper lid sweeps down: the band of lid skin above the eye slides over it and
+        # stretches, its lash line (kept rigid) travelling from the upper to the lower lid
+        band = float(min(round(width * 0.26) + 1, max(2.0, float(yu.min()) - 1.0)))
+        self.top = (yu - band).astype(np.float32)
+        self.yu = yu.astype(np.float32)
+        self.yl = np.maximum(yl, yu + 0.5).astype(np.float32)
+        lash_up, lash_dn = _lash_band(src[y0:y1, x0:x1], yu, yl, width, band)
+        self.lash_up, self.lash_dn = lash_up, lash_dn
+        self.yy = np.ascontiguousarray(np.broadcast_to(yy, (h, w)), np.float32)
+        self.mapx = np.ascontiguousarray(np.broadcast_to(xs[None], (h, w)), np.float32)
+        self.mapy = np.zeros((h, w), np.float32)
+        self.disp = np.zeros((h, w), np.float32)
         cx0, cx1 = float(min(up[0, 0], up[-1, 0])), float(max(up[0, 0], up[-1, 0]))
-        edge_in = np.minimum(xs - cx0, cx1 - xs) / max(width * 0.12, 1.0)
-        self.taper = np.clip(edge_in + 0.4, 0, 1)[None, :, None].astype(np.float32)
+        edge_in = np.minimum(xs - cx0, cx1 - xs) / max(width * 0.08, 1.0)
+        self.htaper = np.clip(edge_in + 1.0, 0, 1).astype(np.float32)  # 0 just beyond the corners
+        fin = np.clip(np.minimum(xs - cx0, cx1 - xs) / max(width * 0.22, 1.0) + 0.15, 0, 1)
+        self.ftaper = (fin * fin * (3 - 2 * fin)).astype(np.float32)  # the fill fades at corners
+        self.swept = np.empty((h, w, 3), np.float32)
+        self.lash_src = np.ascontiguousarray(src[y0:y1, x0:x1].astype(np.float32))
+        self.soft = max(1.0, width * 0.1)
+        # a closed lid comes to rest on the lower lid's outline, not on the mesh's eye line
+        self.overshoot = float(min(0.5 * lash_dn + 0.04 * width, 0.12 * width))
         self.lash = np.asarray(e.lash, np.float32)
         self.src = src[y0:y1, x0:x1].astype(np.float32)
-        self.lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        lid = cv2.resize(e.lid, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        self.skin = lid  # the skin around the eye, for the lower outline under a closed lid
+        # uncovered lid skin: the skin just above the lash line, carried down (so it joins
+        # the real skin above without a seam), with the skin fill's grain
+        f = src[y0:y1, x0:x1].astype(np.float32)
+        y_top = np.clip(self.yu - self.lash_up - self.soft, 1, h - 1)
+        rows = np.stack([np.clip(y_top - d, 0, h - 1) for d in (0.0, 1.0, 2.0)])
+        mx = np.broadcast_to(xs[None], rows.shape).astype(np.float32)
+        col = cv2.remap(f, mx, rows.astype(np.float32), cv2.INTER_LINEAR).mean(axis=0)
+        col = cv2.GaussianBlur(col[None], (0, 0), max(1.0, 0.05 * width))[0]
+        # a shadowed crease above the lashes would make the whole lid dark: lean towards the
+        # skin around the eye in proportion to how much darker the row is
+        ring_px = lid[(cover > 0) & (opening == 0)].reshape(-1, 3)
+        ref = np.median(ring_px, axis=0) if len(ring_px) else col.mean(axis=0)
+        dark = np.clip((ref.mean() - col.mean(axis=1)) / max(float(ref.mean()), 1.0) * 2.5, 0, 0.75)
+        col = col * (1 - dark[:, None]) + ref[None] * dark[:, None]
+        grain = lid - cv2.GaussianBlur(lid, (0, 0), max(1.0, 0.04 * width))
+        # a convex lid: lighter where it faces the light, darker towards the lashes and corners
+        cxm = float((up[0, 0] + up[-1, 0]) / 2)
+        across = ((xs - cxm) / max(width * 0.5, 1.0)) ** 2
+        down = np.clip((yy - y_top[None]) / max(1.0, float((self.yl - y_top).mean())), 0, 1)
+        shade = (1 - 0.1 * down**2) * (1 - 0.08 * np.clip(across, 0, 1))[None]
+        self.lid = np.clip(col[None] * shade[..., None] + grain, 0, 255).astype(np.float32)
         self.ball = cv2.resize(e.ball, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
         cx, cy, r = e.iris[0] * k - x0, e.iris[1] * k - y0, e.iris[2] * k
         a = np.zeros((h, w), np.float32)
@@ -187,29 +264,52 @@ class _EyeLayer:
         self.dirty = True
 
     def _lid(self, buf: np.ndarray, b: float) -> None:
-        """Skin over the eye above the lid edge, a soft shadow and the lash line at the edge."""
-        a, t = self.alpha, self.tmp
-        # signed distance (px) below the edge: > 0 is still eye
-        np.multiply(self.S, -b, out=t)
-        np.add(t, self.P, out=t)
-        np.multiply(t, -1 / self.soft, out=a)
-        np.add(a, 0.5, out=a)
-        np.clip(a, 0.0, 1.0, out=a)
+        """The upper lid swept down to ``b`` (0 open .. 1 closed), in place.
+
+        The portrait's own lash line travels down rigidly from the upper lid towards the lower
+        lid; the lid skin it uncovers above it is the rig's skin fill (the fold of lid skin a
+        closing eye unrolls), so the brow and the crease stay where they are.
+        """
+        a, disp, mapy = self.alpha, self.disp, self.mapy
+        land = b**3  # the lid lands on the lower outline only at the end
+        m = self.yu + b * (self.yl - self.yu) + self.overshoot * land  # the lid margin
+        drop = (m - self.yu) * self.htaper
+        # uncovered lid skin: from where the lash line was down to where it is now
+        np.subtract((m - self.lash_up + 0.5)[None], self.yy, out=disp)
+        np.clip(disp, 0.0, 1.0, out=disp)
+        np.subtract(self.yy, (self.yu - self.lash_up - self.soft)[None], out=mapy)
+        np.multiply(mapy, 1.0 / self.soft, out=mapy)
+        np.clip(mapy, 0.0, 1.0, out=mapy)
+        np.multiply(disp, mapy, out=a[..., 0])
+        np.multiply(a[..., 0], self.ftaper[None], out=a[..., 0])
         np.multiply(a, self.cover, out=a)
         if b > 0.6:  # the lower outline and lashes give way to skin as the lid lands
             fade = min(1.0, (b - 0.6) / 0.4)
-            np.maximum(a, self.ring * (fade * fade * (3 - 2 * fade)), out=a)
+            np.multiply(self.ring, 0.6 * fade * fade * (3 - 2 * fade), out=self.tmp)
+            np.multiply(self.tmp[..., 0], self.yy > m[None], out=self.tmp[..., 0])
+            self._mix(buf, self.skin, self.tmp)
         self._mix(buf, self.lid, a)
-        # the lash line, centred a little below the edge, tapering out at the eye corners
-        np.subtract(t, 0.3 * self.lash_w, out=a)
-        np.abs(a, out=a)
-        np.multiply(a, -1 / self.lash_w, out=a)
-        np.add(a, 1.0, out=a)
+        # the lash line, moved down by the drop (and a little thinner as it lands: the upper
+        # lashes fold onto the lower ones)
+        squash = 1.0 + 0.8 * land
+        np.subtract(self.yy, m[None], out=mapy)
+        np.multiply(mapy, squash, out=mapy)
+        np.add(mapy, (m - drop)[None], out=mapy)
+        cv2.remap(
+            self.lash_src,
+            self.mapx,
+            mapy,
+            cv2.INTER_LINEAR,
+            dst=self.swept,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        np.subtract(self.yy, (m - self.lash_up / squash - 0.5)[None], out=disp)
+        np.clip(disp, 0.0, 1.0, out=disp)
+        np.subtract((m + self.lash_dn + 0.5)[None], self.yy, out=a[..., 0])
         np.clip(a, 0.0, 1.0, out=a)
-        np.multiply(a, self.taper, out=a)
-        np.multiply(a, self.cover, out=a)
-        np.multiply(a, 0.9 * min(1.0, b * 6.0), out=a)
-        self._mix(buf, np.broadcast_to(self.lash, buf.shape), a)
+        np.multiply(a[..., 0], disp, out=a[..., 0])
+        np.multiply(a[..., 0], (self.htaper * min(1.0, b * 8.0))[None], out=a[..., 0])
+        self._mix(buf, self.swept, a)
 
     def _mix(self, base: np.ndarray, top: np.ndarray, alpha: np.ndarray) -> None:
         """base += alpha * (top - base), in place."""
@@ -227,6 +327,7 @@ class _ClosedLayer:
         self.box = (x0, y0, x1, y1)
         self.ok = x1 - x0 > 2 and y1 - y0 > 2
         self.dirty = False
+        self.weight = 0.0  # how much of the closed patch the last frame showed
         if not self.ok:
             return
         self.src = np.ascontiguousarray(src[y0:y1, x0:x1])
@@ -234,6 +335,7 @@ class _ClosedLayer:
         self.out = np.empty_like(self.src)
 
     def apply(self, work: np.ndarray, press: float) -> None:
+        self.weight = 0.0
         if not self.ok:
             return
         x0, y0, x1, y1 = self.box
@@ -243,6 +345,7 @@ class _ClosedLayer:
                 self.dirty = False
             return
         p = min(1.0, press * 1.6)
+        self.weight = p
         cv2.addWeighted(self.patch, p, self.src, 1.0 - p, 0.0, dst=self.out)
         work[y0:y1, x0:x1] = self.out
         self.dirty = True
@@ -328,106 +431,37 @@ class Renderer:
 
     # ------------------------------------------------------------------ mouth
     def _init_mouth(self) -> None:
-        rig, k, n = self.rig, self.k, self.size
+        rig, k = self.rig, self.k
+        nu = len(L.LIP_UPPER_INNER)
+        self.mouth_nu = nu
         self.mouth_idx = np.array(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1], np.int64)
         self.mouth_v0 = rig.vertices[self.mouth_idx].astype(np.float32) * k
         mb = rig.bases[:, self.mouth_idx, :].astype(np.float32) * k
         self.mouth_b = np.ascontiguousarray(mb.reshape(len(BASES), -1))
-        p = rig.points[:, :2] * k
-        mouth_w = float(np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L])))
-        lo = p[list(L.LIP_UPPER_OUTER)].min(axis=0) - mouth_w * 0.3
-        hi = p[list(L.LIP_LOWER_OUTER)].max(axis=0) + [mouth_w * 0.35, mouth_w * 0.5]
-        x0, y0 = np.clip(lo, 0, n).astype(int)
-        x1, y1 = np.clip(hi, 0, n).astype(int)
-        self.mbox = (x0, y0, x1, y1)
-        h, w = y1 - y0, x1 - x0
-        self.m_ok = h > 4 and w > 4
-        self.mask8 = np.zeros((h, w), np.uint8)
-        self.maskf = np.zeros((h, w), np.float32)
-        self.inv = np.zeros((h, w), np.float32)
-        self.m_up = np.zeros((h, w, 3), np.uint8)
-        self.m_lo = np.zeros((h, w, 3), np.uint8)
-        self.m_la = np.zeros((h, w), np.uint8)
-        self.m_a = np.zeros((h, w), np.float32)
-        self.m_ia = np.zeros((h, w), np.float32)
-        self.m_in = np.zeros((h, w, 3), np.uint8)
-        self.m_roi = np.zeros((h, w, 3), np.uint8)
-        self.m_out = np.zeros((h, w, 3), np.uint8)
         self.mpts = np.zeros((len(self.mouth_idx), 2), np.float32)
-        self.poly = np.zeros((len(self.mouth_idx), 2), np.int32)
-        self.aff = np.zeros((2, 3), np.float32)
-        v0 = self.mouth_v0
-        nu = len(L.LIP_UPPER_INNER)
-        self.rest_gap = float(np.linalg.norm(v0[nu // 2] - v0[nu + nu // 2]))
-        self.open_unit = max(mouth_w * 0.05, 1.0)
-        self.up_tex = np.ascontiguousarray(rig.mouth_upper[..., :3])
-        self.lo_tex = np.ascontiguousarray(rig.mouth_lower[..., :3])
-        self.lo_alpha = np.ascontiguousarray(rig.mouth_lower[..., 3])
+        self.mlower = np.zeros((nu, 2), np.float32)
+        # how far the lip bases (not the jaw, not the head) lift each lip's middle: the teeth
+        # stay with the skull and the jaw while the lips move over them
+        lip = np.array([b not in LIPS_FIXED for b in BASES], np.float32)
+        self.raise_up = -(rig.bases[:, L.UPPER_INNER_MID, 1] * k * lip).astype(np.float32)
+        self.raise_lo = -(rig.bases[:, L.LOWER_INNER_MID, 1] * k * lip).astype(np.float32)
+        self.mouth = MouthLayer(rig.mouth, k, self.size, self.mouth_v0[:nu])
 
     def _mouth(self) -> None:
-        if not self.m_ok:
-            return
         pts = self.mpts
         np.dot(self.vec, self.mouth_b, out=pts.reshape(-1))
         np.add(pts, self.mouth_v0, out=pts)
-        nu = len(L.LIP_UPPER_INNER)
-        um, lm = pts[nu // 2], pts[nu + nu // 2]
-        gap = float(np.hypot(lm[0] - um[0], lm[1] - um[1]))
-        if lm[1] < um[1]:
-            gap = -gap
-        weight = (gap - self.rest_gap) / self.open_unit
-        if weight <= 0.02:
-            return
-        weight = min(1.0, weight)
-        # work on the polygon's bounding box only (views into the preallocated buffers)
-        bx0, by0, bx1, by1 = self.mbox
-        x0 = max(bx0, int(pts[:, 0].min()) - 3)
-        y0 = max(by0, int(pts[:, 1].min()) - 3)
-        x1 = min(bx1, int(pts[:, 0].max()) + 4)
-        y1 = min(by1, int(pts[:, 1].max()) + 4)
-        w, h = x1 - x0, y1 - y0
-        if w < 2 or h < 2:
-            return
-        mask8, maskf, inv = self.mask8[:h, :w], self.maskf[:h, :w], self.inv[:h, :w]
-        m_up, m_lo, m_la = self.m_up[:h, :w], self.m_lo[:h, :w], self.m_la[:h, :w]
-        m_a, m_ia, m_in = self.m_a[:h, :w], self.m_ia[:h, :w], self.m_in[:h, :w]
-        m_roi, m_out = self.m_roi[:h, :w], self.m_out[:h, :w]
-        mask8.fill(0)
-        np.subtract(pts, (x0, y0), out=pts)
-        np.copyto(self.poly, np.round(pts), casting="unsafe")
-        cv2.fillPoly(mask8, [self.poly], 255, cv2.LINE_AA)
-        # textures: x along the inner corners, y perpendicular; row TEX/4 on the upper lip
-        cl, cr = pts[0], pts[nu - 1]
-        ex = (cr - cl) / TEX
-        ey = np.array([-ex[1], ex[0]], np.float32)
-        if ey[1] < 0:
-            ey = -ey
-        unit = float(np.hypot(*ey))
-        ey_hat = ey / max(unit, 1e-6)
-        mid = (cl + cr) / 2
-        for tex, anchor, row, dst, border in (
-            (self.up_tex, um, TEX // 4, m_up, cv2.BORDER_REPLICATE),
-            (self.lo_tex, lm, 3 * TEX // 4, m_lo, cv2.BORDER_REPLICATE),
-            (self.lo_alpha, lm, 3 * TEX // 4, m_la, cv2.BORDER_CONSTANT),
-        ):
-            off = float((anchor - mid) @ ey_hat)
-            origin = cl + ey_hat * off - ey * row
-            self.aff[:, 0], self.aff[:, 1], self.aff[:, 2] = ex, ey, origin
-            cv2.warpAffine(
-                tex, self.aff, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=border
-            )
-        # interior = upper texture with the lower one (the tongue) over it
-        np.multiply(m_la, 1 / 255, out=m_a, casting="unsafe")
-        np.subtract(1.0, m_a, out=m_ia)
-        cv2.blendLinear(m_lo, m_up, m_a, m_ia, dst=m_in)
-        # blend into the frame inside the (soft) opening
-        cv2.GaussianBlur(mask8, (3, 3), 0, dst=mask8)
-        np.multiply(mask8, weight / 255, out=maskf, casting="unsafe")
-        np.subtract(1.0, maskf, out=inv)
-        roi = self.out[y0:y1, x0:x1]
-        np.copyto(m_roi, roi)
-        cv2.blendLinear(m_in, m_roi, maskf, inv, dst=m_out)
-        roi[...] = m_out
+        nu = self.mouth_nu
+        np.copyto(self.mlower, pts[nu:][::-1])
+        self.mouth.apply(
+            self.out,
+            pts[:nu],
+            self.mlower,
+            float(self.vec @ self.raise_up),
+            float(self.vec @ self.raise_lo),
+            float(self.vec[0]),
+            1.0 - self.closed.weight,
+        )
 
     # ------------------------------------------------------------------ frame
     def render(self, controls: FaceControls) -> np.ndarray:
@@ -442,6 +476,10 @@ class Renderer:
                 self.rig.gaze,
             )
         self.closed.apply(self.work, float(vec[3]))
+        if self.closed.weight > 0.0:
+            # the patch already shows the lips meeting: squeezing its gap again would crush
+            # the patch into a line
+            vec[3] *= 1.0 - 0.4 * self.closed.weight
         if not vec.any():
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -31,8 +30,11 @@ from scipy.spatial import Delaunay
 from kinema.errors import InvalidInput, InvalidMedia
 from kinema.face import landmarks as L
 from kinema.face.analyze import Analysis, face_frame
+from kinema.face.mouth import MouthModel, build_mouth
 
-RIG_VERSION = 2  # 2: lid = skin fill over the eye and its outline, plus lash colour
+RIG_VERSION = (
+    3  # 3: mouth interior in mouth coordinates (kinema.face.mouth), muzzle jaw, more bases
+)
 BASES = (
     "jaw_open",
     "lips_wide",
@@ -48,9 +50,19 @@ BASES = (
     "head_yaw",
     "head_pitch",
     "head_roll",
+    "cheek_raise",
+    "eye_wide",
 )
 N_MESH = 468
-TEX = 128  # mouth texture width in texels (= one mouth width)
+MOUTH_KEYS = (
+    "mouth_kind",
+    "mouth_width",
+    "mouth_upper",
+    "mouth_lower",
+    "mouth_tongue",
+    "mouth_cavity",
+    "mouth_rest_gap",
+)
 
 
 def _smooth(x: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -80,8 +92,7 @@ class Rig:
     triangles: np.ndarray  # (T, 3) int32
     bases: np.ndarray  # (K, V, 2) float32 px per unit control (per degree for head_*)
     eyes: list[Eye]
-    mouth_upper: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row TEX//4 = upper inner lip line
-    mouth_lower: np.ndarray  # (TEX, TEX, 4) uint8 RGBA, row 3*TEX//4 = lower inner lip line
+    mouth: MouthModel  # the interior seen through parted lips
     closed_box: np.ndarray  # (4,) x0, y0, x1, y1; all zero when the lips meet at rest
     closed: np.ndarray  # box-sized RGB: the mouth with its rest gap filled by the lips
     source: str = "mesh"
@@ -110,8 +121,9 @@ class Rig:
             _eye(img, pts, L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
             _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
         ]
-        up, lo = _mouth_textures(img, pts)
-        cbox, closed = _closed_mouth(img, pts)
+        muzzle = analysis.kind == "animal"
+        mouth = build_mouth(img, pts, "muzzle" if muzzle else "human")
+        cbox, closed = _closed_mouth(img, pts) if not muzzle else _no_closed()
         return cls(
             img.copy(),
             mask,
@@ -120,8 +132,7 @@ class Rig:
             tri,
             bases.astype(np.float32),
             eyes,
-            up,
-            lo,
+            mouth,
             cbox,
             closed,
             analysis.source,
@@ -142,8 +153,7 @@ class Rig:
             "vertices": self.vertices,
             "triangles": self.triangles,
             "bases": self.bases,
-            "mouth_upper": _png(self.mouth_upper),
-            "mouth_lower": _png(self.mouth_lower),
+            **{k: (_png(v) if v.ndim == 3 else v) for k, v in self.mouth.arrays().items()},
             "closed_box": self.closed_box,
             "closed": _png(self.closed),
             "source": np.array(self.source),
@@ -190,8 +200,12 @@ class Rig:
             z["triangles"],
             z["bases"],
             eyes,
-            _unpng(z["mouth_upper"]),
-            _unpng(z["mouth_lower"]),
+            MouthModel.from_arrays(
+                {
+                    k: (_unpng(z[k]) if z[k].dtype == np.uint8 and z[k].ndim == 1 else z[k])
+                    for k in MOUTH_KEYS
+                }
+            ),
             z["closed_box"],
             _unpng(z["closed"]),
             str(z["source"]),
@@ -431,6 +445,31 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     B[9, :, 0] = 0.02 * (g(inner_l, 0.25) - g(inner_r, 0.25)) * keep_eye * room
     outer = g(P[70], 0.2) + g(P[300], 0.2)
     B[10, :, 1] = (-0.09 * ginner + 0.02 * outer) * keep_eye
+    # cheek raise (a real smile reaches the eyes): cheeks lift, lower lids push up and narrow
+    # the eyes from below; the upper lids and everything above them stay
+    eye_sets = (
+        (L.EYE_L_UPPER, L.EYE_L_LOWER, L.KEYPOINTS["left_eye"]),
+        (L.EYE_R_UPPER, L.EYE_R_LOWER, L.KEYPOINTS["right_eye"]),
+    )
+    for up_idx, lo_idx, c_idx in eye_sets:
+        ec = P[list(c_idx)].mean(axis=0)
+        ew = abs(P[up_idx[-1], 0] - P[up_idx[0], 0])
+        lid_up = np.interp(u, *_sorted_line(P[list(up_idx)]))
+        lid_lo = np.interp(u, *_sorted_line(P[list(lo_idx)]))
+        inside_x = 1 - _smooth(np.abs(u - ec[0]), 0.45 * ew, 0.75 * ew)
+        below_lid = _smooth(v - lid_up, 0.0, 0.6 * max(float((lid_lo - lid_up).max()), 0.02))
+        cheek = g(ec + [0.0, 0.42], 0.28) + 0.6 * g(ec + [0.0, 0.12], 0.14) * inside_x
+        B[14, :, 1] -= 0.055 * cheek * np.maximum(below_lid, 1 - inside_x) * (v > ec[1] - 0.15)
+        # the lower lid itself, by at most a third of the opening there (thin at the corners)
+        lo_pts = P[list(lo_idx[1:-1])]
+        gap_here = lo_pts[:, 1] - np.interp(lo_pts[:, 0], *_sorted_line(P[list(up_idx)]))
+        B[14, list(lo_idx[1:-1]), 1] = -np.minimum(0.032, 0.33 * np.maximum(gap_here, 0.0))
+        # eyes wide (surprise, fear): the upper lid rises, the skin above it folds away
+        near_lid = np.exp(-(((v - lid_up) / 0.09) ** 2)) * (v <= lid_up + 0.01) * inside_x
+        B[15, :, 1] -= 0.03 * near_lid * (v < ec[1]) * is_mesh
+        B[15, list(up_idx[1:-1]), 1] = -0.03
+        B[15, list(lo_idx[1:-1]), 1] = 0.008
+    B[14] *= is_mesh[:, None] | (np.abs(B[14]) > 0)
     # head: yaw/pitch by depth parallax about an axis behind the face, roll about the neck
     zf = z / iod
     zc = float(zf[list(L.FACE_OVAL)].mean()) + 0.9
@@ -445,6 +484,11 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     px = (B[..., :1] * ux + B[..., 1:] * uy) * iod
     px[np.abs(px) < 1e-3] = 0.0  # Gaussian tails: exactly still, so the background is untouched
     return px
+
+
+def _sorted_line(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    o = np.argsort(p[:, 0])
+    return p[o, 0], p[o, 1]
 
 
 def _eye(img: np.ndarray, pts: np.ndarray, upper_idx, lower_idx, iris_idx) -> Eye:
@@ -514,105 +558,8 @@ def _lid_skin(roi: np.ndarray, opening: np.ndarray, width: float) -> tuple[np.nd
     return np.clip(lid, 0, 255).astype(np.uint8), lash.astype(np.float32)
 
 
-def _palette(img: np.ndarray, pts: np.ndarray) -> dict[str, Any]:
-    """The image's own tones for the mouth interior: skin, lips, a teeth white and its grain.
-
-    Teeth take the sclera (or, without visible sclera, the lightest skin) desaturated, with
-    luminance capped relative to the face, so a painting's or an old photo's teeth are as
-    muted as its eyes instead of a bright white.
-    """
-    h, w = img.shape[:2]
-    f = img.astype(np.float32)
-    m = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(m, [pts[list(L.FACE_OVAL), :2].astype(np.int32)], 255)
-    lips = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(lips, [pts[list(L.LIP_UPPER_OUTER), :2].astype(np.int32)], 255)
-    cv2.fillPoly(lips, [pts[list(L.LIP_LOWER_OUTER), :2].astype(np.int32)], 255)
-    cv2.fillPoly(
-        lips, [pts[list(L.LIP_UPPER_INNER + L.LIP_LOWER_INNER[::-1]), :2].astype(np.int32)], 0
-    )
-    skin_px = f[(m > 0) & (lips == 0)]
-    skin = np.median(skin_px, axis=0)
-    lum = skin_px.mean(axis=1)
-    light = skin_px[lum >= np.percentile(lum, 92)].mean(axis=0)
-    lip = np.median(f[lips > 0], axis=0) if (lips > 0).any() else skin * [1.0, 0.8, 0.8]
-    eyes = np.zeros((h, w), np.uint8)
-    for up, lo, iris in (
-        (L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
-        (L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
-    ):
-        cv2.fillPoly(eyes, [pts[list(up) + list(lo)[::-1], :2].astype(np.int32)], 255)
-        ip = pts[list(iris), :2]
-        r = float(np.mean(np.hypot(*(ip[1:] - ip[0]).T))) * 1.2
-        cv2.circle(eyes, (int(ip[0, 0]), int(ip[0, 1])), int(r) + 1, 0, -1)
-    sclera_px = f[eyes > 0]
-    white = light
-    if len(sclera_px) > 20:
-        sl = sclera_px.mean(axis=1)
-        cand = sclera_px[sl >= np.percentile(sl, 60)].mean(axis=0)
-        if cand.mean() > skin.mean():
-            white = 0.5 * cand + 0.5 * light
-    grey = white.mean()
-    white = grey + 0.55 * (white - grey)  # desaturated
-    cap = min(235.0, 1.3 * float(skin.mean()) + 25.0)
-    white = white * min(1.0, cap / max(float(white.mean()), 1.0))
-    hp = f - cv2.GaussianBlur(f, (0, 0), 1.5)
-    grain = 1.48 * float(np.median(np.abs(hp[m > 0]))) if (m > 0).any() else 0.0
-    mouth_w = float(np.hypot(*(pts[L.MOUTH_R, :2] - pts[L.MOUTH_L, :2])))
-    return {"skin": skin, "lip": lip, "white": white, "grain": grain, "px": TEX / max(mouth_w, 8.0)}
-
-
-def _mouth_textures(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper (cavity + upper teeth) and lower (tongue) RGBA textures in the image's palette.
-
-    Texture x spans the mouth corner to corner (TEX texels); y uses the same scale. The upper
-    texture's inner-lip line is row TEX//4, the lower texture's is row 3*TEX//4. Colours come
-    from ``_palette``; the result is softened to about one image pixel and given the face's
-    grain, so the interior has the portrait's sharpness instead of a clean drawing's.
-    """
-    pal = _palette(img, pts)
-    skin, lip, white = pal["skin"], pal["lip"], pal["white"]
-    T = TEX
-    yy, xx = np.mgrid[0:T, 0:T].astype(np.float32)
-    xs = (xx - T / 2) / (T / 2)  # -1 .. 1 corner to corner
-    top = T // 4
-    up = np.zeros((T, T, 4), np.float32)
-    depth = np.clip((yy - top) / (T * 0.35), 0, 1)
-    dark = (
-        0.4 * lip * np.array([1.0, 0.7, 0.7]) + 0.05 * skin
-    )  # a cavity in the image's own warm darks
-    cavity = dark * (1 - 0.5 * depth[..., None]) * (1 - 0.45 * xs[..., None] ** 2)
-    up[..., :3] = cavity
-    up[..., 3] = 255
-    # upper teeth: only the lower part shows below the lip; rounded tips, faint separations
-    tooth_w = T * 0.09
-    phase = ((xx - T / 2) / tooth_w + 0.5) % 1.0 - 0.5  # 0 centre of a tooth, +-0.5 gap
-    tooth_h = T * 0.15 * (1 - 0.45 * xs**2) * (1 - 0.12 * (2 * phase) ** 4)
-    fade_x = 1 - _smooth(np.abs(xs), 0.45, 0.85)
-    body = _smooth(top + tooth_h - yy, -0.8, 1.2) * (yy > top - T * 0.06) * fade_x
-    shade = (1 - 0.1 * _smooth(np.abs(phase), 0.38, 0.5)) * (
-        1 - 0.15 * np.clip((yy - top) / np.maximum(tooth_h, 1), 0, 1)
-    )
-    shade *= 1 - 0.4 * (1 - _smooth(yy - top, -T * 0.01, T * 0.04))  # the upper lip's shadow
-    shade *= 0.7 + 0.3 * fade_x  # darker towards the corners
-    tooth = white[None, None] * shade[..., None]
-    up[..., :3] = up[..., :3] * (1 - body[..., None]) + tooth * body[..., None]
-    lo = np.zeros((T, T, 4), np.float32)
-    base = 3 * T // 4
-    tongue = ((xs / 0.62) ** 2 + ((yy - (base - T * 0.03)) / (T * 0.16)) ** 2) < 1.0
-    tongue_col = lip * np.array([0.95, 0.62, 0.65])
-    lo[..., :3] = tongue_col * (1 - 0.45 * np.clip((base - yy) / (T * 0.2), 0, 1))[..., None]
-    lo[..., 3] = np.where(tongue, 255, 0)
-    lo[..., 3] = cv2.GaussianBlur(lo[..., 3], (0, 0), 1.5)
-    # the portrait's sharpness and grain
-    sigma = max(0.6, 0.7 * float(pal["px"]))
-    rng = np.random.default_rng(11)
-    for tex in (up, lo):
-        tex[..., :3] = cv2.GaussianBlur(tex[..., :3], (0, 0), sigma)
-        n = cv2.GaussianBlur(rng.normal(0, 1, (T, T)).astype(np.float32), (0, 0), sigma * 0.7)
-        n *= 0.5 * float(pal["grain"]) / max(float(n.std()), 1e-6)
-        tex[..., :3] += n[..., None] * (tex[..., :3] / max(float(skin.mean()), 1.0))
-    return (np.clip(up, 0, 255).astype(np.uint8), np.clip(lo, 0, 255).astype(np.uint8))
+def _no_closed() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(4, np.int32), np.zeros((1, 1, 3), np.uint8)
 
 
 def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -631,8 +578,8 @@ def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
     h, w = img.shape[:2]
     x0 = int(max(0, np.floor(min(up[:, 0].min(), lo[:, 0].min())) - 2))
     x1 = int(min(w, np.ceil(max(up[:, 0].max(), lo[:, 0].max())) + 3))
-    y0 = int(max(0, np.floor(up[:, 1].min() - gap) - 2))
-    y1 = int(min(h, np.ceil(lo[:, 1].max() + gap) + 3))
+    y0 = int(max(0, np.floor(up[:, 1].min() - gap) - 4))
+    y1 = int(min(h, np.ceil(lo[:, 1].max() + gap) + 5))
     if x1 - x0 < 4 or y1 - y0 < 4:
         return empty
     roi = img[y0:y1, x0:x1]
@@ -644,10 +591,13 @@ def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
     mid = (yu + yl) / 2
     yy = np.arange(y1 - y0, dtype=np.float64)[:, None]
     src = yy.repeat(len(xs), axis=1)
-    top = (yy >= yu - 1) & (yy <= mid)
-    bot = (yy > mid) & (yy <= yl + 1)
-    src = np.where(top, yu - 1 - (yy - yu + 1) * 0.7, src)
-    src = np.where(bot, yl + 1 + (yl + 1 - yy) * 0.7, src)
+    # the patch covers the gap and the dark inner edge of each lip; each half mirrors the lip
+    # from just beyond that edge
+    edge, edge_lo = max(1.5, 0.035 * width), max(2.5, 0.06 * width)
+    top = (yy >= yu - edge) & (yy <= mid)
+    bot = (yy > mid) & (yy <= yl + edge_lo)
+    src = np.where(top, yu - edge - 1 - (yy - yu + edge) * 0.7, src)
+    src = np.where(bot, yl + edge_lo + 1 + (yl + edge_lo - yy) * 0.7, src)
     mx = np.broadcast_to(np.arange(x1 - x0, dtype=np.float32)[None], src.shape)
     out = cv2.remap(
         roi,
@@ -656,8 +606,14 @@ def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     ).astype(np.float32)
-    seam = np.exp(-(((yy - mid) / max(0.8, gap * 0.08)) ** 2)) * (top | bot)
-    out *= (1 - 0.45 * seam)[..., None]  # softer than a drawn line, dark enough to read as closed
+    # where the lips meet: the upper lip's soft shadow on the lower one, a little deeper in
+    # colour rather than grey (a drawn line reads as a contour, not as lips)
+    below_mid = (yy - mid) / max(1.2, gap * 0.15)
+    below_mid = np.where(below_mid < 0, below_mid / 0.35, below_mid)
+    seam = np.exp(-(below_mid**2)) * (top | bot)
+    grey = out.mean(axis=2, keepdims=True)
+    out = grey + (out - grey) * (1 + 0.3 * seam[..., None])
+    out *= (1 - 0.15 * seam)[..., None]
     inside = cv2.GaussianBlur((top | bot).astype(np.float32), (0, 0), 0.8)[..., None]
     out = out * inside + roi.astype(np.float32) * (1 - inside)
     return np.array([x0, y0, x1, y1], np.int32), np.clip(out, 0, 255).astype(np.uint8)

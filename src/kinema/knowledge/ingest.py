@@ -4,19 +4,23 @@ Every extractor returns Markdown-flavoured text (``#`` headings, blank lines bet
 so one chunker serves all kinds and headings survive into citations. What we cannot read is a
 typed ``InvalidInput`` (see ``kinema.knowledge.errors``) that tells the user what to do.
 URLs are fetched with the SSRF guard of ``kinema.media.fetch``; HTML main text comes from
-trafilatura (boilerplate, menus and footers dropped).
+trafilatura (boilerplate, menus and footers dropped). PDF text starts every page with a form
+feed (``kinema.knowledge.chunk.PAGE_BREAK``), so passages and citations know their page.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from kinema.config import get_settings
+from kinema.knowledge.chunk import PAGE_BREAK
 from kinema.knowledge.errors import (
     DocumentTooLarge,
     EmptyDocument,
@@ -26,6 +30,12 @@ from kinema.knowledge.errors import (
     UnsupportedDocument,
 )
 from kinema.media.fetch import fetch_url
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: ``stage`` is "pages" (PDF text extraction) or "passages"
+(embedding at indexing); called as work completes, at most a few hundred times per call."""
 
 KINDS = ("text", "markdown", "pdf", "docx", "html")
 SUPPORTED = "plain text (.txt), Markdown (.md), PDF, Word (.docx) and HTML"
@@ -59,6 +69,7 @@ class ExtractedDocument:
     title: str
     text: str
     kind: str  # one of KINDS
+    pages: int | None = None  # PDFs: the page count (each page starts with PAGE_BREAK)
 
 
 def extract_text(
@@ -67,13 +78,15 @@ def extract_text(
     filename: str | None = None,
     content_type: str | None = None,
     max_bytes: int | None = None,
+    progress: Progress | None = None,
 ) -> ExtractedDocument:
     """Extract the text of a document given as bytes.
 
     The kind is read from the content itself first (PDF and ZIP magic, HTML tags), then the
     file extension, then ``content_type``. Raises ``DocumentTooLarge`` over ``max_bytes``
     (default ``settings.max_document_bytes``), ``EmptyDocument``, ``UnsupportedDocument``,
-    ``EncryptedDocument``, ``NoTextInDocument`` or ``InvalidDocument``.
+    ``EncryptedDocument``, ``NoTextInDocument`` or ``InvalidDocument``. ``progress`` hears
+    ``("pages", done, total)`` while a PDF's pages are read.
     """
     limit = max_bytes if max_bytes is not None else get_settings().max_document_bytes
     name = filename or "document"
@@ -86,7 +99,10 @@ def extract_text(
     if not data.strip():
         raise EmptyDocument(f"{name} is empty.", field="file")
     kind = _detect_kind(data, filename, content_type)
-    title, text = _EXTRACTORS[kind](data)
+    if kind == "pdf":
+        title, text = _pdf(data, progress)
+    else:
+        title, text = _EXTRACTORS[kind](data)
     text = _tidy(text)
     if kind in ("html", "markdown"):
         text = _tables_to_sentences(text)
@@ -94,7 +110,8 @@ def extract_text(
         raise EmptyDocument(f"{name} contains no text.", field="file")
     if not title and filename:
         title = PurePosixPath(filename).stem.replace("_", " ").replace("-", " ").strip()
-    return ExtractedDocument(title=title or _first_line(text), text=text, kind=kind)
+    pages = text.count(PAGE_BREAK) if kind == "pdf" else None
+    return ExtractedDocument(title=title or _first_line(text), text=text, kind=kind, pages=pages)
 
 
 def fetch_document(
@@ -212,7 +229,7 @@ def _markdown(data: bytes) -> tuple[str, str]:
     return (m.group(1).strip() if m else ""), text
 
 
-def _pdf(data: bytes) -> tuple[str, str]:
+def _pdf(data: bytes, progress: Progress | None = None) -> tuple[str, str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
@@ -230,7 +247,13 @@ def _pdf(data: bytes) -> tuple[str, str]:
                     "and upload it again.",
                     field="file",
                 )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        total = len(reader.pages)
+        step = max(1, total // 100)
+        pages = []
+        for n, page in enumerate(reader.pages, 1):
+            pages.append(page.extract_text() or "")
+            if progress is not None and (n % step == 0 or n == total):
+                progress("pages", n, total)
         title = ""
         meta = reader.metadata
         if meta and meta.title:
@@ -242,8 +265,8 @@ def _pdf(data: bytes) -> tuple[str, str]:
         raise InvalidDocument(f"The PDF cannot be read ({exc}).", field="file") from None
     if not pages:
         raise EmptyDocument("The PDF has no pages.", field="file")
-    text = "\n\n".join(_pdf_page_text(p) for p in pages)
-    if not text.strip():
+    text = "\n\n".join(PAGE_BREAK + _pdf_page_text(p) for p in pages)
+    if not text.replace(PAGE_BREAK, "").strip():
         raise NoTextInDocument(
             f"The PDF has {len(pages)} page(s) but no text layer: it looks scanned or image-only. "
             "Run OCR on it (e.g. ocrmypdf) or upload the text instead.",
@@ -438,7 +461,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    return text.strip(" \t\n")  # not the form feeds that start PDF pages
 
 
 def _first_line(text: str) -> str:

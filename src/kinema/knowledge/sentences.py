@@ -49,6 +49,18 @@ def boundaries(text: str) -> list[int]:
     return sorted(c for c in cuts if 0 < c < len(text))
 
 
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a stored passage in reading order: its lines (list items stay whole)
+    split into sentences, table rows left out. Retrieval scores these and the brain quotes
+    them, so both must cut a passage the same way."""
+    out: list[str] = []
+    for line in re.split(r"\n+", text):
+        if line.count("|") >= 2:
+            continue  # a table row: its cells read badly aloud and match nothing well
+        out.extend(split_sentences(line))
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences; paragraph breaks always end a sentence."""
     out: list[str] = []

@@ -19,14 +19,22 @@ class DropOldest(Generic[T]):
         self._items: deque[T] = deque()
         self.maxlen = maxlen
         self.dropped = 0
+        # False until the consumer takes its first item: what piles up before it starts (a
+        # WebRTC sender waits for ICE/DTLS and its encoder) is not a slow client's loss
+        self.counting = True
         self._wakeup = wakeup  # shared by the outlet's queues: "something arrived"
         self._ready = asyncio.Event()  # this queue only, for one consumer per queue
         self.closed = False
+        # a paused queue takes nothing (and drops nothing): its consumer is not pulling yet,
+        # e.g. a WebRTC track before ICE/DTLS connect
+        self.paused = False
 
     def put(self, item: T) -> None:
+        if self.paused:
+            return
         if len(self._items) >= self.maxlen:
             self._items.popleft()
-            self.dropped += 1
+            self.dropped += self.counting
         self._items.append(item)
         self._wakeup.set()
         self._ready.set()
@@ -38,6 +46,7 @@ class DropOldest(Generic[T]):
                 return None
             self._ready.clear()
             await self._ready.wait()
+        self.counting = True
         return self._items.popleft()
 
     def close(self) -> None:

@@ -66,6 +66,40 @@ def controls_close(a: Any, b: Any) -> bool:
     return True
 
 
+MAX_CHUNK_SECONDS = 1.0  # one microphone chunk (a WebSocket frame, a WebRTC frame) at most
+
+
+class PcmBuffer:
+    """Int16 samples appended up to a fixed capacity, in one preallocated array (no list of
+    chunks: a flood of tiny chunks costs no per-chunk memory)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._data: np.ndarray | None = None  # allocated on first use
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, pcm: np.ndarray) -> bool:
+        """Append what fits; False when ``pcm`` did not fit whole (the buffer is now full)."""
+        if self._data is None:
+            self._data = np.empty(self.capacity, np.int16)
+        room = self.capacity - self._n
+        take = min(room, len(pcm))
+        self._data[self._n : self._n + take] = pcm[:take]
+        self._n += take
+        return take == len(pcm)
+
+    def copy(self) -> np.ndarray:
+        if self._data is None:
+            return np.zeros(0, np.int16)
+        return self._data[: self._n].copy()
+
+    def clear(self) -> None:
+        self._n = 0
+
+
 @dataclass
 class SessionConfig:
     fps: int = 24
@@ -78,6 +112,10 @@ class SessionConfig:
     metrics_interval: float = 5.0  # seconds between pushed "metrics" events (0: only on request)
     greet: bool = True  # speak the responder's greeting (a persona's start script) on connect
     partial_interval: float = 1.0  # s of new speech between partial transcripts (0: none)
+    # one user utterance is cut here and recognised: microphone memory stays bounded even when
+    # the VAD never leaves "speech" (noise) or audio arrives faster than real time
+    max_utterance: float = 30.0
+    max_recognitions: int = 3  # recognitions queued or running at once; more utterances dropped
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> SessionConfig:
@@ -169,7 +207,9 @@ class LiveSession:
         self._epoch = 0  # bumped on barge-in: frames rendered before it are discarded
         self._last_activity = time.monotonic()
         self._user_speaking = False
-        self._utterance: list[np.ndarray] = []
+        self._utterance = PcmBuffer(int(self.config.max_utterance * MIC_RATE))
+        self._overlong = False  # the utterance hit max_utterance: ignore audio until VAD end
+        self._recognitions = 0  # ASR jobs of this session queued or running
         self._preroll: deque[np.ndarray] = deque(maxlen=16)
         self._utterance_id = 0  # counts user utterances (VAD starts)
         self._heard = 0  # samples of the current utterance
@@ -242,16 +282,20 @@ class LiveSession:
     def is_closed(self) -> bool:
         return self._closing
 
-    def subscribe(self, *, greet: bool = True, **kwargs: int) -> Outlet:
+    def subscribe(self, *, greet: bool = True, paused: bool = False, **kwargs: int) -> Outlet:
         """A new consumer; it receives everything emitted from now on.
 
         The first consumer triggers the greeting unless ``greet=False`` (a transport whose media
-        is not flowing yet calls ``greet()`` itself once it is).
+        is not flowing yet calls ``greet()`` itself once it is). With ``paused`` its video and
+        audio queues take nothing until the consumer unpauses them (``outlet.video.paused =
+        False``) when it starts pulling: frames made before that would only pile up and be
+        dropped. Events are always queued.
         """
         outlet = Outlet(
             video_frames=kwargs.get("video_frames", self.config.video_buffer),
             audio_chunks=kwargs.get("audio_chunks", self.config.audio_buffer),
         )
+        outlet.video.paused = outlet.audio.paused = paused
         if self._closing:  # too late: the consumer only learns why
             outlet.events.put({"type": "closed", "reason": self.close_reason})
             outlet.close()
@@ -313,7 +357,12 @@ class LiveSession:
         self._start_turn(TurnMetrics(self._next_turn(), "script"), script=text)
 
     def push_audio(self, samples: np.ndarray | bytes, rate: int = MIC_RATE) -> None:
-        """Microphone audio (int16 mono). VAD start barges in; VAD end sends it to ASR."""
+        """Microphone audio (int16 mono). VAD start barges in; VAD end sends it to ASR.
+
+        Memory is bounded: a chunk holds at most ``MAX_CHUNK_SECONDS``, an utterance at most
+        ``config.max_utterance`` (then it is cut, recognised, and the rest ignored until the
+        VAD hears the speech end), and at most ``config.max_recognitions`` utterances wait for
+        the recogniser."""
         self._check_open()
         if self.engines.vad is None or self.engines.transcriber is None:
             raise InvalidInput("audio: this session has no speech input (VAD/ASR) configured.")
@@ -324,33 +373,56 @@ class LiveSession:
             samples = np.frombuffer(samples, np.int16)
         if not 8000 <= rate <= 96000:
             raise InvalidInput(f"audio: unsupported sample rate {rate} Hz.", field="rate")
-        pcm = resample(np.asarray(samples, np.int16).reshape(-1), rate, MIC_RATE)
+        raw = np.asarray(samples, np.int16).reshape(-1)
+        if len(raw) > MAX_CHUNK_SECONDS * rate:
+            raise InvalidInput(
+                f"audio: a chunk may hold at most {MAX_CHUNK_SECONDS:g} s of audio "
+                f"({len(raw) / rate:.1f} s sent); send 20-100 ms chunks.",
+                field="audio",
+            )
+        pcm = resample(raw, rate, MIC_RATE)
         paused = False
         for edge in self.engines.vad.feed(pcm):
-            if edge == "start" and not self._user_speaking:
+            if edge == "start" and not self._user_speaking and not self._overlong:
                 self._user_speaking = True
-                self._utterance = list(self._preroll)
+                self._utterance.clear()
+                for chunk in self._preroll:
+                    self._utterance.append(chunk)
                 self._utterance_id += 1
-                self._heard = sum(len(c) for c in self._utterance)
+                self._heard = len(self._utterance)
                 self._partial_at, self._pauses, self._early = 0, 0, None
                 self.interrupt("voice")
                 self._set_state("listening")
             elif edge == "pause" and self._user_speaking:
                 self._pauses += 1
                 paused = True
+            elif edge == "end" and self._overlong:
+                self._overlong = False  # the over-long speech is over; listen again
+                pcm = pcm[:0]
             elif edge == "end" and self._user_speaking:
                 self._user_speaking = False
                 self._utterance.append(pcm)
-                utterance = np.concatenate(self._utterance)
-                self._utterance = []
                 early, self._early = self._early, None
                 current = (self._utterance_id, self._pauses)
                 ready = early[2] if early is not None and early[:2] == current else None
-                self._spawn(self._transcribe(utterance, ready))
+                self._end_utterance(ready)
                 pcm = pcm[:0]
                 paused = False
         if self._user_speaking:
-            self._utterance.append(pcm)
+            if not self._utterance.append(pcm):  # full: cut the utterance here
+                self._user_speaking = False
+                self._overlong = True
+                self._early = None
+                self._emit(
+                    {
+                        "type": "error",
+                        "message": f"audio: an utterance may last at most "
+                        f"{self.config.max_utterance:g} s; the first {self.config.max_utterance:g}"
+                        " s are recognised and the rest is ignored until you pause.",
+                    }
+                )
+                self._end_utterance(None)
+                return
             self._heard += len(pcm)
             if paused:
                 self._recognise_early()
@@ -360,9 +432,24 @@ class LiveSession:
                 and self._heard - self._partial_at >= self.config.partial_interval * MIC_RATE
             ):
                 self._partial_at = self._heard
-                self._recognise(np.concatenate(self._utterance))
-        else:
+                self._recognise(self._utterance.copy())
+        elif not self._overlong:
             self._preroll.append(pcm)
+
+    def _end_utterance(self, ready: asyncio.Future[str] | None) -> None:
+        """Send the buffered utterance to ASR (unless too many are waiting: then it is dropped)."""
+        utterance = self._utterance.copy()
+        self._utterance.clear()
+        if ready is None and self._recognitions >= self.config.max_recognitions:
+            self._emit(
+                {
+                    "type": "error",
+                    "message": "audio: speech arrives faster than it can be recognised; "
+                    "this utterance was dropped.",
+                }
+            )
+            return
+        self._spawn(self._transcribe(utterance, ready))
 
     def _recognise(self, samples: np.ndarray) -> asyncio.Future[str]:
         """Start recognising ``samples`` in the speech pool; while the user is still speaking the
@@ -374,9 +461,11 @@ class LiveSession:
         )
         utterance = self._utterance_id
         self._partial_busy = True
+        self._recognitions += 1
 
         def done(f: asyncio.Future[str]) -> None:
             self._partial_busy = False
+            self._recognitions -= 1
             if f.cancelled() or f.exception() is not None or self._closing:
                 return
             text = (f.result() or "").strip()
@@ -389,7 +478,9 @@ class LiveSession:
     def _recognise_early(self) -> None:
         """A pause in speech: recognise what was said so far now; if the VAD then ends the turn
         with no more voice, that result is the final transcript (saves the ASR time)."""
-        snapshot = np.concatenate(self._utterance)
+        if self._recognitions >= self.config.max_recognitions:
+            return  # the end of the utterance is recognised then instead
+        snapshot = self._utterance.copy()
         self._partial_at = self._heard
         future = self._recognise(snapshot)
         self._early = (self._utterance_id, self._pauses, future)
@@ -495,6 +586,9 @@ class LiveSession:
         self._set_state("thinking")
         loop = asyncio.get_running_loop()
         audio = Audio(utterance, MIC_RATE)
+        counted = ready is None
+        if counted:
+            self._recognitions += 1
         try:
             assert self.engines.transcriber is not None  # push_audio checked it
             transcribe = self.engines.transcriber.transcribe
@@ -506,6 +600,9 @@ class LiveSession:
             log.exception("session %s: speech recognition failed", self.id)
             self._emit({"type": "error", "message": f"speech recognition failed: {exc}"})
             text = ""
+        finally:
+            if counted:
+                self._recognitions -= 1
         turn.asr_done = time.monotonic()
         text = (text or "").strip()
         if not text or self._user_speaking or self._closing:
@@ -636,7 +733,12 @@ class LiveSession:
             t = clock.frame_time(n)
             epoch = self._epoch
             controls = self.engines.animator.controls_at(t)
-            if not self._outlets:  # nobody watching (yet): keep the clock, spare the CPU
+            if not any(not o.video.paused for o in self._outlets):
+                # nobody watching (yet): keep the clock, spare the CPU; audio still goes out
+                if any(not o.audio.paused for o in self._outlets):
+                    audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
+                    for outlet in self._outlets:
+                        outlet.audio.put(audio)
                 self._maybe_finish(speaking)
                 n += 1
                 continue

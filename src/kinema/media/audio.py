@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from kinema.errors import InvalidMedia
-from kinema.media.limits import HEAVY_DECODES
+from kinema.media.limits import heavy_decode
 
 MAX_DECODE_SECONDS = 600.0  # no caller needs more; callers pass tighter limits where they have one
 
@@ -57,11 +57,12 @@ def decode_audio(
     Decoding streams and stops as soon as the audio passes ``max_seconds`` (``InvalidMedia``
     naming ``field``): a small file of an hour's silence is refused after ``max_seconds`` of
     work and memory, not after decoding the hour. At most ``limits.HEAVY_DECODES`` decodes run
-    at once per process; call it off the event loop (``asyncio.to_thread``)."""
+    at once per process, fewer per organization (``limits.heavy_decode``); call it off the event
+    loop (``asyncio.to_thread``)."""
     if not data:
         raise InvalidMedia(f"{field}: the file is empty.", field=field)
     max_samples = int(max_seconds * rate)
-    with HEAVY_DECODES:
+    with heavy_decode():
         try:
             with av.open(io.BytesIO(data), mode="r") as container:
                 if not container.streams.audio:

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from kinema.errors import InvalidMedia
-from kinema.media.limits import HEAVY_DECODES
+from kinema.media.limits import heavy_decode
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 25_000_000  # ~ 6K x 4K; larger images are refused from the header, before decoding
@@ -63,7 +63,7 @@ def load_image(
             f"{field}: {width}x{height} is too small (at least {MIN_SIDE} px a side).",
             field=field,
         )
-    slot = HEAVY_DECODES if width * height > _BIG else contextlib.nullcontext()
+    slot = heavy_decode() if width * height > _BIG else contextlib.nullcontext()
     try:
         with slot, Image.open(io.BytesIO(data)) as img:
             img.load()

@@ -10,13 +10,88 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-from kinema.errors import InvalidMedia
+from kinema.errors import InvalidMedia, RateLimited
 
 # concurrent heavy decodes (audio, images) per process; more wait their turn in their thread,
 # so a burst of uploads cannot hold gigabytes at once or starve the render threads
 HEAVY_DECODES = threading.BoundedSemaphore(2)
+OWNER_WAIT = 30.0  # seconds a queued decode waits for its owner's slot before a 429
+
+
+@dataclass
+class DecodeOwner:
+    """Whose request a decode serves (set per request by the API): ``limit`` decodes of one
+    owner run at once and ``queued`` more may wait; 0 = no per-owner cap."""
+
+    id: str | None = None
+    limit: int = 0
+    queued: int = 0
+
+
+# the API sets a fresh holder per request and fills ``id`` once the caller is known; threads
+# started for the request (asyncio.to_thread, Starlette's pool) see the same holder
+decode_owner: ContextVar[DecodeOwner | None] = ContextVar("decode_owner", default=None)
+
+_owners = threading.Condition()
+_running: dict[str, int] = {}
+_waiting: dict[str, int] = {}
+
+
+@contextmanager
+def heavy_decode() -> Iterator[None]:
+    """A slot for one heavy decode: the owner's (when the request has one), then the process's.
+
+    One organization cannot hold every process slot: past its own limit its decodes queue (a
+    few) and then get ``RateLimited``, while other organizations' decodes go on."""
+    owner = decode_owner.get()
+    if owner is None or owner.id is None or owner.limit <= 0:
+        with HEAVY_DECODES:
+            yield
+        return
+    oid = owner.id
+    with _owners:
+        if _running.get(oid, 0) >= owner.limit:
+            if _waiting.get(oid, 0) >= owner.queued:
+                raise _too_many(owner)
+            _waiting[oid] = _waiting.get(oid, 0) + 1
+            deadline = time.monotonic() + OWNER_WAIT
+            try:
+                while _running.get(oid, 0) >= owner.limit:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise _too_many(owner)
+                    _owners.wait(left)
+            finally:
+                _waiting[oid] -= 1
+                if not _waiting[oid]:
+                    del _waiting[oid]
+        _running[oid] = _running.get(oid, 0) + 1
+    try:
+        with HEAVY_DECODES:
+            yield
+    finally:
+        with _owners:
+            _running[oid] -= 1
+            if not _running[oid]:
+                del _running[oid]
+            _owners.notify_all()
+
+
+def _too_many(owner: DecodeOwner) -> RateLimited:
+    return RateLimited(
+        "Too many heavy decodes (audio files, images over 4 MP) at once for this organization: "
+        f"the limit is {owner.limit} running and {owner.queued} waiting "
+        "(max_heavy_decodes_per_org, max_heavy_decodes_queued_per_org); retry shortly.",
+        retry_after=2.0,
+    )
+
 
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes, all members together

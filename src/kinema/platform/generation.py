@@ -28,6 +28,8 @@ def build_request(payload: dict[str, Any], ctx: JobContext):
             tag=r.get("tag"),
             type=r.get("type", "character"),
             strength=float(r.get("strength", 0.85)),
+            voice=_voice(r.get("voice")),
+            avatar_id=r.get("avatar_id"),
         )
         for r in payload.get("references", [])
     ]
@@ -53,6 +55,57 @@ def build_request(payload: dict[str, Any], ctx: JobContext):
         references=refs,
         options=options,
         video=video,
+        first_frame_voice=_voice(payload.get("first_frame_voice")),
+    )
+
+
+def _voice(spec: dict | None):  # noqa: ANN202 - a VoiceSpec (imported lazily) or None
+    if not spec:
+        return None
+    from kinema.voice.presets import VoiceSpec
+
+    return VoiceSpec.from_json(spec)
+
+
+def avatar_voice(uri: str, org_id: str, settings: Any) -> tuple[str, dict] | None:
+    """``(avatar id, voice spec as JSON)`` when an image input names an avatar
+    (``kinema://avatars/<id>``): a character moves from a live conversation into a generated
+    scene with its own face and voice. None for any other URI."""
+    from dataclasses import asdict
+
+    from kinema.platform import db
+    from kinema.platform.characters import avatars as avatar_service
+    from kinema.platform.characters import voices as voice_service
+    from kinema.platform.characters.references import PREFIX
+
+    if not uri.startswith(PREFIX):
+        return None
+    with db.session_scope(settings) as s:
+        avatar = avatar_service.get(s, org_id, uri[len(PREFIX) :].strip("/"))
+        spec = voice_service.spec_for(s, org_id, avatar.voice)
+        return avatar.id, asdict(spec)
+
+
+def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) -> None:
+    """Refuse at submit time what the worker would fail on: a compositor prompt naming things
+    no input shows (a 400 on ``promptText`` naming the words), so no credits are reserved
+    for a picture that cannot be made."""
+    if payload.get("engine", "compositor") != "compositor" or payload.get("kind") not in (
+        "video",
+        "image",
+    ):
+        return
+    names = set(inputs or {}) | set(payload.get("inputs", {}))
+    if "video" in names:
+        return  # edits are checked by the edit itself
+    from kinema.video.plan import check_drawable
+
+    check_drawable(
+        str(payload.get("prompt", "")),
+        first_frame="first_frame" in names,
+        references=[
+            (r.get("tag"), str(r.get("type", "character"))) for r in payload.get("references", [])
+        ],
     )
 
 

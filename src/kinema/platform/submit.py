@@ -31,6 +31,10 @@ def submit_task(
     cost: int,
     inputs: dict[str, bytes] | None = None,
 ) -> Task:
+    if kind == "generation":  # refuse undrawable prompts before storing anything
+        from kinema.platform.generation import precheck
+
+        precheck(payload, inputs)
     task_id = new_id()
     storage = get_storage(settings)
     keys = {

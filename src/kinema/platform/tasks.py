@@ -13,6 +13,7 @@ the organization first too, so it never deadlocks against a promotion.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,8 @@ from kinema.config import Settings
 from kinema.errors import NotFound, RateLimited
 from kinema.platform import accounts
 from kinema.platform.models import Organization, Task, new_id, utcnow
+
+log = logging.getLogger(__name__)
 
 ACTIVE = ("THROTTLED", "PENDING", "RUNNING")
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -114,8 +117,37 @@ def lock_org(session: Session, org_id: str) -> Organization | None:
     return session.get(Organization, org_id, with_for_update=True, populate_existing=True)
 
 
+def files_prefix(task_id: str) -> str:
+    """Every file of a task (inputs, outputs) lives under this storage prefix."""
+    return f"tasks/{task_id}"
+
+
+def task_id_of_key(key: str) -> str | None:
+    """The task a storage key belongs to (``tasks/<id>/...``), else None."""
+    parts = key.strip("/").split("/")
+    return parts[1] if len(parts) >= 3 and parts[0] == "tasks" else None
+
+
+def withdrawn(session: Session, task_id: str) -> bool:
+    """True when the task's files must no longer be served: deleted, cancelled or unknown."""
+    row = session.execute(select(Task.status, Task.deleted).where(Task.id == task_id)).first()
+    return row is None or bool(row[1]) or row[0] == "CANCELLED"
+
+
+def remove_files(storage: Any, task_id: str) -> bool:
+    """Delete a task's files (after its row says deleted/cancelled); False if storage failed,
+    in which case the file route still refuses them (``withdrawn``)."""
+    try:
+        storage.delete(files_prefix(task_id))
+    except Exception:  # storage trouble must not turn a DELETE into a 500
+        log.exception("could not remove the files of task %s", task_id)
+        return False
+    return True
+
+
 def cancel_or_delete(session: Session, org_id: str, task_id: str) -> Task:
-    """DELETE semantics: cancel an active task (refund) or delete a finished one (404 after)."""
+    """DELETE semantics: cancel an active task (refund) or delete a finished one (404 after).
+    The caller then removes its files (``remove_files``) once the transaction committed."""
     lock_org(session, org_id)  # organization first: the order promote_throttled takes
     task = get_task(session, org_id, task_id)
     if task.status == "CANCELLED":

@@ -29,9 +29,10 @@ GROUNDS = {
     "road": (92, 96, 88),
     "city": (70, 72, 78),
     "sea": (28, 80, 130),
+    "roof": (104, 100, 96),
     None: (84, 118, 64),
 }
-SUBJECTS = ("person", "car", "boat", "house")
+SUBJECTS = ("person", "car", "boat", "house", "lighthouse")
 
 
 @dataclass
@@ -89,6 +90,8 @@ def draw_stage(
     names = [o for o, _ in objects]
     if light == "neon" and not set(names) & {"sea", "mountains", "hills", "desert", "field"}:
         names = names + ["city"]  # neon light implies streets and signs
+    if "roof" in names and "city" not in names:
+        names = names + ["city"]  # a rooftop looks out over a skyline
     colour_of = {o: c for o, c in objects if c}
     horizon = fy + int(fh * (0.62 if "sea" in names else 0.6))
     ys = np.arange(height, dtype=np.float32)[:, None, None]
@@ -179,7 +182,7 @@ def draw_stage(
             img += _soft(glow, fh * 0.02) * 1.6 + glow * 0.9
     # ground
     ground_kind = next(
-        (n for n in ("sea", "desert", "beach", "road", "field") if n in names),
+        (n for n in ("roof", "sea", "desert", "beach", "road", "field") if n in names),
         "city" if "city" in names else None,
     )
     gcol = GROUNDS[ground_kind]
@@ -198,7 +201,7 @@ def draw_stage(
             ln = rng.uniform(0.01, 0.05) * fw * (1 + (y - horizon) / fh)
             lc = tuple(float(v) for v in _lerp(gcol, (230, 230, 240), 0.45) * (0.4 if night else 1))
             cv2.line(img, (int(x), y), (int(x + ln), y), lc, 1, cv2.LINE_AA)
-        if set(names) & {"person", "house", "car", "trees"}:  # land subjects need a shore
+        if set(names) & {"person", "house", "lighthouse", "car", "trees"}:  # land needs a shore
             shore = fy + fh * 0.8
             xs = np.arange(width, dtype=np.float32)
             edge = shore + np.sin(xs / fw * 9.0 + rng.uniform(0, 6)) * fh * 0.012
@@ -206,6 +209,14 @@ def draw_stage(
             band = (ys[..., 0] >= edge[None, :]).astype(np.float32)[..., None]
             wet = np.clip((ys[..., 0] - edge[None, :]) / (fh * 0.03), 0, 1)[..., None]
             img = img * (1 - band) + (sand * (0.8 + 0.2 * wet)) * band
+    if ground_kind == "roof":  # a parapet ledge between the roof and the drop to the streets
+        ledge = horizon + int(fh * 0.05)
+        ledge_rgb = np.asarray(GROUNDS["roof"], np.float32) * (0.45 if night else 1.15)
+        cv2.rectangle(img, (0, horizon), (width, ledge), tuple(float(v) for v in ledge_rgb), -1)
+        cv2.line(img, (0, ledge), (width, ledge), tuple(float(v) * 0.6 for v in ledge_rgb), 2)
+        for k in range(1, 8):  # expansion joints in perspective
+            y = int(ledge + (height - ledge) * (k / 8) ** 1.6)
+            cv2.line(img, (0, y), (width, y), tuple(float(v) * 0.8 for v in ground[-1, 0]), 1)
     if "road" in names:
         vx = fx + fw * 0.5
         near = fh * 1.1
@@ -271,7 +282,7 @@ def draw_stage(
         side = (i % 2 * 2 - 1) * ((i + 1) // 2) * (1 if actor_x <= 0.5 else -1)
         spr_x = fx + fw * (actor_x + 0.28 * side if i else actor_x)
         base_y = fy + fh * (0.9 if name != "boat" else 0.74)
-        if name == "house":
+        if name in ("house", "lighthouse"):
             base_y = horizon + fh * 0.08
         sprites.append(
             Sprite(
@@ -400,6 +411,27 @@ def _draw_subject(
             cv2.rectangle(
                 img, (int(wx * s), int(180 * s)), (int((wx + 50) * s), int(230 * s)), win, -1
             )
+        return img
+    if name == "lighthouse":  # a tapering striped tower with a lit lantern
+        w, h = int(120 * s), int(460 * s)
+        img = np.zeros((h, w, 4), np.uint8)
+        crown, base = int(90 * s), h - 1
+        for k in range(6):  # red and white bands
+            y0, y1 = crown + (base - crown) * k // 6, crown + (base - crown) * (k + 1) // 6
+            half0, half1 = (22 + 26 * k / 6) * s, (22 + 26 * (k + 1) / 6) * s
+            band = np.array(
+                [[w / 2 - half0, y0], [w / 2 + half0, y0]]
+                + [[w / 2 + half1, y1], [w / 2 - half1, y1]],
+                np.int32,
+            )
+            col = (colour or (200, 40, 40)) if k % 2 else (238, 236, 230)
+            cv2.fillPoly(img, [band], (*col, 255), cv2.LINE_AA)
+        lamp = (255, 240, 170, 255) if night else (250, 240, 200, 255)
+        cv2.rectangle(
+            img, (int(w / 2 - 18 * s), int(45 * s)), (int(w / 2 + 18 * s), crown), lamp, -1
+        )
+        roof = np.array([[w / 2 - 26 * s, 48 * s], [w / 2, 10 * s], [w / 2 + 26 * s, 48 * s]])
+        cv2.fillPoly(img, [roof.astype(np.int32)], (40, 40, 44, 255), cv2.LINE_AA)
         return img
     # boat
     w, h = int(300 * s), int(260 * s)

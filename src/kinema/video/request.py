@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -25,6 +25,8 @@ class Reference:
     tag: str | None = None  # "@tag" in the prompt, without the "@"
     type: ReferenceType = "character"
     strength: float = 0.85  # 0..1: how strongly the reference governs the render
+    voice: Any = None  # what a character speaks with: a preset id or VoiceSpec (None: default)
+    avatar_id: str | None = None  # the avatar this image came from (one character library)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class GenerationRequest:
     options: dict[str, float] = field(default_factory=dict)  # e.g. motion_physics 0..1
     engine: str = "compositor"  # registered engine name (``kinema.video.engines``)
     video: Path | None = None  # input video file for edits (preset "edit", gen4_aleph)
+    first_frame_voice: Any = None  # the voice of a person in the first frame (an avatar's)
 
 
 @dataclass

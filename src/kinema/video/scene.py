@@ -9,23 +9,25 @@ warps and blends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from kinema.errors import Cancelled, InvalidMedia
+from kinema.errors import Cancelled, InvalidInput, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
+from kinema.video.framing import frame_image
+from kinema.video.living import Living, animate, camera_yaw, soundtrack, speak
 from kinema.video.particles import Overlay, build_overlays, depth_haze
-from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt
+from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undrawable
 from kinema.video.procedural import draw_stage
 from kinema.video.request import CancelFn, GenerationRequest, Reference
 from kinema.video.segment import (
-    decontaminate,
     fill_background,
     find_subject,
-    segment_subject,
+    segment_cutout,
     subject_box,
 )
 
@@ -62,6 +64,8 @@ class Scene:
     info: dict = field(default_factory=dict)
     out_width: int = 0  # output size (0 = render size)
     out_height: int = 0
+    livings: list[Living] = field(default_factory=list)  # animated faces in cut-outs
+    audio: tuple[np.ndarray, int] | None = None  # (mono int16, rate): the spoken lines
 
 
 def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -199,20 +203,32 @@ def build_scene(
         for i, r in enumerate(req.references)
     ]
     plan = parse_prompt(req.prompt, {r.tag for r in refs if r.tag})
+    bound = {t.lower() for t in plan.tags}
+    untagged = sum(
+        1
+        for r in refs
+        if r.type in ("character", "object") and (not r.tag or r.tag.lower() not in bound)
+    )
+    missing = undrawable(
+        plan,
+        first_frame=req.first_frame is not None,
+        location=any(r.type == "location" for r in refs),
+        untagged_refs=untagged,
+    )
+    if missing:  # never an unrelated default scene in place of what was asked
+        raise refusal(missing)
     pad = round(PAD * max(w, h))
     box = (pad, pad, w, h)
     info: dict = {"engine": "compositor", "preset": req.preset}
 
-    first_out = (
-        fit_cover(_check_image(req.first_frame, "first frame"), out_w, out_h)
-        if req.first_frame is not None
-        else None
-    )
-    last = (
-        fit_cover(_check_image(req.last_frame, "last frame"), out_w, out_h)
-        if req.last_frame is not None
-        else None
-    )
+    first_out = last = None
+    if req.first_frame is not None:  # never cut off a face: crop around it, or extend
+        first_out, framing = frame_image(_check_image(req.first_frame, "first frame"), out_w, out_h)
+        info["framing"] = framing.to_dict()
+    check()
+    if req.last_frame is not None:
+        last, framing = frame_image(_check_image(req.last_frame, "last frame"), out_w, out_h)
+        info["last_framing"] = framing.to_dict()
     first = first_out
     if first_out is not None and (w, h) != (out_w, out_h):
         first = cv2.resize(first_out, (w, h), interpolation=cv2.INTER_AREA)
@@ -228,6 +244,8 @@ def build_scene(
     check()
     alpha = find_subject(first) if first is not None else None
     check()
+    clean = segment_cutout(first)[1] if alpha is not None and first is not None else None
+    check()
     if first is not None and alpha is None:
         # no distinct subject (a landscape, a room): the lower frame is nearer than the top
         layers = _ground_layers(first, pad)
@@ -235,7 +253,7 @@ def build_scene(
     elif first is not None and alpha is not None:
         plate_img = fill_background(first, alpha)
         plate = _pad_plate(plate_img, pad)
-        crop, a, (sx, sy, sw, sh) = _crop_subject(first, alpha)
+        crop, a, (sx, sy, sw, sh) = _crop_subject(clean if clean is not None else first, alpha)
         subject = Layer(crop.copy(), a.copy(), sx, sy, 1.0, "subject", True, (sx + sw / 2, sy + sh))
         info["base"] = "first_frame"
         info["subject_box"] = [sx, sy, sw, sh]
@@ -277,12 +295,15 @@ def build_scene(
     if n_cut == 1 and plan.position:
         slots = [POSITION_X[plan.position]]
     placed: list[dict] = []
+    people: dict[int, Reference | None] = {}  # layer index -> its character reference
+    if info["base"] == "first_frame":
+        people[1] = None
     for i, ref in enumerate(characters + objects):
         check()
         is_obj = ref.type == "object"
-        alpha = segment_subject(ref.image, "object" if is_obj else "auto")
-        crop, a, _ = _crop_subject(ref.image, alpha)
-        crop = _harmonise(decontaminate(crop, a), a, plate_stats, ref.strength)
+        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto")
+        crop, a, _ = _crop_subject(colours, alpha)
+        crop = _harmonise(crop, a, plate_stats, ref.strength)
         if is_obj:
             height, feet = 0.34 * h, 0.95 * h
         else:
@@ -297,6 +318,8 @@ def build_scene(
         cut_box = [round(x), round(y), rgb.shape[1], rgb.shape[0]]
         if feet < 0.97 * h:  # the feet are in frame: ground the cut-out with a contact shadow
             rgb, a = _with_shadow(rgb, a)
+        if not is_obj:
+            people[len(layers)] = ref
         layers.append(
             Layer(
                 rgb,
@@ -323,11 +346,22 @@ def build_scene(
         plan.drop_objects()
     if n_cut != 1 and info["base"] != "procedural":
         plan.drop_position()  # a first-frame subject stays where it is
-    _choose_actor(layers)
+    actor = _choose_actor(layers)
+    if plan.action in ("walk_left", "walk_right") and actor is not None:
+        at = next(i for i, ly in enumerate(layers) if ly is actor)
+        if at in people or actor.name == "person":
+            # a sliding cut-out is not a person walking: report it rather than fake it
+            plan.drop_action()
+            info["walk"] = "not shown: a still cut-out cannot walk (camera moves instead)"
+            actor.animated = False
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
     check()
     _bake_colour(layers, plan, styles, w, h, pad, look)
+    check()
+    livings = (
+        _bring_to_life(req, layers, people, plan, info, frames / fps, check) if frames > 1 else []
+    )
     overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
     camera = CameraPath(
         w,
@@ -348,15 +382,86 @@ def build_scene(
                 info[key] = [round(v * k) for v in info[key]]
         for p in info.get("placed", []):
             p["box"] = [round(v * k) for v in p["box"]]
+    audio = soundtrack(livings, frames / fps)
     return Scene(
-        w, h, fps, frames, layers, overlays, camera, plan, first_out, last, info, out_w, out_h
+        w,
+        h,
+        fps,
+        frames,
+        layers,
+        overlays,
+        camera,
+        plan,
+        first_out,
+        last,
+        info,
+        out_w,
+        out_h,
+        livings,
+        audio,
     )
+
+
+def _bring_to_life(
+    req: GenerationRequest,
+    layers: list[Layer],
+    people: dict[int, Reference | None],
+    plan: ScenePlan,
+    info: dict,
+    duration: float,
+    check: Callable[[], None],
+) -> list[Living]:
+    """Animate the face of every person cut-out; give quoted lines to their speakers."""
+    livings: list[Living] = []
+    by_tag: dict[str, Living] = {}
+    report = []
+    if not req.options.get("still_characters"):
+        for k, (idx, ref) in enumerate(sorted(people.items())):
+            check()
+            ly = layers[idx]
+            living, why = animate(ly.rgb, idx, req.seed * 31 + k)
+            report.append({"layer": ly.name, "animated": living is not None, "why": why})
+            if living is None:
+                continue
+            living.yaw_bias = camera_yaw(plan.camera)
+            livings.append(living)
+            if ref is not None and ref.tag:
+                by_tag[ref.tag.lower()] = living
+            living.info["voice"] = ref.voice if ref is not None else req.first_frame_voice
+    start = SPEECH_START if req.first_frame is None else max(SPEECH_START, KEY_BLEND)
+    start = min(start, 0.3 * duration)
+    for tag, line in plan.dialogue:
+        speaker = by_tag.get(tag.lower()) if tag else None
+        if speaker is None and (tag is None or tag.lower() not in by_tag):
+            speaker = livings[0] if livings else None
+        if speaker is None:
+            who = f"@{tag}" if tag else "the character"
+            why = "; ".join(f"{r['layer']}: {r['why']}" for r in report) or "no person in it"
+            raise InvalidInput(
+                f"promptText: {who} cannot say {line[:40]!r}: no face in the shot can be "
+                f"animated ({why}). Give a first frame or a character reference with a clear, "
+                "frontal face, bound with the @tag, and frame it closer.",
+                field="promptText",
+            )
+        check()
+        voice = speaker.info.get("voice")
+        speak(speaker, line, voice, start, duration)
+        start = speaker.speech_start + speaker.speech.audio.duration + 0.3
+    for living, entry in zip(livings, [r for r in report if r["animated"]], strict=True):
+        entry.update({k: v for k, v in living.info.items() if k != "voice"})
+    if report:
+        info["characters"] = report
+    return livings
+
+
+SPEECH_START = 0.35  # a beat of quiet before a line
+KEY_BLEND = 0.75  # the first keyframe hands over to the animated scene by then (compositor)
 
 
 ACTOR_ORDER = ("subject", "person", "car", "boat")  # who walks when the prompt says "walks"
 
 
-def _choose_actor(layers: list[Layer]) -> None:
+def _choose_actor(layers: list[Layer]) -> Layer | None:
     """Only one layer performs the subject action: the first-frame subject, else the first
     character reference, else a person, car or boat (houses and objects stay put)."""
     movable = [ly for ly in layers if ly.animated]
@@ -369,6 +474,7 @@ def _choose_actor(layers: list[Layer]) -> None:
     actor = min(movable, key=rank, default=None)
     for ly in movable:
         ly.animated = ly is actor and rank(ly) < len(ACTOR_ORDER)
+    return actor if actor is not None and actor.animated else None
 
 
 def _bake_colour(

@@ -3,7 +3,8 @@
 People go through MediaPipe selfie segmentation (shipped in the mediapipe 0.10.21 wheel); when
 that finds no plausible subject (animals, objects, art) or the reference is typed ``object``,
 OpenCV GrabCut seeded with a centred box takes over. The hole left by the subject is filled by
-Telea inpainting on a downscaled plate, so parallax can reveal what was behind it.
+Telea inpainting on a downscaled plate, so parallax can reveal what was behind it. The mask's
+edge is then solved as a soft matte with clean foreground colours (``kinema.video.matte``).
 Results are cached by image content, so a storyboard that reuses a reference segments it once.
 """
 
@@ -17,10 +18,12 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from kinema.video.matte import refine, warm_up
+
 ANALYSIS_SIDE = 384  # segmentation and inpainting resolution (long side)
 Kind = Literal["auto", "person", "object"]
 
-_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 16
 
@@ -54,6 +57,10 @@ def _load_segmenter() -> None:
             _segmenter = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
             # OpenCV builds its float Lab tables on first use (~0.3 s): do that now too
             cv2.cvtColor(np.zeros((1, 1, 3), np.float32), cv2.COLOR_RGB2Lab)
+    warm_up()  # pymatting's numba kernels: compiled once, then cached on disk
+    from kinema.face.analyze import detect_faces
+
+    detect_faces(np.zeros((64, 64, 3), np.uint8))  # the face models (framing, living faces)
 
 
 def preload() -> None:
@@ -158,6 +165,13 @@ _found: dict[str, bool] = {}
 def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
     """Soft subject alpha (HxW float32, 0..1) at the image's resolution. Always returns a
     cut-out: a centred ellipse when nothing distinct is found (see ``find_subject``)."""
+    return segment_cutout(rgb, kind)[0]
+
+
+def segment_cutout(rgb: np.ndarray, kind: Kind = "auto") -> tuple[np.ndarray, np.ndarray]:
+    """``(alpha, colours)``: the subject's soft matte (``kinema.video.matte``: closed-form
+    matting in the band around the segmentation) and the image with the edge pixels' colours
+    replaced by the estimated foreground, so the old background leaves no halo."""
     key = (_key(rgb), kind)
     with _cache_lock:
         if key in _cache:
@@ -177,18 +191,15 @@ def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
                 _found.clear()
         mask = cut if cut is not None else _centre_ellipse(*small.shape[:2])
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, small.shape[1] / 300))
-    h, w = rgb.shape[:2]
-    alpha = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
-    # edge-aware refinement at full resolution: the guide snaps the mask to real edges
-    if hasattr(cv2, "ximgproc"):
-        radius = max(2, round(max(h, w) / 160))
-        alpha = cv2.ximgproc.guidedFilter(rgb, alpha, radius, 1e-3)
-    alpha = np.clip(alpha, 0, 1).astype(np.float32)
+    alpha, clean = refine(rgb, mask)
+    if clean is None:  # no pymatting: the old decontamination
+        clean = decontaminate(rgb, alpha)
+    entry = (alpha, clean)
     with _cache_lock:
-        _cache[key] = alpha
+        _cache[key] = entry
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-    return alpha
+    return entry
 
 
 def fill_background(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:

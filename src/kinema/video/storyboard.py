@@ -37,6 +37,7 @@ import yaml
 from kinema.errors import Cancelled, InvalidInput
 from kinema.media.image import encode_image, load_image
 from kinema.video.engines.compositor import Encoder, FrameRenderer, render_scale
+from kinema.video.plan import UndrawablePrompt
 from kinema.video.request import (
     CancelFn,
     GenerationRequest,
@@ -207,7 +208,10 @@ def render_storyboard(
             last_frame=shot.last_frame,
             references=_shot_refs(sb, shot.prompt),
         )
-        scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height), should_cancel)
+        try:
+            scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height), should_cancel)
+        except UndrawablePrompt as exc:  # say which shot, so the fix is obvious
+            raise UndrawablePrompt(exc.phrases, f"shot {i + 1}: {exc.message}") from None
         plan = scene.plan.to_dict()
         plan.update(scene.info, duration=shot.duration, transition=shot.transition)
         plans.append(plan)

@@ -42,11 +42,22 @@
   .panel { position: fixed; ${vert}: 92px; ${horiz}: 20px; z-index: 2147483000; width: min(${cfg.width}px, calc(100vw - 40px));
     height: min(${cfg.height}px, calc(100vh - 120px)); display: flex; flex-direction: column; border-radius: 18px; overflow: hidden;
     background: ${cfg.background || "Canvas"}; color: CanvasText; color-scheme: light dark; box-shadow: 0 16px 48px rgba(0,0,0,.28); border: 1px solid rgba(127,127,127,.25); }
-  .panel[hidden] { display: none; }
+  [hidden] { display: none !important; }
   header { display: flex; align-items: center; gap: 10px; padding: 12px 14px; background: ${cfg.color}; color: ${cfg.text}; font-weight: 650; font-size: 15px; }
   header .dot { width: 8px; height: 8px; border-radius: 50%; background: #9ca3af; }
   header .dot.live { background: #34d399; }
-  header .x { margin-left: auto; background: transparent; border: none; color: inherit; font-size: 20px; cursor: pointer; line-height: 1; }
+  header .x, header .hist { background: transparent; border: none; color: inherit; cursor: pointer; line-height: 1; padding: 4px 6px; border-radius: 8px; }
+  header .x { font-size: 20px; }
+  header .hist { margin-left: auto; font-size: 13px; font-weight: 600; opacity: .9; }
+  header .hist[aria-pressed="true"] { background: rgba(255,255,255,.2); }
+  .log { position: absolute; inset: 0; z-index: 2; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px;
+    background: rgba(8,10,16,.94); color: #fff; font-size: 14px; line-height: 1.4; }
+  .log:empty::before { content: "No messages yet."; opacity: .7; }
+  .log .m { max-width: 88%; padding: 7px 11px; border-radius: 12px; background: rgba(255,255,255,.12); align-self: flex-start; }
+  .log .m.user { align-self: flex-end; background: ${cfg.color}; color: ${cfg.text}; }
+  .notice { position: absolute; left: 10px; right: 10px; top: 44px; padding: 10px 12px; border-radius: 12px; background: #fff1f1;
+    color: #8a1c1c; font-size: 13.5px; line-height: 1.4; border: 1px solid #f3b7b7; }
+  .thanks { padding: 14px; text-align: center; border-top: 1px solid rgba(127,127,127,.25); font-size: 14px; }
   .stage { position: relative; flex: 1; min-height: 0; background: #0b0d13; }
   video { width: 100%; height: 100%; object-fit: cover; display: block; }
   .caption { position: absolute; left: 10px; right: 10px; bottom: 10px; padding: 8px 12px; border-radius: 12px; background: rgba(8,10,16,.72);
@@ -54,7 +65,6 @@
   .caption:empty { display: none; }
   .state { position: absolute; top: 10px; left: 10px; font-size: 12px; padding: 3px 9px; border-radius: 999px; background: rgba(8,10,16,.6); color: #fff; }
   .rate { display: flex; gap: 6px; align-items: center; justify-content: center; flex-wrap: wrap; padding: 12px; border-top: 1px solid rgba(127,127,127,.25); font-size: 14px; }
-  .rate[hidden] { display: none; }
   .rate button { border: 1px solid rgba(127,127,127,.35); background: transparent; color: inherit; border-radius: 8px; padding: 6px 9px; cursor: pointer; font-size: 14px; }
   .rate button.skip { border: none; text-decoration: underline; }
   form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid rgba(127,127,127,.25); }
@@ -66,13 +76,16 @@
 </style>
 <button class="launcher" type="button" aria-label="${cfg.title}" aria-expanded="false" aria-controls="kp"><svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg></button>
 <section class="panel" id="kp" role="dialog" aria-label="${cfg.title}" hidden>
-  <header><span class="dot" aria-hidden="true"></span><span class="title"></span><button class="x" type="button" aria-label="Close chat">×</button></header>
+  <header><span class="dot" aria-hidden="true"></span><span class="title"></span><button class="hist" type="button" aria-pressed="false" aria-controls="klog">History</button><button class="x" type="button" aria-label="Close chat">×</button></header>
   <div class="stage"><video playsinline autoplay aria-label="Character video"></video><span class="state">Connecting…</span>
-    <div class="caption" aria-live="polite" aria-atomic="true"></div></div>
+    <div class="caption" aria-live="polite" aria-atomic="true"></div>
+    <div class="notice" role="alert" hidden></div>
+    <div class="log" id="klog" role="log" aria-label="Conversation history" hidden></div></div>
   <div class="rate" role="group" aria-label="Rate this chat" hidden><span>How was this chat?</span>
     <button type="button" data-r="1" aria-label="1 of 5">1</button><button type="button" data-r="2" aria-label="2 of 5">2</button>
     <button type="button" data-r="3" aria-label="3 of 5">3</button><button type="button" data-r="4" aria-label="4 of 5">4</button>
     <button type="button" data-r="5" aria-label="5 of 5">5</button><button type="button" class="skip">No thanks</button></div>
+  <div class="thanks" role="status" hidden>Thanks for your rating!</div>
   <form><label class="sr" for="kin">Message</label><input id="kin" type="text" autocomplete="off" placeholder="Type a message…">
     <button class="mic" type="button" aria-pressed="false" aria-label="Microphone"><svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5 11a7 7 0 0 0 14 0M12 18v3"/></svg></button><button class="send" type="submit">Send</button></form>
 </section>`;
@@ -81,7 +94,7 @@
   const stateEl = $(".state"), dot = $(".dot"), input = $("input"), mic = $(".mic");
   $(".title").textContent = cfg.title;
   caption.textContent = cfg.greeting;
-  const rate = $(".rate");
+  const rate = $(".rate"), thanks = $(".thanks"), notice = $(".notice"), log = $(".log"), hist = $(".hist");
   let client = null;
   let captionTimer = null;
   let connecting = null;
@@ -105,8 +118,28 @@
       clearTimeout(captionTimer);
       if (ev.state === "idle") captionTimer = setTimeout(() => { caption.textContent = ""; }, 4000);
     } else if (ev.type === "caption") { clearTimeout(captionTimer); caption.textContent = ev.text; }
+    else if (ev.type === "transcript" && ev.content) addLog(ev.role, ev.content);
     else if (ev.type === "client_event") host.dispatchEvent(new CustomEvent("kinema:client_event", { detail: ev, bubbles: true, composed: true }));
     else if (ev.type === "closed") { stateEl.textContent = "Ended"; dot.classList.remove("live"); client = null; connecting = null; }
+  }
+
+  function addLog(role, text) {
+    const m = document.createElement("div");
+    m.className = `m ${role === "user" ? "user" : "bot"}`;
+    m.textContent = text;
+    log.append(m);
+    log.scrollTop = log.scrollHeight;
+  }
+  hist.addEventListener("click", () => {
+    const on = hist.getAttribute("aria-pressed") !== "true";
+    hist.setAttribute("aria-pressed", String(on));
+    log.hidden = !on;
+  });
+
+  // A refusal the visitor can read: the server's reason, or what a network failure means.
+  function explain(err) {
+    if (err instanceof TypeError) return `Kinema at ${server} could not be reached (offline, or blocked by the browser).`;
+    return err.message;
   }
 
   function connect() {
@@ -120,12 +153,20 @@
       stateEl.textContent = "Live";
       api.transport = kind;
       return client;
-    })().catch((err) => { stateEl.textContent = "Unavailable"; caption.textContent = err.message; connecting = null; throw err; });
+    })().catch((err) => {
+      stateEl.textContent = "Unavailable";
+      notice.textContent = explain(err);
+      notice.hidden = false;
+      caption.textContent = "";
+      connecting = null;
+      throw err;
+    });
     return connecting;
   }
 
   function open() {
     panel.hidden = false;
+    notice.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
     input.focus();
     return connect();
@@ -141,6 +182,7 @@
   }
   function finish() {
     rate.hidden = true;
+    thanks.hidden = true;
     $("form").hidden = false;
     talked = null;
     panel.hidden = true;
@@ -156,10 +198,15 @@
   }
   async function rateChat(rating) {
     const d = talked;
-    finish();
+    talked = null;
+    rate.hidden = true;
+    thanks.hidden = false;  // a visible thank-you, then the window closes
+    thanks.focus?.();
+    setTimeout(finish, 1400);
     if (!d) return;
-    await fetch(`${server}/v1/live/sessions/${d.id}/rating?token=${encodeURIComponent(d.token)}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rating }),
+    await fetch(`${server}/v1/live/sessions/${d.id}/rating`, {
+      method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${d.token}` },
+      body: JSON.stringify({ rating }),
     }).catch(() => {});
   }
   rate.addEventListener("click", (e) => {

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, StrictBool, ValidationError
 
 from kinema.api.characters.render import avatar_json
 from kinema.api.deps import (
@@ -43,7 +43,8 @@ class AvatarIn(BaseModel):
     # Kinema extensions
     keypoints: dict[str, Any] | None = None
     emotion: str | None = None
-    knowledge_only: bool = Field(default=False, alias="knowledgeOnly")
+    # strict: "no"/"off"/"0" would otherwise read as booleans; a flag is true or false
+    knowledge_only: StrictBool = Field(default=False, alias="knowledgeOnly")
 
 
 class TurnIn(BaseModel):

@@ -103,25 +103,35 @@ def create_avatar_video(
 ) -> dict:
     """An avatar speaking a text (its voice or an override) or an audio file."""
     _check_model(body.model, "gwm1_avatars")
-    if body.avatar.type != "custom" or not body.avatar.avatar_id:
-        raise InvalidInput(
-            "Invalid parameter 'avatar': Runway's preset avatars are not available on this "
-            "server; create one with POST /v1/avatars and pass {type: 'custom', avatarId}.",
-            field="avatar",
-        )
     emotion = avatar_service.check_emotion(body.emotion) if body.emotion else None
     with db.session_scope(settings) as s:
-        avatar = avatar_service.get(s, caller.org_id, body.avatar.avatar_id)
-        if avatar.status != "READY":
-            raise InvalidInput(
-                f"Invalid parameter 'avatar.avatarId': the avatar is {avatar.status}"
-                + (f" ({avatar.failure_reason})" if avatar.failure_reason else "")
-                + "; it must be READY.",
-                field="avatar.avatarId",
-            )
-        rig_key, emotion = avatar.rig_key, emotion or avatar.emotion
+        if body.avatar.type == "runway-preset":  # a public preset character
+            from kinema.platform.characters import presets
+
+            preset = presets.get(body.avatar.preset_id, "avatar.presetId")
+            avatar_voice = {"type": "runway-live-preset", "presetId": preset.voice}
+            avatar_ref = f"preset:{preset.id}"
+            emotion = emotion or "neutral"
+        else:
+            if not body.avatar.avatar_id:
+                raise InvalidInput(
+                    "Invalid parameter 'avatar.avatarId': required for a custom avatar (or "
+                    "pass {type: 'runway-preset', presetId}).",
+                    field="avatar.avatarId",
+                )
+            avatar = avatar_service.get(s, caller.org_id, body.avatar.avatar_id)
+            if avatar.status != "READY":
+                raise InvalidInput(
+                    f"Invalid parameter 'avatar.avatarId': the avatar is {avatar.status}"
+                    + (f" ({avatar.failure_reason})" if avatar.failure_reason else "")
+                    + "; it must be READY.",
+                    field="avatar.avatarId",
+                )
+            assert avatar.rig_key is not None  # READY avatars always have a rig
+            rig_key, emotion = avatar.rig_key, emotion or avatar.emotion
+            avatar_voice, avatar_ref = avatar.voice, avatar.id
         spec = (
-            _speech_spec(s, caller, avatar.voice, body.speech.voice)
+            _speech_spec(s, caller, avatar_voice, body.speech.voice)
             if body.speech.type == "text"
             else None
         )
@@ -129,14 +139,17 @@ def create_avatar_video(
     # even if the avatar is rebuilt or deleted before the task runs
     from kinema.platform.storage import get_storage
 
-    assert rig_key is not None  # READY avatars always have a rig
-    inputs: dict[str, bytes] = {"rig": get_storage(settings).get_bytes(rig_key)}
+    if body.avatar.type == "runway-preset":
+        rig_bytes = preset.rig_bytes()
+    else:
+        rig_bytes = get_storage(settings).get_bytes(rig_key)
+    inputs: dict[str, bytes] = {"rig": rig_bytes}
     payload: dict[str, Any] = {
         "size": body.size // 2 * 2,
         "fps": 24,
         "emotion": emotion,
         "seed": body.seed,
-        "avatar_id": body.avatar.avatar_id,
+        "avatar_id": avatar_ref,
     }
     if body.speech.type == "text":
         text = " ".join((body.speech.text or "").split())

@@ -1,8 +1,9 @@
 """What a realtime session shows and says: a Runway preset or a user's avatar, resolved to the
 inputs of ``kinema.live.wiring.build_engines``.
 
-Runway's nine preset avatars map to built-in characters drawn on the portrait scikit-image ships
-(the only bundled face), each with its own name, personality and voice. Custom avatars come from
+Runway's nine preset avatars are the distinct preset characters of
+``kinema.platform.characters.presets`` (two shippable photographs, seven drawn cartoons), each
+with its own face, name, personality and voice. Custom avatars come from
 the characters service (``kinema.platform.characters``): they must be READY; their stored rig is
 used when there is one (manual keypoints), else the portrait is rigged once and cached by id.
 """
@@ -17,19 +18,10 @@ import numpy as np
 from kinema.brain.persona import Persona
 from kinema.config import Settings
 from kinema.errors import Conflict, InvalidInput, NotFound
+from kinema.platform.characters import presets
+from kinema.platform.characters.presets import PRESETS
 
-# presetId -> (display name, personality template, description, Runway live voice preset)
-PRESETS: dict[str, tuple[str, str, str, str]] = {
-    "game-character": ("Nova", "game_npc", "A brave space explorer in a sci-fi game.", "leo"),
-    "music-superstar": ("Stella", "humorous_companion", "A famous pop singer.", "aurora"),
-    "game-character-man": ("Rex", "game_npc", "A gruff veteran pilot.", "marcus"),
-    "cat-character": ("Whiskers", "humorous_companion", "A witty talking cat.", "mia"),
-    "influencer": ("Skye", "friendly_assistant", "An upbeat lifestyle creator.", "skye"),
-    "tennis-coach": ("Coach Max", "tutor", "A patient tennis coach.", "max"),
-    "human-resource": ("Morgan", "support_agent", "A helpful HR partner.", "morgan"),
-    "fashion-designer": ("Clara", "professional_advisor", "A fashion designer.", "clara"),
-    "cooking-teacher": ("Chef Emma", "tutor", "A cheerful cooking teacher.", "emma"),
-}
+__all__ = ["PRESETS", "AvatarSpec", "check_avatar", "custom_exists", "custom_spec", "preset_spec"]
 
 
 @dataclass
@@ -49,21 +41,10 @@ class AvatarSpec:
     knowledge_only: bool = False
 
 
-def _preset_portrait() -> np.ndarray:
-    from skimage import data
-
-    return np.ascontiguousarray(data.astronaut())
-
-
 def check_avatar(avatar: dict[str, Any]) -> None:
     kind = avatar.get("type")
     if kind == "runway-preset":
-        if avatar.get("presetId") not in PRESETS:
-            raise InvalidInput(
-                f"avatar.presetId: unknown preset {avatar.get('presetId')!r}; use one of "
-                f"{', '.join(PRESETS)}.",
-                field="avatar.presetId",
-            )
+        presets.get(avatar.get("presetId"), "avatar.presetId")
     elif kind == "custom":
         if not str(avatar.get("avatarId") or "").strip():
             raise InvalidInput("avatar.avatarId is required for a custom avatar.")
@@ -74,14 +55,14 @@ def check_avatar(avatar: dict[str, Any]) -> None:
 def preset_spec(preset_id: str) -> AvatarSpec:
     from kinema.voice.runway_presets import LIVE_PRESETS
 
-    name, template, description, voice = PRESETS[preset_id]
+    p = presets.get(preset_id)
     return AvatarSpec(
-        key=f"preset:{preset_id}",
-        name=name,
-        portrait=_preset_portrait(),
-        voice=LIVE_PRESETS[voice].spec(),
-        template=template,
-        description=description,
+        key=f"preset:{p.id}",
+        name=p.name,
+        rig=p.rig(),
+        voice=LIVE_PRESETS[p.voice].spec(),
+        template=p.template,
+        description=p.description,
     )
 
 

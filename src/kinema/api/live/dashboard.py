@@ -5,17 +5,19 @@ transcripts, and the organization's generation tasks (Runway has no task list)."
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from kinema.api.deps import base_url, current_org, get_app_settings
 from kinema.api.live.schemas import PublishableKeyIn, key_json, session_detail
-from kinema.api.runway_v1.schemas import task_json
+from kinema.api.runway_v1.schemas import iso, task_json
 from kinema.config import Settings
+from kinema.errors import InvalidInput, NotFound
 from kinema.platform import accounts, db
 from kinema.platform.accounts import Caller
 from kinema.platform.deployments import keys, stats
 from kinema.platform.deployments import sessions as rows
-from kinema.platform.models import Task
+from kinema.platform.models import ApiKey, Task, utcnow
 
 router = APIRouter(prefix="/v1", tags=["studio"])
 
@@ -36,6 +38,66 @@ def me(
     return {"organization": caller.org_name, "orgId": caller.org_id, "creditBalance": balance}
 
 
+class ApiKeyIn(BaseModel):
+    name: str = Field(default="", max_length=200)
+
+
+def _api_key_json(row: ApiKey, caller: Caller) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "createdAt": iso(row.created_at),
+        "lastUsedAt": iso(row.last_used_at) if row.last_used_at else None,
+        "revokedAt": iso(row.revoked_at) if row.revoked_at else None,
+        "current": row.id == caller.key_id,
+    }
+
+
+@router.get("/studio/keys")
+def list_api_keys(
+    caller: Caller = Depends(current_org), settings: Settings = Depends(get_app_settings)
+) -> dict:
+    """The organization's API keys (prefixes only: the keys themselves are never stored)."""
+    with db.session_scope(settings) as s:
+        rows_ = s.scalars(
+            select(ApiKey).where(ApiKey.org_id == caller.org_id).order_by(ApiKey.created_at.desc())
+        )
+        return {"data": [_api_key_json(r, caller) for r in rows_]}
+
+
+@router.post("/studio/keys", status_code=201)
+def create_api_key(
+    body: ApiKeyIn,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """A new API key for the caller's organization; ``key`` is shown in this answer only."""
+    with db.session_scope(settings) as s:
+        row, plain = accounts.create_key(s, caller.org_id, body.name.strip())
+        return {**_api_key_json(row, caller), "key": plain}
+
+
+@router.delete("/studio/keys/{key_id}", status_code=204, response_class=Response)
+def revoke_api_key(
+    key_id: str,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> Response:
+    """Revoke one of the organization's keys (not the one making this call)."""
+    with db.session_scope(settings) as s:
+        row = s.get(ApiKey, key_id)
+        if row is None or row.org_id != caller.org_id:
+            raise NotFound("API key not found.")
+        if row.id == caller.key_id:
+            raise InvalidInput(
+                "This is the key you are signed in with; sign in with another key to revoke it.",
+                field="keyId",
+            )
+        row.revoked_at = row.revoked_at or utcnow()
+    return Response(status_code=204)
+
+
 @router.get("/publishable_keys")
 def list_keys(
     caller: Caller = Depends(current_org), settings: Settings = Depends(get_app_settings)
@@ -50,11 +112,14 @@ def create_key(
     caller: Caller = Depends(current_org),
     settings: Settings = Depends(get_app_settings),
 ) -> dict:
-    """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins."""
+    """A ``pk_`` key for the embed widget, valid for one avatar on the listed origins: one of
+    the organization's own avatars (404 for another organization's) or a public preset."""
     from kinema.platform.characters import avatars as avatar_service
+    from kinema.platform.characters import presets
 
     with db.session_scope(settings) as s:
-        avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
+        if not presets.is_preset(body.avatarId):
+            avatar_service.get(s, caller.org_id, body.avatarId)  # 404 for another org's avatar
         return key_json(
             keys.create(s, caller.org_id, body.avatarId, body.allowedOrigins, body.name)
         )

@@ -9,19 +9,22 @@ listed under the key's organization, tagged with the key and the origin.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 
 from kinema.api.deps import get_app_settings
-from kinema.api.live.avatars import PRESETS
-from kinema.api.live.cors import apply_cors
+from kinema.api.errors import error_response
+from kinema.api.live.cors import apply_cors, well_formed
 from kinema.api.live.runtime import runtime_of
 from kinema.api.live.schemas import EmbedSessionIn, RealtimeSessionIn
 from kinema.api.live.sessions import bearer, connection_details, create_session
 from kinema.config import Settings
-from kinema.errors import EngineFailure, Unauthorized
+from kinema.errors import EngineFailure, KinemaError, RateLimited, Unauthorized
 from kinema.platform import db
+from kinema.platform.characters import presets
 from kinema.platform.deployments import keys
 from kinema.platform.deployments import sessions as rows
 
@@ -30,24 +33,46 @@ router = APIRouter(tags=["embed"])
 READY_WAIT = 60.0  # seconds to wait for the engines (a first rig build takes a few seconds)
 
 
-@router.post("/v1/live/embed/sessions")
+@router.post("/v1/live/embed/sessions", response_model=None)
 async def open_embed_session(
     body: EmbedSessionIn,
     request: Request,
     response: Response,
     settings: Settings = Depends(get_app_settings),
-) -> dict:
+) -> dict | JSONResponse:
     origin = request.headers.get("origin")
-    key = bearer(request)
-    if not key.startswith(keys.PREFIX):
-        raise Unauthorized("The widget needs a publishable key (pk_...), never an API key.")
+    try:
+        return await _open(body, request, response, settings, origin)
+    except KinemaError as exc:
+        # the widget must be able to read why (a 429 at the session caps, a revoked key, an
+        # origin the key does not list): refusals carry CORS for any well-formed origin
+        headers = (
+            {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+            if isinstance(exc, RateLimited)
+            else None
+        )
+        out = error_response(exc.status, str(exc), headers)
+        apply_cors(out, well_formed(origin))
+        return out
+
+
+async def _open(
+    body: EmbedSessionIn,
+    request: Request,
+    response: Response,
+    settings: Settings,
+    origin: str | None,
+) -> dict:
 
     def insert() -> str:
+        key = bearer(request)
+        if not key.startswith(keys.PREFIX):
+            raise Unauthorized("The widget needs a publishable key (pk_...), never an API key.")
         with db.session_scope(settings) as s:
             pk = keys.authorize(s, key, origin, body.avatarId)
             avatar = (
                 {"type": "runway-preset", "presetId": pk.avatar_id}
-                if pk.avatar_id in PRESETS
+                if presets.is_preset(pk.avatar_id)
                 else {"type": "custom", "avatarId": pk.avatar_id}
             )
             spec = RealtimeSessionIn(

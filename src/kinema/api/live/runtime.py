@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,7 @@ class LiveRuntime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._expiries: dict[str, asyncio.Task[None]] = {}
         self._preparing: set[str] = set()
+        self._resume: dict[str, str] = {}  # session id -> hash of its one-time resume token
 
     def knows(self, session_id: str) -> bool:
         """Whether this server process holds the session (preparing, READY or live). Sessions
@@ -126,6 +128,21 @@ class LiveRuntime:
             await session.close("cancelled")
         elif session is None:
             await self.cancel(session_id)
+
+    def grant_resume_token(self, session_id: str, token: str) -> None:
+        """Let the holder of ``token`` join the running session once more (a WebRTC client
+        falling back to the WebSocket); replaces an earlier grant."""
+        self._resume[session_id] = rows.hash_secret(token)
+
+    def take_resume_token(self, session_id: str, token: str) -> bool:
+        """Use up the session's resume token; False unless ``token`` is it and still live."""
+        expected = self._resume.get(session_id)
+        session = self.live.get(session_id)
+        if expected is None or session is None or session.is_closed:
+            return False
+        if not secrets.compare_digest(expected, rows.hash_secret(token)):
+            return False
+        return self._resume.pop(session_id, None) is not None
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -255,6 +272,7 @@ class LiveRuntime:
         metrics = {k: v for k, v in session.metrics().items() if k != "last_turn"}
         await asyncio.to_thread(self._store, session.id, reason, transcript, turns, metrics)
         self.live.pop(session.id, None)
+        self._resume.pop(session.id, None)
 
     def _store(
         self,

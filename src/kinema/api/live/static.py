@@ -6,10 +6,11 @@ directory only; anything else is a 404.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from kinema.errors import NotFound
 
@@ -35,6 +36,17 @@ def studio_root() -> RedirectResponse:
 @router.get("/studio/")
 def studio_index() -> FileResponse:
     return _file("studio/index.html")
+
+
+@router.get("/studio/presets/{preset_id}.png")
+async def preset_portrait(preset_id: str) -> Response:
+    """A preset character's portrait (public: they are shippable images, the same for all)."""
+    from kinema.platform.characters import presets
+
+    if not presets.is_preset(preset_id):
+        raise NotFound(f"No preset {preset_id!r}.")
+    png = await asyncio.to_thread(presets.PRESETS[preset_id].png)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/studio/{path:path}")

@@ -1,5 +1,6 @@
-"""Helpers behind the Studio's Create Character page: an instant quality check of a portrait
-(before an avatar is created), the personality templates, and preset voice samples."""
+"""Helpers behind the Studio's pages: an instant quality check of a portrait (before an avatar is
+created), the personality templates with their greetings, preset voice samples, the preset
+characters (list and adopt), and the organization's API keys."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import asyncio
 import io
 import wave
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from kinema.api.deps import current_org, get_app_settings
+from kinema.api.deps import base_url, current_org, get_app_settings, wake_dispatcher
 from kinema.config import Settings
 from kinema.errors import NoFace
 from kinema.platform.accounts import Caller
@@ -34,7 +35,13 @@ def templates(_: Caller = Depends(current_org)) -> dict:
 
     return {
         "data": [
-            {"key": t.key, "title": t.title, "role": t.role, "prompt": t.prompt}
+            {
+                "key": t.key,
+                "title": t.title,
+                "role": t.role,
+                "prompt": t.prompt,
+                "greeting": t.phrases["greeting"][0],  # "{name}" stands for the character
+            }
             for t in TEMPLATES.values()
         ]
     }
@@ -91,3 +98,58 @@ async def voice_preview(preset_id: str, _: Caller = Depends(current_org)) -> Res
         return buf.getvalue()
 
     return Response(await asyncio.to_thread(work), media_type="audio/wav")
+
+
+@router.get("/presets")
+def list_presets(
+    request: Request,
+    _: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """The preset characters every organization may use (``runway-preset`` avatars)."""
+    from kinema.platform.characters import presets
+
+    base = base_url(request, settings)
+    return {
+        "data": [
+            presets.to_json(p, f"{base}/studio/presets/{p.id}.png")
+            for p in presets.PRESETS.values()
+        ]
+    }
+
+
+@router.post("/presets/{preset_id}/adopt", status_code=201)
+async def adopt_preset(
+    preset_id: str,
+    request: Request,
+    caller: Caller = Depends(current_org),
+    settings: Settings = Depends(get_app_settings),
+) -> dict:
+    """Copy a preset into the organization's own avatars (then editable like any other)."""
+    from kinema.api.characters.render import avatar_json
+    from kinema.platform import db
+    from kinema.platform.characters import presets
+
+    presets.get(preset_id, "presetId")
+
+    def work() -> dict:
+        with db.session_scope(settings) as s:
+            avatar = presets.adopt(s, caller.org_id, preset_id, settings, api_key_id=caller.key_id)
+            return avatar_json(s, avatar, base_url(request, settings), settings)
+
+    out = await asyncio.to_thread(work)
+    wake_dispatcher(request)
+    return out
+
+
+@router.get("/tts_voices")
+def tts_voices(_: Caller = Depends(current_org)) -> dict:
+    """The ``runway-preset`` voices of ``/v1/text_to_speech`` (Runway's capitalised names)."""
+    from kinema.voice.runway_presets import TTS_PRESETS
+
+    return {
+        "data": [
+            {"presetId": v.id, "name": v.name, "kinemaVoice": v.preset}
+            for v in TTS_PRESETS.values()
+        ]
+    }

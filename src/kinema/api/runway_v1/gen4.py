@@ -20,6 +20,7 @@ from kinema.config import Settings
 from kinema.platform import catalog, db
 from kinema.platform import tasks as task_service
 from kinema.platform.accounts import Caller
+from kinema.platform.generation import avatar_voice
 from kinema.platform.submit import submit_task
 
 router = APIRouter(prefix="/v1/gen4", tags=["gen4 (simple)"])
@@ -29,21 +30,21 @@ RATIOS = catalog.VIDEO_RATIOS
 
 
 class VisualReference(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # strict: false is not a strength
     image_url: str
     type: Literal["character", "object", "location", "style"] = "character"
     strength: float = Field(default=0.85, ge=0, le=1)
 
 
 class GenerationOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # strict: no bools for numbers
     motion_physics: float = Field(default=0.5, ge=0, le=1)
     world_consistency: float = Field(default=0.5, ge=0, le=1)
     prompt_adherence: float = Field(default=0.5, ge=0, le=1)
 
 
 class Gen4In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # "seed": false is no seed
     prompt: str = Field(min_length=1, max_length=1000)
     model: Literal["gen4", "gen4-turbo"] = "gen4-turbo"
     duration: int = Field(default=5, ge=2, le=10)
@@ -69,9 +70,11 @@ def create(
     for n, ref in enumerate(body.visual_references):
         field = f"visual_references.{n}.image_url"
         inputs[f"reference_{n}"] = image_input(ref.image_url, field, caller, settings)
-        references.append(
-            {"input": f"reference_{n}", "type": ref.type, "strength": ref.strength, "field": field}
-        )
+        entry: dict = {"input": f"reference_{n}", "type": ref.type, "strength": ref.strength}
+        entry["field"] = field
+        if (avatar := avatar_voice(ref.image_url, caller.org_id, settings)) is not None:
+            entry["avatar_id"], entry["voice"] = avatar  # the avatar acts with its voice
+        references.append(entry)
     payload = {
         "kind": "video",
         "prompt": body.prompt,

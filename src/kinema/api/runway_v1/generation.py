@@ -24,6 +24,7 @@ from kinema.errors import InvalidInput
 from kinema.media.image import load_image
 from kinema.platform import catalog
 from kinema.platform.accounts import Caller
+from kinema.platform.generation import avatar_voice
 from kinema.platform.inputs import resolve_media, video_facts
 from kinema.platform.submit import submit_task
 
@@ -120,9 +121,12 @@ def image_to_video(
             field="promptImage",
         )
     inputs = {}
+    first_avatar = None
     for n, item in enumerate(items):
         field = "promptImage" if isinstance(body.prompt_image, str) else f"promptImage.{n}.uri"
         inputs[f"{item.position}_frame"] = image_input(item.uri, field, caller, settings)
+        if item.position == "first":  # an avatar as the first frame speaks with its voice
+            first_avatar = avatar_voice(item.uri, caller.org_id, settings)
     payload = video_payload(
         model,
         settings,
@@ -132,6 +136,8 @@ def image_to_video(
         duration=duration,
         seed=body.seed,
     )
+    if first_avatar is not None:
+        payload["first_frame_avatar"], payload["first_frame_voice"] = first_avatar
     cost = catalog.price(model, settings, duration=duration)
     task = submit_task(
         settings, caller, kind="generation", model=model, payload=payload, cost=cost, inputs=inputs
@@ -190,14 +196,15 @@ def text_to_image(
     for n, ref in enumerate(refs):
         name = f"reference_{n}"
         inputs[name] = image_input(ref.uri, f"referenceImages.{n}.uri", caller, settings)
-        references.append(
-            {
-                "input": name,
-                "tag": ref.tag,
-                "type": "character",
-                "field": f"referenceImages.{n}.uri",
-            }
-        )
+        entry: dict[str, Any] = {
+            "input": name,
+            "tag": ref.tag,
+            "type": "character",
+            "field": f"referenceImages.{n}.uri",
+        }
+        if (avatar := avatar_voice(ref.uri, caller.org_id, settings)) is not None:
+            entry["avatar_id"], entry["voice"] = avatar
+        references.append(entry)
     engine, preset = catalog.engine_preset(model, settings)
     payload = {
         "kind": "image",

@@ -16,6 +16,7 @@ from kinema.config import Settings
 from kinema.platform import db
 from kinema.platform import tasks as task_service
 from kinema.platform.accounts import Caller
+from kinema.platform.storage import get_storage
 
 router = APIRouter(prefix="/v1", tags=["tasks"], dependencies=[Depends(require_version)])
 
@@ -40,8 +41,10 @@ def delete_task(
     caller: Caller = Depends(current_org),
     settings: Settings = Depends(get_app_settings),
 ) -> Response:
-    """Cancel an active task (credits refunded) or delete a finished one."""
+    """Cancel an active task (credits refunded) or delete a finished one; either way its
+    files are removed and URLs signed before stop working."""
     with db.session_scope(settings) as s:
         task_service.cancel_or_delete(s, caller.org_id, task_id)
+    task_service.remove_files(get_storage(settings), task_id)
     wake_dispatcher(request)
     return Response(status_code=204)

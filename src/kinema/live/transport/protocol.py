@@ -8,6 +8,8 @@ from kinema.errors import KinemaError
 from kinema.live.outlet import Outlet
 from kinema.live.session import MIC_RATE, LiveSession
 
+MAX_TEXT_MESSAGE = 64 * 1024  # characters of one JSON control message (user text included)
+
 
 class ClientState:
     """What a connection remembers between messages (the announced microphone rate)."""
@@ -45,6 +47,6 @@ async def handle_message(
             outlet.events.put({"type": "error", "message": f"unknown message type {kind!r}"})
     except KinemaError as exc:
         outlet.events.put({"type": "error", "message": str(exc)})
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         outlet.events.put({"type": "error", "message": f"bad message: {exc}"})
     return False

@@ -1,8 +1,9 @@
 """A live session over WebRTC (aiortc): video + audio tracks out, data channel both ways, mic in.
 
 Signalling is one HTTP round trip handled by the API layer: the client posts its offer, the
-server gathers its ICE candidates and answers (no trickle). ``answer_webrtc_offer`` does the
-WebRTC part and is framework-free.
+server gathers its ICE candidates and answers (no trickle). STUN/TURN servers come from settings
+(``kinema.live.ice``) and go to both peers, so sessions work beyond a LAN.
+``answer_webrtc_offer`` does the WebRTC part and is framework-free.
 
 - video track: the session's frames, pts on a 90 kHz clock derived from the session clock;
 - audio track: 48 kHz mono, 20 ms frames, silence when the avatar is not speaking;
@@ -24,7 +25,6 @@ import av
 import numpy as np
 from aiortc import (
     MediaStreamTrack,
-    RTCConfiguration,
     RTCDataChannel,
     RTCPeerConnection,
     RTCSessionDescription,
@@ -33,9 +33,10 @@ from aiortc.exceptions import InvalidStateError
 from aiortc.mediastreams import MediaStreamError
 
 from kinema.errors import InvalidInput
+from kinema.live.ice import IceConfig, ice_config
 from kinema.live.outlet import Outlet
 from kinema.live.session import MIC_RATE, LiveSession
-from kinema.live.transport.protocol import ClientState, handle_message
+from kinema.live.transport.protocol import MAX_TEXT_MESSAGE, ClientState, handle_message
 from kinema.media.audio import resample
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class SessionVideoTrack(MediaStreamTrack):
         self._outlet = outlet
 
     async def recv(self) -> av.VideoFrame:
+        self._outlet.video.paused = False  # the sender pulls: media flows from now on
         frame = await self._outlet.video.get()
         if frame is None:
             self.stop()
@@ -79,6 +81,7 @@ class SessionAudioTrack(MediaStreamTrack):
         self._pts = 0  # timeline index (48 kHz) of self._buffer[0]
 
     async def recv(self) -> av.AudioFrame:
+        self._outlet.audio.paused = False
         while len(self._buffer) < AUDIO_FRAME:
             chunk = await self._outlet.audio.get()
             if chunk is None:
@@ -102,10 +105,18 @@ class SessionAudioTrack(MediaStreamTrack):
 class WebRtcPeer:
     """One client's peer connection bound to one session; closes with it."""
 
-    def __init__(self, session: LiveSession, kinds: tuple[str, ...] = ("audio", "video")) -> None:
+    def __init__(
+        self,
+        session: LiveSession,
+        kinds: tuple[str, ...] = ("audio", "video"),
+        ice: IceConfig | None = None,
+    ) -> None:
         self.session = session
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # loopback/LAN: no STUN
-        self.outlet = session.subscribe(greet=False)  # greet once media flows
+        self.ice = ice if ice is not None else ice_config(session_id=session.id)
+        self.pc = RTCPeerConnection(self.ice.aiortc())
+        # greet once connected; media waits for the tracks' first pull (after ICE and DTLS):
+        # frames made before would only pile up in the outlet and be dropped
+        self.outlet = session.subscribe(greet=False, paused=True)
         self.state = ClientState()
         self.channels: list[RTCDataChannel] = []
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -134,9 +145,15 @@ class WebRtcPeer:
         def on_message(message: str | bytes) -> None:
             if isinstance(message, bytes):
                 return
+            if len(message) > MAX_TEXT_MESSAGE:
+                self.outlet.events.put(
+                    {"type": "error", "message": f"a JSON message may be at most "
+                     f"{MAX_TEXT_MESSAGE} bytes"}
+                )  # fmt: skip
+                return
             try:
                 data = json.loads(message)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 self.outlet.events.put({"type": "error", "message": "messages must be JSON"})
                 return
             self._spawn(handle_message(self.session, self.outlet, self.state, data))
@@ -227,9 +244,13 @@ _PEERS: set[WebRtcPeer] = set()
 
 
 async def answer_webrtc_offer(
-    offer_sdp: str, offer_type: str, session: LiveSession
+    offer_sdp: str, offer_type: str, session: LiveSession, *, ice: IceConfig | None = None
 ) -> tuple[str, str]:
-    """Accept a client's offer for ``session`` (started); returns the answer ``(sdp, type)``."""
+    """Accept a client's offer for ``session`` (started); returns the answer ``(sdp, type)``.
+
+    ``ice``: STUN/TURN servers and policy of the server's peer (default: from settings, see
+    ``kinema.live.ice``); the client gets the same through the connection details.
+    """
     if offer_type != "offer":
         raise InvalidInput(f"type: expected 'offer', got {offer_type!r}.", field="type")
     if not offer_sdp.strip():
@@ -237,7 +258,7 @@ async def answer_webrtc_offer(
     kinds = tuple(k for k in ("audio", "video") if f"\nm={k} " in "\n" + offer_sdp)
     if not kinds and "m=application" not in offer_sdp:
         raise InvalidInput("sdp: the offer has no audio, video or data section.", field="sdp")
-    peer = WebRtcPeer(session, kinds)
+    peer = WebRtcPeer(session, kinds, ice)
     try:
         await peer.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
         await peer.pc.setLocalDescription(await peer.pc.createAnswer())  # gathers candidates

@@ -25,7 +25,7 @@ from kinema.errors import KinemaError
 from kinema.live.frames import JPEG_QUALITY, encode_jpeg
 from kinema.live.outlet import Outlet
 from kinema.live.session import LiveSession
-from kinema.live.transport.protocol import ClientState, handle_message
+from kinema.live.transport.protocol import MAX_TEXT_MESSAGE, ClientState, handle_message
 from kinema.live.workers import render_pool
 
 log = logging.getLogger(__name__)
@@ -130,10 +130,22 @@ async def _receive_loop(ws: WebSocket, session: LiveSession, outlet: Outlet) -> 
             except KinemaError as exc:
                 outlet.events.put({"type": "error", "message": str(exc)})
             continue
+        text = message.get("text") or "{}"
+        if len(text) > MAX_TEXT_MESSAGE:
+            outlet.events.put(
+                {
+                    "type": "error",
+                    "message": f"a JSON message may be at most {MAX_TEXT_MESSAGE} bytes",
+                }
+            )
+            continue
         try:
-            data: dict[str, Any] = json.loads(message.get("text") or "{}")
-        except ValueError:
-            outlet.events.put({"type": "error", "message": "messages must be JSON objects"})
+            data: dict[str, Any] = json.loads(text)
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
+            outlet.events.put(
+                {"type": "error", "message": "messages must be JSON objects (nested at most a "
+                 "few levels deep)"}
+            )  # fmt: skip
             continue
         if await handle_message(session, outlet, state, data):
             return

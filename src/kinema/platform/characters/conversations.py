@@ -232,6 +232,9 @@ async def take_turn(
                         "documentId": c.doc_id,
                         "documentName": c.doc_name,
                         "position": c.position,
+                        "page": c.page,
+                        "heading": c.heading,
+                        "source": c.source or c.doc_name,
                         "snippet": c.snippet,
                     }
                 )

@@ -2,7 +2,8 @@
 
 Any image field that goes through ``resolve_media`` (``referenceImages``, ``promptImage``,
 ``character.uri``, ``referenceImage``) accepts an avatar of the caller's organization and gets
-its original reference image.
+its original reference image; ``kinema://presets/<presetId>`` stands for a preset character's
+portrait (the same for every organization).
 """
 
 from __future__ import annotations
@@ -14,15 +15,27 @@ from kinema.platform.characters.models import Avatar
 from kinema.platform.storage import get_storage
 
 PREFIX = "kinema://avatars/"
+PRESET_PREFIX = "kinema://presets/"
 
 
 def resolve_kinema_uri(
     uri: str, kind: str, field: str, *, org_id: str | None, settings: Settings
 ) -> bytes:
+    if kind == "image" and uri.startswith(PRESET_PREFIX):
+        from kinema.platform.characters import presets
+
+        preset_id = uri[len(PRESET_PREFIX) :].strip("/")
+        if not presets.is_preset(preset_id):
+            raise InvalidMedia(
+                f"Invalid parameter '{field}': no preset {preset_id!r}; use one of "
+                f"{', '.join(presets.PRESETS)}.",
+                field=field,
+            )
+        return presets.PRESETS[preset_id].png()
     if not uri.startswith(PREFIX) or kind != "image":
         raise InvalidMedia(
             f"Invalid parameter '{field}': kinema:// URIs name avatars "
-            f"(kinema://avatars/<id>) and stand for images.",
+            f"(kinema://avatars/<id>) or presets (kinema://presets/<id>) and stand for images.",
             field=field,
         )
     avatar_id = uri[len(PREFIX) :].strip("/")

@@ -27,6 +27,7 @@ class RealtimeSession(Base):
     session_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
     connect_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     publishable_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    api_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the creator's key
     origin: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -48,6 +49,7 @@ class RealtimeSession(Base):
     __table_args__ = (
         Index("ix_realtime_sessions_org_created", "org_id", "created_at"),
         Index("ix_realtime_sessions_node_status", "node_id", "status"),
+        Index("ix_realtime_sessions_org_status", "org_id", "status"),
     )
 
 

@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kinema.errors import Conflict, NotFound, Unauthorized
@@ -45,6 +45,7 @@ def create(
     start_script: str | None = None,
     tools: list[dict[str, Any]] | None = None,
     publishable_key_id: str | None = None,
+    api_key_id: str | None = None,
     origin: str | None = None,
     node_id: str | None = None,
     node_url: str | None = None,
@@ -60,12 +61,43 @@ def create(
         start_script=start_script,
         tools=tools or [],
         publishable_key_id=publishable_key_id,
+        api_key_id=api_key_id,
         origin=origin,
         created_at=utcnow(),
     )
     s.add(row)
     s.flush()
     return row
+
+
+def count_unfinished(
+    s: Session,
+    org_id: str,
+    *,
+    horizon: float,
+    api_key_id: str | None = None,
+    publishable_key_id: str | None = None,
+) -> int:
+    """Sessions of ``org_id`` (and of that key, when given) still preparing, READY or RUNNING.
+
+    Rows older than ``horizon`` seconds are not counted: no session lives that long (preparing,
+    the key's TTL and ``maxDuration`` together), so a row a crashed server left unfinished
+    stops counting against the caps instead of locking the organization out."""
+    since = utcnow() - timedelta(seconds=horizon)
+    stmt = (
+        select(func.count())
+        .select_from(RealtimeSession)
+        .where(
+            RealtimeSession.org_id == org_id,
+            RealtimeSession.status.not_in(TERMINAL),
+            RealtimeSession.created_at >= since,
+        )
+    )
+    if api_key_id is not None:
+        stmt = stmt.where(RealtimeSession.api_key_id == api_key_id)
+    if publishable_key_id is not None:
+        stmt = stmt.where(RealtimeSession.publishable_key_id == publishable_key_id)
+    return int(s.scalar(stmt) or 0)
 
 
 def get(s: Session, org_id: str, session_id: str) -> RealtimeSession:

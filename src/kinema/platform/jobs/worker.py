@@ -140,3 +140,18 @@ def run_job(job: Job, cancel_event: Any = None, parent_pid: int | None = None) -
         return "FAILED"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        _discard_if_withdrawn(settings, ctx.storage, job.task_id)
+
+
+def _discard_if_withdrawn(settings: Any, storage: Any, task_id: str) -> None:
+    """A task cancelled or deleted while this attempt ran: what it stored meanwhile goes too."""
+    from kinema.platform import db, tasks
+
+    try:
+        with db.session_scope(settings) as s:
+            gone = tasks.withdrawn(s, task_id)
+    except Exception:  # the database is unreachable: leave the files (the file route refuses
+        log.warning("could not check task %s after its attempt", task_id)  # them anyway)
+        return
+    if gone:
+        tasks.remove_files(storage, task_id)

@@ -23,6 +23,7 @@ import numpy as np
 from kinema.errors import Cancelled, EngineFailure
 from kinema.media.image import encode_image
 from kinema.media.video import VideoWriter
+from kinema.video.living import alpha3
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
 from kinema.video.scene import Layer, Scene, build_scene
 from kinema.video.segment import preload
@@ -95,6 +96,11 @@ class FrameRenderer:
                 premul = np.clip(ly.rgb * a[..., None] + 0.5, 0, 255).astype(np.uint8)
                 inv = np.clip(255.0 - a * 255.0 + 0.5, 0, 255).astype(np.uint8)
                 self._cut[idx] = _Cutout(premul, inv)
+        # living characters: the face box of each layer's premultiplied colour is redrawn per frame
+        self._living = {
+            lv.layer: (lv, alpha3(np.asarray(scene.layers[lv.layer].alpha), lv.box))
+            for lv in scene.livings
+        }
         n = scene.frames
         self._ramp = min(KEY_RAMP, 0.3 * n / scene.fps)
         self._last_ramp = min(LAST_RAMP, 0.4 * n / scene.fps)
@@ -110,6 +116,13 @@ class FrameRenderer:
             if ly.animated:
                 cam = cam @ sc.camera.action_matrix(u, t, ly.anchor)
             m = cam @ np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])
+            if idx in self._living:
+                lv, a3 = self._living[idx]
+                x0, y0, x1, y1 = lv.box
+                roi = self._cut[idx].premul[y0:y1, x0:x1]
+                cv2.multiply(lv.face(u, t), a3, dst=roi, scale=1.0 / 255.0)
+                b, lh = lv.breath(t), ly.rgb.shape[0]  # the chest rises: scale up from the feet
+                m = m @ np.array([[1.0, 0, 0], [0, b, lh * (1 - b)], [0, 0, 1.0]])
             if ly.depth_bottom is not None:
                 self._remap_plate(comp, ly, u, t, m)
             elif ly.alpha is None:
@@ -243,11 +256,29 @@ class Encoder:
     """Encodes frames on a background thread while the next ones render (OpenCV and x264
     release the GIL), so a render uses both cores. ``put`` blocks when two frames wait."""
 
-    def __init__(self, path: Path, width: int, height: int, fps: int, preset: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: int,
+        preset: str,
+        audio: tuple[np.ndarray, int] | None = None,
+    ) -> None:
         opts = PRESETS.get(preset, PRESETS["fast"])
         self._writer = I420Writer(
-            path, width, height, fps, crf=opts.get("crf", 20), preset=opts.get("x264", "veryfast")
+            path,
+            width,
+            height,
+            fps,
+            crf=opts.get("crf", 20),
+            preset=opts.get("x264", "veryfast"),
+            audio_rate=audio[1] if audio is not None else None,
         )
+        self._fps = fps
+        self._audio = audio
+        self._sent = 0  # audio samples written (muxed just ahead of the video)
+        self._frames = 0
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kinema-encode", daemon=True)
@@ -258,8 +289,19 @@ class Encoder:
             if self._error is None:
                 try:
                     self._writer.write(frame)
+                    self._frames += 1
+                    if self._audio is not None:
+                        self._write_audio(round(self._frames / self._fps * self._audio[1]))
                 except BaseException as exc:  # surfaced to the caller on the next put/close
                     self._error = exc
+
+    def _write_audio(self, upto: int) -> None:
+        assert self._audio is not None
+        pcm = self._audio[0]
+        upto = min(upto, len(pcm))
+        if upto > self._sent:
+            self._writer.write_audio(pcm[self._sent : upto])
+            self._sent = upto
 
     def put(self, frame: np.ndarray) -> None:
         if self._error is not None:
@@ -269,6 +311,8 @@ class Encoder:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        if self._audio is not None and self._error is None:
+            self._write_audio(len(self._audio[0]))
         self._writer.close()
         if self._error is not None:
             raise EngineFailure(f"video encoder failed: {self._error}")
@@ -343,7 +387,7 @@ class CompositorEngine:
         n = scene.frames
         poster_index = min(n - 1, n // 3)
         try:
-            with Encoder(path, req.width, req.height, scene.fps, req.preset) as enc:
+            with Encoder(path, req.width, req.height, scene.fps, req.preset, scene.audio) as enc:
                 for i in range(n):
                     if should_cancel is not None and should_cancel():
                         raise Cancelled("generation cancelled")

@@ -364,10 +364,12 @@ class DiffusersEngine:
         }
         if "frame_rate" in args:  # LTX conditions its positions on the clip's real frame rate
             kwargs["frame_rate"] = max(1, round(n_model / max(req.duration, 1e-3)))
+        from kinema.video.framing import frame_image  # a face is never cropped off
+
         if req.first_frame is not None:
-            kwargs["image"] = Image.fromarray(fit_frame(req.first_frame[..., :3], mw, mh))
+            kwargs["image"] = Image.fromarray(frame_image(req.first_frame[..., :3], mw, mh)[0])
         if req.last_frame is not None and "last_image" in args:
-            kwargs["last_image"] = Image.fromarray(fit_frame(req.last_frame[..., :3], mw, mh))
+            kwargs["last_image"] = Image.fromarray(frame_image(req.last_frame[..., :3], mw, mh)[0])
         try:
             out = pipe(**kwargs).frames
         except KinemaError:

@@ -81,3 +81,61 @@ export function h(tag, attrs = {}, ...children) {
 
 export const fmtDate = (iso) =>
   iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—";
+
+/** "2026-03-04" → "Mar 4" (the day as written, not shifted by the time zone). */
+export const fmtDay = (day) => {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y, m - 1, d).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+};
+
+export const plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+
+export function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+/** A file sent through the two-step ephemeral upload; returns its ``runway://`` URI. */
+export async function upload(file) {
+  const up = await api("/v1/uploads", { method: "POST", body: { filename: file.name, type: "ephemeral" } });
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(up.fields)) fd.append(k, v);
+  fd.append("file", file);
+  const res = await fetch(up.uploadUrl, { method: "POST", body: fd });
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, data.error || `Upload of ${file.name} failed (${res.status})`);
+  }
+  return up.runwayUri;
+}
+
+/** A multipart POST with the API key (document files, audio samples). */
+export async function postForm(path, form) {
+  const res = await fetch(path, { method: "POST", body: form, headers: { Authorization: `Bearer ${auth.key}`, "X-Runway-Version": VERSION } });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, data.error || `Request failed (${res.status})`);
+  return data;
+}
+
+/** A status word as a coloured badge. */
+export function statusBadge(status, id) {
+  const cls = { READY: "ok", SUCCEEDED: "ok", COMPLETED: "ok", RUNNING: "warn", PROCESSING: "warn", PENDING: "warn", THROTTLED: "warn", NOT_READY: "warn", FAILED: "bad", CANCELLED: "" }[status] ?? "";
+  return h("span", { class: `badge ${cls}`, id }, status.replace(/_/g, " ").toLowerCase().replace(/^./, (c) => c.toUpperCase()));
+}
+
+/** Refresh the credits line of the account box. */
+export async function refreshAccount() {
+  const me = await api("/v1/studio/me").catch(() => null);
+  if (me) document.getElementById("org-credits").textContent = `${me.creditBalance} credits`;
+}
+
+/** The preset characters (cached for the tab's life). */
+let presetCache = null;
+export async function presets() {
+  presetCache ??= api("/v1/studio/presets").then((r) => r.data).catch((err) => { presetCache = null; throw err; });
+  return presetCache;
+}

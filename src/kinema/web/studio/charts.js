@@ -1,4 +1,5 @@
 // Tiny SVG charts (no library): bars per day, grouped p50/p95 bars, a rating histogram.
+// Each chart has a <title> and every bar a tooltip with its value.
 const NS = "http://www.w3.org/2000/svg";
 const el = (tag, attrs = {}, text) => {
   const e = document.createElementNS(NS, tag);
@@ -14,7 +15,7 @@ function frame(w, h, title) {
 }
 
 /** ``series``: [{label, values: [n, ...], cls}] over ``labels``; grouped bars with y ticks. */
-export function barChart({ labels, series, title, unit = "", height = 200 }) {
+export function barChart({ labels, series, title, unit = "", height = 200, highlightLast = false }) {
   const w = 560, left = 40, bottom = 28, top = 10;
   const max = Math.max(4, ...series.flatMap((s) => s.values.map((v) => v || 0)));
   const nice = Math.pow(10, Math.floor(Math.log10(max))) / 2;
@@ -37,8 +38,12 @@ export function barChart({ labels, series, title, unit = "", height = 200 }) {
       r.append(el("title", {}, `${label} · ${s.label}: ${v}${unit}`));
       svg.append(r);
     });
-    const every = Math.ceil(labels.length / 8);
-    if (i % every === 0) svg.append(el("text", { x: left + slot * i + slot / 2, y: height - 8, "text-anchor": "middle" }, label));
+    // labels counted from the end, so the last bar (today) always has one
+    const every = Math.ceil(labels.length / 7);
+    const last = i === labels.length - 1;
+    if ((labels.length - 1 - i) % every === 0) {
+      svg.append(el("text", { x: left + slot * i + slot / 2, y: height - 8, "text-anchor": "middle", class: last && highlightLast ? "today" : "" }, label));
+    }
   });
   return svg;
 }

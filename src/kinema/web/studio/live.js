@@ -61,11 +61,12 @@ export class LiveClient extends EventTarget {
         console.warn("WebRTC failed, falling back to WebSocket:", err);
       }
     }
-    // The fallback joins the same session (its token may reconnect while it runs), so no
-    // orphan session is left behind; only if that session is gone is a new one requested.
+    // The fallback joins the same session with the one-time resume token of the WebRTC answer
+    // (the connect token itself works once), so no orphan session is left behind; only if that
+    // session is gone is a new one requested.
     if (details) {
       try {
-        await this._websocket(await live(details));
+        await this._websocket(await live(details), this.resumeToken || details.token);
         return this._connected("websocket");
       } catch (err) {
         if (this.closed) throw err;
@@ -120,7 +121,12 @@ export class LiveClient extends EventTarget {
   // -- WebRTC -------------------------------------------------------------------------------
   async _webrtc(details) {
     this.details = details;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers: [] }));
+    // STUN/TURN servers from the server's settings (connection details), so WebRTC works
+    // beyond a LAN; "relay" forces media through the TURN server
+    const pc = (this.pc = new RTCPeerConnection({
+      iceServers: details.webrtc.iceServers || [],
+      iceTransportPolicy: details.webrtc.iceTransportPolicy || "all",
+    }));
     pc.addTransceiver("video", { direction: "recvonly" });
     this.audioTx = pc.addTransceiver("audio", { direction: "sendrecv" });
     const dc = (this.dc = pc.createDataChannel("kinema"));
@@ -134,19 +140,21 @@ export class LiveClient extends EventTarget {
     };
     await pc.setLocalDescription(await pc.createOffer());
     await waitIce(pc, 2500);
+    // the token goes in a header, never in the URL (URLs land in access logs)
     const res = await fetch(details.webrtc.offerUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${details.token}` },
       body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
     });
     const answer = await res.json();
     if (!res.ok) throw new Error(answer.error || "WebRTC signalling failed");
-    await pc.setRemoteDescription(answer);
+    this.resumeToken = answer.resumeToken; // one WebSocket fallback into this session
+    await pc.setRemoteDescription({ sdp: answer.sdp, type: answer.type });
     await firstFrame(this.video, this.firstFrameTimeout);
   }
 
   // -- WebSocket ------------------------------------------------------------------------------
-  async _websocket(details) {
+  async _websocket(details, token = details.token) {
     this.details = details;
     this.dc = null;
     const canvas = (this.canvas = document.createElement("canvas"));
@@ -157,7 +165,8 @@ export class LiveClient extends EventTarget {
     this.video.play().catch(() => {});
     this.audio = new (window.AudioContext || window.webkitAudioContext)({ sampleRate: 48000 });
     this.audio.resume().catch(() => {});
-    const ws = (this.ws = new WebSocket(details.url));
+    // the token travels as a subprotocol (browsers set no headers on a WebSocket), not in the URL
+    const ws = (this.ws = new WebSocket(details.url, [details.protocol || "kinema-live-1", `token.${token}`]));
     ws.binaryType = "arraybuffer";
     let hello = false; // the server's "session" message: the session is ours
     await new Promise((resolve, reject) => {
