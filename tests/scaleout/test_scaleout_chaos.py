@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(300)]
 VERSION = {"X-Runway-Version": "2024-11-06"}
 PER_ORG, DAILY, CONCURRENT, GRANT = 110, 100, 3, 1000
 SUBMIT_RATE = 4.0  # submissions per second: slower than the cluster drains, so work never runs out
+HELD_BACK = 60
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 AUDIT = """
@@ -179,10 +180,20 @@ def test_chaos_three_api_servers_two_dispatchers(pg_url, tmp_path):
         jobs = [(org, n) for n in range(PER_ORG) for org in ("alpha", "beta")]
         submitted: list[tuple[str, int, str | None]] = []
 
+        rolled = threading.Event()  # the last HELD_BACK jobs wait for the rolling restart, so
+        # the second kill finds work however slow the machine is
+
         def paced(job: tuple[str, int]) -> tuple[str, int, str | None]:
-            wait = jobs.index(job) / SUBMIT_RATE - (time.monotonic() - t_submit)
+            i = jobs.index(job)
+            if i >= len(jobs) - HELD_BACK:
+                rolled.wait(240)
+                wait = (i - len(jobs) + HELD_BACK) / SUBMIT_RATE - (time.monotonic() - t_rolled[0])
+            else:
+                wait = i / SUBMIT_RATE - (time.monotonic() - t_submit)
             time.sleep(max(0.0, wait))
             return submit(job)
+
+        t_rolled = [0.0]
 
         t_submit = time.monotonic()
         pool = ThreadPoolExecutor(6)  # submissions go on through the kills and restarts
@@ -199,6 +210,8 @@ def test_chaos_three_api_servers_two_dispatchers(pg_url, tmp_path):
             node.stop()
             node.start()
         marks["rolled"] = time.monotonic() - t0
+        t_rolled[0] = time.monotonic()
+        rolled.set()
         killed.append(kill_busy(victim))  # 2nd SIGKILL
         marks["kill2"] = time.monotonic() - t0
         victim.start()
@@ -279,6 +292,8 @@ def test_chaos_three_api_servers_two_dispatchers(pg_url, tmp_path):
         )
     finally:
         stop.set()
+        if "rolled" in locals():
+            rolled.set()
         for n in everyone:
             n.stop(timeout=10)
             n.reap()
