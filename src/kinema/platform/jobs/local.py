@@ -3,8 +3,8 @@
 Worker processes import the engines once (a fresh Python with NumPy, OpenCV and PyAV takes
 seconds to start on a small machine, longer than a short render), then run task after task.
 A task is stopped by its cancel flag; a worker that ignores the flag for ``GRACE_S`` is
-terminated, then killed, and replaced — the other workers carry on. Workers exit when the
-server that started them disappears.
+terminated, then killed, and replaced — the other workers carry on. Workers die with the
+server that started them (``PR_SET_PDEATHSIG`` on Linux; elsewhere they notice within 0.5 s).
 """
 
 from __future__ import annotations
@@ -36,7 +36,23 @@ def _prewarm() -> None:
             log.debug("prewarm of %s failed", name, exc_info=True)
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: the kernel kills this worker the moment its server dies (even by SIGKILL), so
+    no orphan keeps rendering a task whose lease another dispatcher is about to recover."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent poll below still stops us
+        return
+    if os.getppid() != parent_pid:  # the server died before prctl took effect
+        os._exit(0)
+
+
 def _worker_main(conn: Any, cancel_event: Any, parent_pid: int, prewarm: bool) -> None:
+    _die_with_parent(parent_pid)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if prewarm:
         _prewarm()
