@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +57,55 @@ class _Phone:
     end: float
 
 
+def _seedable_noise(graph: Any) -> list[tuple[str, int, bool]]:
+    """Replace the graph's ``RandomNormalLike`` nodes (VITS's duration and latent noise) by
+    slices of noise inputs, ``(input name, channels, per phoneme id?)`` each: ONNX Runtime's
+    own generator cannot be seeded per call."""
+    from onnx import TensorProto, helper
+
+    found: list[tuple[str, int, bool]] = []
+    nodes = list(graph.graph.node)
+    for k, node in enumerate(nodes):
+        if node.op_type != "RandomNormalLike":
+            continue
+        like, out = node.input[0], node.output[0]
+        per_id = node.name.startswith("/dp/")  # the duration predictor's noise: [1, 2, T_ids]
+        channels = 2 if per_id else _latent_channels(graph)
+        name = f"noise_{len(found)}"
+        graph.graph.input.append(
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, None])
+        )
+        shape, zeros = f"{name}_shape", f"{name}_starts"
+        repl = [
+            helper.make_node("Shape", [like], [shape]),
+            helper.make_node(
+                "Constant",
+                [],
+                [zeros],
+                value=helper.make_tensor(zeros, TensorProto.INT64, [3], [0, 0, 0]),
+            ),
+            helper.make_node("Slice", [name, zeros, shape], [out]),
+        ]
+        graph.graph.node.remove(node)
+        for i, r in enumerate(repl):
+            graph.graph.node.insert(k + i + 2 * len(found), r)
+        found.append((name, channels, per_id))
+    return found
+
+
+def _latent_channels(graph: Any) -> int:
+    """Channels of the VITS latent (192 in Piper's medium voices), from the model's shapes."""
+    import onnx
+
+    inferred = onnx.shape_inference.infer_shapes(graph)
+    for vi in inferred.graph.value_info:
+        if vi.name == "/Transpose_3_output_0":
+            dims = vi.type.tensor_type.shape.dim
+            if len(dims) == 3 and dims[1].dim_value:
+                return int(dims[1].dim_value)
+    return 192
+
+
 class PiperVoiceModel:
     """One Piper voice: phoneme ids → (audio float32, samples per id). Thread-safe."""
 
@@ -84,6 +135,7 @@ class PiperVoiceModel:
         graph.graph.output.append(
             onnx.helper.make_tensor_value_info(ceil[0].output[0], onnx.TensorProto.FLOAT, None)
         )
+        self._noise = _seedable_noise(graph)
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
@@ -99,13 +151,28 @@ class PiperVoiceModel:
         return ids + list(self.ids[_EOS])
 
     def run(self, ids: list[int], length_scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """One utterance. The model's noise comes from a generator seeded by the phonemes and
+        the scales, so the same text in the same voice always sounds the same (renders are
+        reproducible, and a test hears what the user hears)."""
         x = np.asarray([ids], np.int64)
         scales = np.asarray([self.noise_scale, length_scale, self.noise_w], np.float32)
-        audio, dur = self._session.run(
-            self._outputs,
-            {"input": x, "input_lengths": np.asarray([len(ids)], np.int64), "scales": scales},
-        )
-        return np.asarray(audio, np.float32).reshape(-1), np.asarray(dur).reshape(-1)
+        feed = {"input": x, "input_lengths": np.asarray([len(ids)], np.int64), "scales": scales}
+        seed = zlib.crc32(x.tobytes() + scales.tobytes())
+        frames = len(ids) * 24 * max(1.0, length_scale)  # room for slow speech; grown if short
+        for _ in range(4):
+            rng = np.random.default_rng(seed)
+            for name, channels, per_id in self._noise:
+                n = len(ids) if per_id else int(frames)
+                feed[name] = rng.standard_normal((1, channels, n), dtype=np.float32)
+            try:
+                audio, dur = self._session.run(self._outputs, feed)
+            except Exception as exc:  # the noise buffer was shorter than the utterance
+                if "noise" not in str(exc).lower() and "shape" not in str(exc).lower():
+                    raise
+                frames *= 2
+                continue
+            return np.asarray(audio, np.float32).reshape(-1), np.asarray(dur).reshape(-1)
+        raise EngineFailure("tts: Piper could not size its noise for this utterance.")
 
 
 def split_symbols(ipa: str) -> list[str]:
@@ -294,7 +361,9 @@ class PiperTTS:
         from parselmouth.praat import call
 
         sound = parselmouth.Sound(wave.astype(np.float64), sampling_frequency=self.model.rate)
-        with self._lock:
+        seed = zlib.crc32(wave.tobytes()) & 0x7FFFFFFF
+        with self._lock:  # PSOLA jitters unvoiced stretches randomly: seed it from the input
+            parselmouth.praat.run(f"random_initializeWithSeedUnsafelyButPredictably ({seed})")
             out = call(
                 sound,
                 "Change gender",
