@@ -158,26 +158,32 @@ def test_tongue_only_when_wide_open(rigs, name):
 
 @pytest.mark.parametrize("name", ["einstein", "mona_lisa", "cartoon", "astronaut"])
 def test_no_dark_wedges_at_the_mouth_corners(rigs, name):
+    """Near each mouth corner an opening mouth is no darker than the portrait was there."""
     rig = rigs[name]
     r = Renderer(rig, SIZE)
     rest = r.rest_frame().astype(np.float32).mean(axis=-1)
     w = _mouth_width(rig)
-    for c in (
+    lip_lum = np.median(rest[_opening(rig, FaceControls(), grow=0.15 * w)])
+    rest_pts = rig.vertices * (SIZE / rig.size)
+
+    def dark_near(img: np.ndarray, centre: np.ndarray) -> float:
+        disc = np.zeros((SIZE, SIZE), np.uint8)
+        cv2.circle(disc, tuple(np.round(centre).astype(int)), max(2, round(0.06 * w)), 255, -1)
+        return float(np.mean(img[disc > 0] < 0.4 * lip_lum))
+
+    opened = (
         viseme_controls("aa"),
         viseme_controls("E"),
         emotion_controls("happy").add(viseme_controls("aa"), 0.7),
-    ):
+    )
+    for c in opened:
         frame = r.render(c).astype(np.float32).mean(axis=-1)
         vec = control_vector(c, np.zeros(len(BASES), np.float32))
         pts = rig.deformed(vec) * (SIZE / rig.size)
-        lip_lum = np.median(rest[_opening(rig, FaceControls(), grow=0.15 * w)])
         for corner in (L.LIP_UPPER_INNER[0], L.LIP_UPPER_INNER[-1]):
-            disc = np.zeros((SIZE, SIZE), np.uint8)
-            cv2.circle(
-                disc, tuple(np.round(pts[corner]).astype(int)), max(2, round(0.06 * w)), 255, -1
-            )
-            dark = np.mean(frame[disc > 0] < 0.4 * lip_lum)
-            assert dark < 0.2, (name, corner, dark)
+            before = dark_near(rest, rest_pts[corner])
+            dark = dark_near(frame, pts[corner])
+            assert dark < before + 0.15, (name, corner, dark, before)
 
 
 def test_a_mouth_open_at_rest_keeps_its_own_teeth(rigs):
