@@ -49,7 +49,8 @@ RATES = {"jaw_open": 4.2, "lips_press": 5.5, "lip_tuck": 5.5}
 DEFAULT_RATE = 4.5
 RELEASE_RATE = 40.0
 RELEASE_WINDOW = (-0.015, 0.07)  # s around the end of a stop's target: its release
-PLOSIVES = frozenset(["p", "b", "m", "t", "d", "k", "g", "ɡ"])  # stops (and m) whose release is a burst
+# stops (and m) whose release is a burst
+PLOSIVES = frozenset(["p", "b", "m", "t", "d", "k", "g", "ɡ"])
 YAW_MAX, PITCH_MAX = 6.0, 5.0  # degrees: how far motion turns and nods the head
 SPREAD = 0.06  # s: the widest coarticulation reach (see REACH)
 MIN_CLOSURE = 0.07  # s: shortest hold of a bilabial closure
@@ -136,10 +137,10 @@ def _build_track(u: _Utterance) -> None:
     num = np.zeros((n, len(MOUTH)))
     den = np.full(n, 0.035)  # a faint pull towards rest, so the mouth closes far from phonemes
     emph = np.zeros(n)
-    fade = np.ones(n)
+    fade: np.ndarray = np.ones(n)
     if math.isfinite(u.cut):
-        x = np.clip((ts - u.cut) / RELEASE, 0, 1)
-        fade = 1 - x * x * (3 - 2 * x)
+        xf = np.clip((ts - u.cut) / RELEASE, 0, 1)
+        fade = (1 - xf * xf * (3 - 2 * xf)).astype(np.float64)
     if tg:
         st = np.array([x.start for x in tg])[:, None]
         en = np.array([x.end for x in tg])[:, None]
