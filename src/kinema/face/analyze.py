@@ -275,6 +275,90 @@ def fit_template(keypoints: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def _eye_blob(image: np.ndarray, centre: np.ndarray, iod: float) -> np.ndarray | None:
+    """The dark, compact region around a marked eye as an ellipse (cx, cy, w/2, h/2, deg).
+
+    Animal and cartoon eyes are darker than the fur or skin around them; the region is grown
+    from the marked point with a threshold between the eye's and its surround's luminance.
+    None when nothing eye-like is there (the template's eye is kept).
+    """
+    h, w = image.shape[:2]
+    r = max(4, round(0.32 * iod))
+    x0, y0 = max(0, round(centre[0]) - r), max(0, round(centre[1]) - r)
+    x1, y1 = min(w, round(centre[0]) + r + 1), min(h, round(centre[1]) + r + 1)
+    roi = cv2.GaussianBlur(
+        cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY), (0, 0), 1.0
+    )
+    cx, cy = round(centre[0]) - x0, round(centre[1]) - y0
+    if not (0 <= cx < roi.shape[1] and 0 <= cy < roi.shape[0]):
+        return None
+    core = float(np.percentile(roi[max(0, cy - 2) : cy + 3, max(0, cx - 2) : cx + 3], 30))
+    ring = float(np.percentile(roi, 70))
+    if ring - core < 25:
+        return None  # no contrast: not a dark eye
+    mask = (roi < (core + ring) / 2).astype(np.uint8)
+    n, labels = cv2.connectedComponents(mask)
+    lab = labels[cy, cx]
+    if lab == 0:
+        return None
+    blob = (labels == lab).astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cnt = max(contours, key=cv2.contourArea)
+    if len(cnt) < 6:
+        return None
+    (ex, ey), (a, b), ang = cv2.fitEllipse(cnt)
+    ww, hh = max(a, b), min(a, b)
+    if a < b:
+        ang += 90.0
+    if not (0.08 * iod <= ww <= 0.6 * iod and hh >= 0.25 * ww):
+        return None
+    ang = (ang + 90.0) % 180.0 - 90.0  # the long axis, within +-90 degrees of horizontal
+    if abs(ang) > 35:
+        return None
+    return np.array([ex + x0, ey + y0, ww / 2, hh / 2, ang])
+
+
+def refine_eyes(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Fit the template's eye contours and irises to the eyes the picture really has.
+
+    Hand-marked faces get a human template whose eyes rarely match an animal's or a drawing's;
+    where a dark eye is found around a marked eye, its ellipse becomes the lid lines (so blinks
+    cover the eye itself, not the fur above it) and the iris.
+    """
+    out = pts.copy()
+    iod = float(face_frame(pts)[2])
+    eyes = (
+        (L.KEYPOINTS["left_eye"], L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
+        (L.KEYPOINTS["right_eye"], L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
+    )
+    for kp, up, lo, iris in eyes:
+        centre = pts[list(kp), :2].mean(axis=0)
+        e = _eye_blob(image, centre, iod)
+        if e is None:
+            continue
+        cx, cy, a, b, ang = e
+        t = np.radians(ang)
+        ca, sa = np.cos(t), np.sin(t)
+        a, b = a * 1.12, b * 1.22  # the lids sit just outside the dark of the eye
+        s = np.linspace(np.pi, 0.0, len(up))  # outer (image-left) corner to the other
+
+        def at(theta: np.ndarray, sign: float) -> np.ndarray:
+            x = a * np.cos(theta)
+            y = sign * b * np.sin(theta)
+            return np.column_stack([cx + x * ca - y * sa, cy + x * sa + y * ca])
+
+        upper, lower = at(s, -1.0), at(s, 1.0)
+        # the index sets run corner to corner in image order already (left to right)
+        out[list(up), :2] = upper
+        out[list(lo), :2] = lower
+        out[iris[0], :2] = (cx, cy)
+        rr = 0.8 * b
+        for j, k in enumerate(iris[1:]):
+            th = j * np.pi / 2
+            out[k, :2] = (cx + rr * np.cos(th), cy + rr * np.sin(th))
+    return out
+
+
 def _check_points(points: ManualPoints, shape: tuple[int, ...]) -> np.ndarray:
     h, w = shape[:2]
     arr = points.array()
@@ -307,6 +391,7 @@ def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
     if points is not None:
         kps = _check_points(points, image.shape)
         pts = fit_template(kps)
+        pts = refine_eyes(image, pts)
         source = "manual"
     else:
         dets = detect_faces(image)

@@ -359,7 +359,7 @@ def build_mouth(img: np.ndarray, pts: np.ndarray, kind: str = "human") -> MouthM
         corner = edge
         tongue_col = _tone(0.62 * l_skin, max(0.35 * min(1.0, sat_img / 0.15), sat_img), hue)
         upper, lower = empty, empty.copy()
-        tongue = _tongue(tongue_col, top=9.0, half_w=0.62, muzzle=True)
+        tongue = _tongue(tongue_col, top=16.0, half_w=0.6, muzzle=True)
     else:
         tongue_col = _tone(0.58 * l_skin, min(0.8, 1.3 * sat_mouth), hue)
         tongue = _tongue(tongue_col, top=13.0, half_w=0.55, muzzle=False)

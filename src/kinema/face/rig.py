@@ -114,16 +114,16 @@ class Rig:
             raise InvalidInput("image: pass the analysis crop (analysis.image) to Rig.build.")
         pts = analysis.points.astype(np.float64)
         mask = (np.clip(analysis.mask, 0, 1) * 255).astype(np.uint8)
-        verts, head_w, z = _vertices(pts, mask, img.shape[0])
-        bases = _bases(pts, verts, head_w, z)
+        animal = analysis.kind == "animal"
+        verts, head_w, z = _vertices(pts, mask, img.shape[0], animal)
+        bases = _bases(pts, verts, head_w, z, animal)
         tri = _triangulate(verts, bases)
         eyes = [
             _eye(img, pts, L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
             _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
         ]
-        muzzle = analysis.kind == "animal"
-        mouth = build_mouth(img, pts, "muzzle" if muzzle else "human")
-        cbox, closed = _closed_mouth(img, pts) if not muzzle else _no_closed()
+        mouth = build_mouth(img, pts, "muzzle" if animal else "human")
+        cbox, closed = _closed_mouth(img, pts) if not animal else _no_closed()
         return cls(
             img.copy(),
             mask,
@@ -265,8 +265,17 @@ def _unpng(a: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- geometry
-def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
-    """Mesh + band rings + border; per-vertex head weight and depth (in px)."""
+HEAD_SCALE = 1.15  # an animal's warp ends at its face outline grown by this factor
+
+
+def _vertices(pts: np.ndarray, mask: np.ndarray, size: int, animal: bool = False):
+    """Mesh + band rings + border; per-vertex head weight and depth (in px).
+
+    A human's band reaches well beyond the face (shoulders and hair follow the head, the person
+    mask decides how much). An animal or a drawing marked by hand has no person mask to trust:
+    its band ends at ``HEAD_SCALE`` times the face outline, so whatever is beside the head (a
+    toy, a phone, the sofa) stays exactly still.
+    """
     mesh = pts[:N_MESH, :2]
     oval = pts[list(L.FACE_OVAL), :2]
     centre = oval.mean(axis=0)
@@ -276,8 +285,13 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     face_h = float(np.ptp(oval[:, 1]))
     verts, weights = [mesh], [np.ones(N_MESH)]
     ring_z: list[np.ndarray] = []
-    for factor, ring_w in ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0)):
-        ring = centre + (oval - centre) * factor
+    rings = ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0))
+    if animal:
+        rings = ((1.07, 0.5), (HEAD_SCALE, 0.0), (1.6, 0.0), (2.2, 0.0))
+    # (an animal's head reaches further below its chin than above its brow: throat and jaw)
+    low = np.clip((oval[:, 1] - centre[1]) / max(0.5 * face_h, 1.0), 0, 1) * float(animal)
+    for factor, ring_w in rings:
+        ring = centre + (oval - centre) * (factor + (factor - 1.0) * 1.2 * low)[..., None]
         inside = (
             (ring[:, 0] > 1) & (ring[:, 0] < size - 2) & (ring[:, 1] > 1) & (ring[:, 1] < size - 2)
         )
@@ -288,7 +302,7 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
         # fade to the image border, where the frame is pinned
         edge = np.minimum(ring, size - 1 - ring).min(axis=1)
         border_fade = _smooth(edge, 0.0, 0.12 * size)
-        person = 1.0 if factor < 1.3 else np.clip(0.6 + 0.4 * m, 0, 1)
+        person = 1.0 if factor < 1.3 or animal else np.clip(0.6 + 0.4 * m, 0, 1)
         verts.append(ring)
         weights.append(ring_w * person * (1 - 0.5 * below) * border_fade)
     s = size - 1
@@ -303,7 +317,8 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     verts.append(border)
     weights.append(np.zeros(len(border)))
     v = np.vstack(verts)
-    w = _lipschitz(v, np.concatenate(weights), 0.5 / (0.9 * _iod(pts)))
+    # (an animal's band is narrow: a steeper fade, still far from folding)
+    w = _lipschitz(v, np.concatenate(weights), (0.8 if animal else 0.5) / (0.9 * _iod(pts)))
     z = np.full(len(v), z_oval)
     z[:N_MESH] = pts[:N_MESH, 2]
     # band points take the depth of the outline point they were grown from (continuous parallax)
@@ -383,7 +398,9 @@ def _triangulate(verts: np.ndarray, bases: np.ndarray) -> np.ndarray:
     return tri
 
 
-def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _bases(
+    pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray, animal: bool = False
+) -> np.ndarray:
     """Per-basis vertex displacements, designed in face units then turned into pixels."""
     mid, ux, iod = face_frame(pts)
     uy = np.array([-ux[1], ux[0]])
@@ -431,6 +448,19 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     lift = np.where(upper_set, ease, (rel < 0) * (1 - _smooth(-rel, 0.04, 0.22)) * lat)
     lift[corners] = 0.0
     B[0, :, 1] -= 0.03 * lift * mouth
+    if animal:
+        # a muzzle: the lower jaw swings down about a hinge far behind the mouth corners, so
+        # the front (the middle of the lower lip, the chin) drops most and the corners little;
+        # the upper lip and the nose stay; the throat below the chin barely follows
+        fwd = np.clip(1 - 0.7 * ((u - mc[0]) / (1.15 * half_w)) ** 2, 0.0, 1.0)
+        side_fade = 1 - _smooth(np.abs(u - mc[0]), 1.1 * half_w, 1.7 * half_w)
+        jaw_len = max(chin_v - mc[1], 0.2)
+        under = _smooth(rel, -0.02, 0.04)
+        under[upper_set] = 0.0
+        throat = 1 - _smooth(v - chin_v, 0.0, max(1.6 * jaw_len, 0.35))
+        B[0] = 0.0
+        B[0, :, 1] = 0.2 * under * np.maximum(fwd, 0.25 * side_fade) * side_fade * throat
+        B[0, corners, 1] = 0.06
     # spread / round: mouth corners out or in; rounding also pouts the lips
     B[1, :, 0] = 0.075 * (g(cr, 0.22) - g(cl, 0.22))
     B[1, :, 1] = -0.01 * (g(cr, 0.2) + g(cl, 0.2))
@@ -527,6 +557,26 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     pivot = np.array([0.0, chin_v + 0.8])
     B[13, :, 0] = -rad * (v - pivot[1]) * head_w
     B[13, :, 1] = rad * (u - pivot[0]) * head_w
+    if animal:
+        # lips that are not human lips move less; nothing moves beyond the head's outline
+        for k in ("lips_wide", "lips_round", "lips_press", "lip_tuck", "upper_lip_up"):
+            B[BASES.index(k)] *= 0.35
+        for k in ("smile_up", "smile_down", "eye_wide", "brow_up", "brow_down", "brow_inner_up"):
+            B[BASES.index(k)] *= 0.6
+        B[BASES.index("cheek_raise")] *= 0.4  # a muzzle's cheeks are fur
+        oval = P[list(L.FACE_OVAL)]
+        c0 = oval.mean(axis=0)
+        ang = np.arctan2(uv[:, 1] - c0[1], uv[:, 0] - c0[0])
+        oa = np.arctan2(oval[:, 1] - c0[1], oval[:, 0] - c0[0])
+        order = np.argsort(oa)
+        rad_o = np.interp(ang, oa[order], np.hypot(*(oval - c0).T)[order], period=2 * np.pi)
+        r_rel = np.hypot(uv[:, 0] - c0[0], uv[:, 1] - c0[1]) / np.maximum(rad_o, 1e-6)
+        half_h = max(float(np.ptp(oval[:, 1])) / 2, 1e-3)
+        low = np.clip((uv[:, 1] - c0[1]) / half_h, 0, 1)  # as in _vertices: more room below
+        edge = HEAD_SCALE + (HEAD_SCALE - 1.0) * 1.2 * low
+        inside_head = 1 - _smooth(r_rel, 1.0 + (edge - 1.0) * 0.1, edge - 0.02)
+        face_k = [i for i, b in enumerate(BASES) if not b.startswith("head_")]
+        B[face_k] *= inside_head[None, :, None]
     # face units -> pixels
     px = (B[..., :1] * ux + B[..., 1:] * uy) * iod
     px[np.abs(px) < 1e-3] = 0.0  # Gaussian tails: exactly still, so the background is untouched
