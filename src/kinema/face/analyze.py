@@ -342,12 +342,12 @@ def refine_eyes(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
         a, b = a * 1.12, b * 1.22  # the lids sit just outside the dark of the eye
         s = np.linspace(np.pi, 0.0, len(up))  # outer (image-left) corner to the other
 
-        def at(theta: np.ndarray, sign: float) -> np.ndarray:
-            x = a * np.cos(theta)
-            y = sign * b * np.sin(theta)
-            return np.column_stack([cx + x * ca - y * sa, cy + x * sa + y * ca])
-
-        upper, lower = at(s, -1.0), at(s, 1.0)
+        xe = a * np.cos(s)
+        lines = []
+        for sign in (-1.0, 1.0):  # upper lid, lower lid
+            ye = sign * b * np.sin(s)
+            lines.append(np.column_stack([cx + xe * ca - ye * sa, cy + xe * sa + ye * ca]))
+        upper, lower = lines
         # the index sets run corner to corner in image order already (left to right)
         out[list(up), :2] = upper
         out[list(lo), :2] = lower
