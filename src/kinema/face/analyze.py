@@ -36,9 +36,12 @@ MAX_WORK_SIDE = 1024  # the crop is downscaled to this; the renderer resamples t
 MIN_FACE_PX = 128
 TINY_FACE_PX = 48
 MIN_IMAGE_SIDE = 512
+POINT_KEYS = tuple(L.KEYPOINTS)
 NO_FACE_TIP = (
     "If the picture shows an animal, a drawing or a face the detector misses, mark the eyes, "
-    "nose tip, mouth corners, upper and lower lip and chin by hand (manual keypoints)."
+    "nose tip, mouth corners, upper and lower lip and chin by hand (manual keypoints): "
+    "points as JSON {" + ", ".join(f'"{k}": [x, y]' for k in POINT_KEYS) + "} in image pixels, "
+    'left and right as seen in the picture, optionally "kind": "animal" or "human".'
 )
 
 _lock = threading.Lock()
@@ -359,23 +362,82 @@ def refine_eyes(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_points(points: ManualPoints, shape: tuple[int, ...]) -> np.ndarray:
+def check_points(points: ManualPoints, shape: tuple[int, ...]) -> np.ndarray:
+    """Validate hand-marked points against the image and a face's layout; the (8, 2) array.
+
+    Each problem names the point to move and where it should go. The layout is checked in the
+    face's own frame (the eye line as horizontal), so a tilted head is fine.
+    """
     h, w = shape[:2]
     arr = points.array()
-    for name, (x, y) in zip(L.KEYPOINTS, arr, strict=True):
+    kp = dict(zip(L.KEYPOINTS, arr, strict=True))
+
+    def at(name: str) -> str:
+        return f"{name} ({kp[name][0]:.0f}, {kp[name][1]:.0f})"
+
+    def bad(msg: str) -> InvalidInput:
+        return InvalidInput(f"points: {msg}", field="points")
+
+    for name in L.KEYPOINTS:
+        x, y = kp[name]
         if not (0 <= x < w and 0 <= y < h):
-            raise InvalidInput(
-                f"points: {name} ({x:.0f}, {y:.0f}) lies outside the {w}x{h} image.",
-                field="points",
-            )
-    if np.hypot(*(arr[1] - arr[0])) < 4:
-        raise InvalidInput("points: the two eyes are at the same place.", field="points")
-    if float(np.cross(arr[1] - arr[0], arr[7] - arr[0])) <= 0:
-        raise InvalidInput(
-            "points: the chin must be below the eyes (left eye on the image's left).",
-            field="points",
+            raise bad(f"{at(name)} lies outside the {w}x{h} image.")
+    d = kp["right_eye"] - kp["left_eye"]
+    iod = float(np.hypot(*d))
+    if iod < 4:
+        raise bad("the two eyes are at the same place.")
+    if d[0] <= 0:
+        raise bad(
+            f"{at('left_eye')} is right of {at('right_eye')}: left_eye is the eye on the "
+            "image's left (the subject's right eye)."
         )
+    ux = d / iod
+    uy = np.array([-ux[1], ux[0]])
+    mid = (kp["left_eye"] + kp["right_eye"]) / 2
+
+    def across(name: str) -> float:
+        return float((kp[name] - mid) @ ux) / iod
+
+    def down(name: str) -> float:
+        return float((kp[name] - mid) @ uy) / iod
+
+    if abs(np.degrees(np.arctan2(d[1], d[0]))) > 45:
+        raise bad(
+            f"the eyes are tilted by more than 45°: check {at('left_eye')} and {at('right_eye')}."
+        )
+    rules = [
+        ("nose_tip", down("nose_tip") > 0.05, "below the eyes"),
+        ("mouth_left", down("mouth_left") > down("nose_tip"), "below the nose tip"),
+        ("mouth_right", down("mouth_right") > down("nose_tip"), "below the nose tip"),
+        ("mouth_right", across("mouth_right") > across("mouth_left"), "right of mouth_left"),
+        ("upper_lip", down("upper_lip") >= down("nose_tip"), "below the nose tip"),
+        ("lower_lip", down("lower_lip") > down("upper_lip"), "below upper_lip"),
+        ("chin", down("chin") > down("lower_lip"), "below the mouth (lower_lip)"),
+        (
+            "upper_lip",
+            across("mouth_left") - 0.1 <= across("upper_lip") <= across("mouth_right") + 0.1,
+            "between the mouth corners",
+        ),
+        (
+            "lower_lip",
+            across("mouth_left") - 0.1 <= across("lower_lip") <= across("mouth_right") + 0.1,
+            "between the mouth corners",
+        ),
+        ("nose_tip", -0.8 <= across("nose_tip") <= 0.8, "between the eyes, seen from the front"),
+        ("chin", down("chin") < 3.5, "within three and a half eye distances below the eyes"),
+        (
+            "mouth_right",
+            0.15 <= across("mouth_right") - across("mouth_left") <= 2.5,
+            "so the mouth is 0.15 to 2.5 eye distances wide",
+        ),
+    ]
+    for name, ok, where in rules:
+        if not ok:
+            raise bad(f"{at(name)} should be {where}; move it (or check the other points).")
     return arr
+
+
+_check_points = check_points  # the name older callers use
 
 
 def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
