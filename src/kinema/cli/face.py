@@ -1,8 +1,11 @@
-"""``kinema speak`` and ``kinema analyze``: the face engine from the command line.
+"""``kinema speak``, ``kinema analyze`` and ``kinema points``: the face engine from the shell.
 
-kinema speak portrait.jpg "Hello there." --emotion happy -o hello.mp4
+kinema speak portrait.jpg "Hello there." --emotion happy -o hello.mp4   # the whole picture
+kinema speak portrait.jpg "Hello there." --crop -o face.mp4             # the face, square
 kinema speak dog.jpg "Woof, I can talk." --points dog.points.json -o dog.mp4
 kinema analyze portrait.jpg [--json] [--points points.json]
+kinema points dog.jpg                          # diagram + suggested dog.points.json + preview
+kinema points dog.jpg --points dog.points.json # check the points, preview the fitted face
 """
 
 from __future__ import annotations
@@ -15,13 +18,26 @@ import typer
 
 from kinema.cli._native import native_stderr_silenced
 
+POINTS_HINT = (
+    "Give them with --points FILE.json (keys left_eye, right_eye, nose_tip, mouth_left, "
+    "mouth_right, upper_lip, lower_lip, chin: [x, y] image pixels); `kinema points {image}` "
+    "shows where each goes and writes a suggested file to adjust."
+)
 
-def _analysis(image: Path, points: Path | None):  # noqa: ANN202 - kinema.face.analyze.Analysis
+
+def _analysis(image: Path, points: Path | None, original: list | None = None):  # noqa: ANN202
+    from kinema.errors import NoFace
     from kinema.face.analyze import ManualPoints, analyze
     from kinema.media.image import load_image
 
     manual = ManualPoints.from_json(points) if points else None
-    return analyze(load_image(image), manual)
+    img = load_image(image)
+    if original is not None:
+        original.append(img)
+    try:
+        return analyze(img, manual)
+    except NoFace as exc:
+        raise NoFace(f"{exc} {POINTS_HINT.format(image=image)}", field="points") from None
 
 
 def speak(
@@ -41,15 +57,21 @@ def speak(
         None
     ),
     seed: Annotated[int, typer.Option(help="seed for blinks and idle motion")] = 0,
+    crop: Annotated[
+        bool, typer.Option("--crop", help="only the face, as a size x size square")
+    ] = False,
 ) -> None:
-    """Make IMAGE say TEXT: H.264 video with AAC audio, lips in sync."""
+    """Make IMAGE say TEXT: H.264 video with AAC audio, lips in sync.
+
+    The video shows the whole picture (its long side --size px); --crop gives the face alone.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from kinema.errors import InvalidInput, KinemaError
     from kinema.face.controls import EMOTIONS
     from kinema.face.rig import Rig
-    from kinema.face.talk import render_talking_clip
+    from kinema.face.talk import Backdrop, render_talking_clip
     from kinema.voice.tts import DEFAULT_VOICE, VoiceSettings, get_tts
 
     console = Console(stderr=True)
@@ -59,7 +81,9 @@ def speak(
         if emotion not in EMOTIONS:
             raise InvalidInput(f"--emotion must be one of {', '.join(EMOTIONS)}.", field="emotion")
         with native_stderr_silenced() as real_stderr:
-            analysis = _analysis(image, points)
+            original: list = []
+            analysis = _analysis(image, points, original)
+            backdrop = None if crop else Backdrop.of(original[0], analysis)
             rig = Rig.build(None, analysis)
             speech = get_tts().synthesize(
                 text, voice or DEFAULT_VOICE, VoiceSettings(emotion=emotion)
@@ -82,6 +106,7 @@ def speak(
                     intensity=intensity,
                     seed=seed,
                     progress=lambda done, total: bar.update(task, completed=done),
+                    backdrop=backdrop,
                 )
         for w in analysis.report.warnings:
             console.print(f"[yellow]warning:[/yellow] {w.message} {w.tip}")
@@ -112,7 +137,13 @@ def analyze_cmd(
                 json.dumps(
                     {
                         "ok": False,
-                        "errors": [{"code": "no_face", "message": str(exc), "tip": "use --points"}],
+                        "errors": [
+                            {
+                                "code": "no_face",
+                                "message": str(exc),
+                                "tip": POINTS_HINT.format(image=image),
+                            }
+                        ],
                     }
                 )
             )
@@ -142,6 +173,77 @@ def analyze_cmd(
     raise typer.Exit(0 if rep.ok else 1)
 
 
+def points_cmd(
+    image: Annotated[Path, typer.Argument(help="picture of an animal, a drawing, a face")],
+    points: Annotated[
+        Path | None, typer.Option(help="points JSON to check (else: suggest a starting file)")
+    ] = None,
+    preview_out: Annotated[
+        Path | None, typer.Option("--preview", help="preview PNG (default IMAGE.points.png)")
+    ] = None,
+    suggest_out: Annotated[
+        Path | None, typer.Option("--suggest", help="where to write suggested points JSON")
+    ] = None,
+) -> None:
+    """Place manual points: a labelled diagram, suggested points, a preview of the fit.
+
+    Without --points: suggests points (from the face mesh, even when it was rejected), writes
+    them to IMAGE.points.json for you to adjust, and a preview PNG. With --points: checks them
+    (naming any point in the wrong place) and previews the face fitted to them.
+    """
+    import cv2
+    from rich.console import Console
+
+    from kinema.errors import KinemaError
+    from kinema.face.analyze import ManualPoints, check_points
+    from kinema.face.points import DIAGRAM_TEXT, preview, suggest_points
+    from kinema.media.image import load_image
+
+    console = Console()
+    console.print(DIAGRAM_TEXT, highlight=False, markup=False)
+    out_png = preview_out or image.with_suffix(".points.png")
+    try:
+        img = load_image(image)
+        with native_stderr_silenced():
+            if points is None:
+                mp, how = suggest_points(img)
+                dest = suggest_out or image.with_suffix(".points.json")
+                data = {
+                    k: [round(v[0], 1), round(v[1], 1)]
+                    for k, v in mp.model_dump().items()
+                    if k != "kind"
+                }
+                data_json = (
+                    "{\n"
+                    + "".join(f'  "{k}": {json.dumps(v)},\n' for k, v in data.items())
+                    + f'  "kind": "{mp.kind}"\n}}'
+                )
+                dest.write_text(data_json + "\n")
+                console.print(f"suggested points (from {how}) written to [bold]{dest}[/bold]:")
+                console.print(data_json, highlight=False, markup=False)
+                console.print(f"adjust them (see {out_png}), then:")
+                console.print(f'  kinema speak {image} "TEXT" --points {dest}', markup=False)
+            else:
+                mp = ManualPoints.from_json(points)
+                problem = None
+                try:
+                    check_points(mp, img.shape)
+                except KinemaError as exc:
+                    problem = exc
+            pic = preview(img, mp)
+        cv2.imwrite(str(out_png), cv2.cvtColor(pic, cv2.COLOR_RGB2BGR))
+        console.print(f"preview written to [bold]{out_png}[/bold]")
+        if points is not None:
+            if problem is not None:
+                console.print(f"[red]error:[/red] {problem}")
+                raise typer.Exit(2)
+            console.print(f"[green]ok:[/green] the points in {points} fit a face.")
+    except KinemaError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
 def register(app: typer.Typer) -> None:
     app.command("speak")(speak)
     app.command("analyze")(analyze_cmd)
+    app.command("points")(points_cmd)

@@ -36,9 +36,12 @@ MAX_WORK_SIDE = 1024  # the crop is downscaled to this; the renderer resamples t
 MIN_FACE_PX = 128
 TINY_FACE_PX = 48
 MIN_IMAGE_SIDE = 512
+POINT_KEYS = tuple(L.KEYPOINTS)
 NO_FACE_TIP = (
     "If the picture shows an animal, a drawing or a face the detector misses, mark the eyes, "
-    "nose tip, mouth corners, upper and lower lip and chin by hand (manual keypoints)."
+    "nose tip, mouth corners, upper and lower lip and chin by hand (manual keypoints): "
+    "points as JSON {" + ", ".join(f'"{k}": [x, y]' for k in POINT_KEYS) + "} in image pixels, "
+    'left and right as seen in the picture, optionally "kind": "animal" or "human".'
 )
 
 _lock = threading.Lock()
@@ -275,23 +278,166 @@ def fit_template(keypoints: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _check_points(points: ManualPoints, shape: tuple[int, ...]) -> np.ndarray:
+def _eye_blob(image: np.ndarray, centre: np.ndarray, iod: float) -> np.ndarray | None:
+    """The dark, compact region around a marked eye as an ellipse (cx, cy, w/2, h/2, deg).
+
+    Animal and cartoon eyes are darker than the fur or skin around them; the region is grown
+    from the marked point with a threshold between the eye's and its surround's luminance.
+    None when nothing eye-like is there (the template's eye is kept).
+    """
+    h, w = image.shape[:2]
+    r = max(4, round(0.32 * iod))
+    x0, y0 = max(0, round(centre[0]) - r), max(0, round(centre[1]) - r)
+    x1, y1 = min(w, round(centre[0]) + r + 1), min(h, round(centre[1]) + r + 1)
+    roi = cv2.GaussianBlur(
+        cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY), (0, 0), 1.0
+    )
+    cx, cy = round(centre[0]) - x0, round(centre[1]) - y0
+    if not (0 <= cx < roi.shape[1] and 0 <= cy < roi.shape[0]):
+        return None
+    core = float(np.percentile(roi[max(0, cy - 2) : cy + 3, max(0, cx - 2) : cx + 3], 30))
+    ring = float(np.percentile(roi, 70))
+    if ring - core < 25:
+        return None  # no contrast: not a dark eye
+    mask = (roi < (core + ring) / 2).astype(np.uint8)
+    n, labels = cv2.connectedComponents(mask)
+    lab = labels[cy, cx]
+    if lab == 0:
+        return None
+    blob = (labels == lab).astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cnt = max(contours, key=cv2.contourArea)
+    if len(cnt) < 6:
+        return None
+    (ex, ey), (a, b), ang = cv2.fitEllipse(cnt)
+    ww, hh = max(a, b), min(a, b)
+    if a < b:
+        ang += 90.0
+    if not (0.08 * iod <= ww <= 0.6 * iod and hh >= 0.25 * ww):
+        return None
+    ang = (ang + 90.0) % 180.0 - 90.0  # the long axis, within +-90 degrees of horizontal
+    if abs(ang) > 35:
+        return None
+    return np.array([ex + x0, ey + y0, ww / 2, hh / 2, ang])
+
+
+def refine_eyes(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Fit the template's eye contours and irises to the eyes the picture really has.
+
+    Hand-marked faces get a human template whose eyes rarely match an animal's or a drawing's;
+    where a dark eye is found around a marked eye, its ellipse becomes the lid lines (so blinks
+    cover the eye itself, not the fur above it) and the iris.
+    """
+    out = pts.copy()
+    iod = float(face_frame(pts)[2])
+    eyes = (
+        (L.KEYPOINTS["left_eye"], L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
+        (L.KEYPOINTS["right_eye"], L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
+    )
+    for kp, up, lo, iris in eyes:
+        centre = pts[list(kp), :2].mean(axis=0)
+        e = _eye_blob(image, centre, iod)
+        if e is None:
+            continue
+        cx, cy, a, b, ang = e
+        t = np.radians(ang)
+        ca, sa = np.cos(t), np.sin(t)
+        a, b = a * 1.12, b * 1.22  # the lids sit just outside the dark of the eye
+        s = np.linspace(np.pi, 0.0, len(up))  # outer (image-left) corner to the other
+
+        xe = a * np.cos(s)
+        lines = []
+        for sign in (-1.0, 1.0):  # upper lid, lower lid
+            ye = sign * b * np.sin(s)
+            lines.append(np.column_stack([cx + xe * ca - ye * sa, cy + xe * sa + ye * ca]))
+        upper, lower = lines
+        # the index sets run corner to corner in image order already (left to right)
+        out[list(up), :2] = upper
+        out[list(lo), :2] = lower
+        out[iris[0], :2] = (cx, cy)
+        rr = 0.8 * b
+        for j, k in enumerate(iris[1:]):
+            th = j * np.pi / 2
+            out[k, :2] = (cx + rr * np.cos(th), cy + rr * np.sin(th))
+    return out
+
+
+def check_points(points: ManualPoints, shape: tuple[int, ...]) -> np.ndarray:
+    """Validate hand-marked points against the image and a face's layout; the (8, 2) array.
+
+    Each problem names the point to move and where it should go. The layout is checked in the
+    face's own frame (the eye line as horizontal), so a tilted head is fine.
+    """
     h, w = shape[:2]
     arr = points.array()
-    for name, (x, y) in zip(L.KEYPOINTS, arr, strict=True):
+    kp = dict(zip(L.KEYPOINTS, arr, strict=True))
+
+    def at(name: str) -> str:
+        return f"{name} ({kp[name][0]:.0f}, {kp[name][1]:.0f})"
+
+    def bad(msg: str) -> InvalidInput:
+        return InvalidInput(f"points: {msg}", field="points")
+
+    for name in L.KEYPOINTS:
+        x, y = kp[name]
         if not (0 <= x < w and 0 <= y < h):
-            raise InvalidInput(
-                f"points: {name} ({x:.0f}, {y:.0f}) lies outside the {w}x{h} image.",
-                field="points",
-            )
-    if np.hypot(*(arr[1] - arr[0])) < 4:
-        raise InvalidInput("points: the two eyes are at the same place.", field="points")
-    if float(np.cross(arr[1] - arr[0], arr[7] - arr[0])) <= 0:
-        raise InvalidInput(
-            "points: the chin must be below the eyes (left eye on the image's left).",
-            field="points",
+            raise bad(f"{at(name)} lies outside the {w}x{h} image.")
+    d = kp["right_eye"] - kp["left_eye"]
+    iod = float(np.hypot(*d))
+    if iod < 4:
+        raise bad("the two eyes are at the same place.")
+    if d[0] <= 0:
+        raise bad(
+            f"{at('left_eye')} is right of {at('right_eye')}: left_eye is the eye on the "
+            "image's left (the subject's right eye)."
         )
+    ux = d / iod
+    uy = np.array([-ux[1], ux[0]])
+    mid = (kp["left_eye"] + kp["right_eye"]) / 2
+
+    def across(name: str) -> float:
+        return float((kp[name] - mid) @ ux) / iod
+
+    def down(name: str) -> float:
+        return float((kp[name] - mid) @ uy) / iod
+
+    if abs(np.degrees(np.arctan2(d[1], d[0]))) > 45:
+        raise bad(
+            f"the eyes are tilted by more than 45°: check {at('left_eye')} and {at('right_eye')}."
+        )
+    rules = [
+        ("nose_tip", down("nose_tip") > 0.05, "below the eyes"),
+        ("mouth_left", down("mouth_left") > down("nose_tip"), "below the nose tip"),
+        ("mouth_right", down("mouth_right") > down("nose_tip"), "below the nose tip"),
+        ("mouth_right", across("mouth_right") > across("mouth_left"), "right of mouth_left"),
+        ("upper_lip", down("upper_lip") >= down("nose_tip"), "below the nose tip"),
+        ("lower_lip", down("lower_lip") > down("upper_lip"), "below upper_lip"),
+        ("chin", down("chin") > down("lower_lip"), "below the mouth (lower_lip)"),
+        (
+            "upper_lip",
+            across("mouth_left") - 0.1 <= across("upper_lip") <= across("mouth_right") + 0.1,
+            "between the mouth corners",
+        ),
+        (
+            "lower_lip",
+            across("mouth_left") - 0.1 <= across("lower_lip") <= across("mouth_right") + 0.1,
+            "between the mouth corners",
+        ),
+        ("nose_tip", -0.8 <= across("nose_tip") <= 0.8, "between the eyes, seen from the front"),
+        ("chin", down("chin") < 3.5, "within three and a half eye distances below the eyes"),
+        (
+            "mouth_right",
+            0.15 <= across("mouth_right") - across("mouth_left") <= 2.5,
+            "so the mouth is 0.15 to 2.5 eye distances wide",
+        ),
+    ]
+    for name, ok, where in rules:
+        if not ok:
+            raise bad(f"{at(name)} should be {where}; move it (or check the other points).")
     return arr
+
+
+_check_points = check_points  # the name older callers use
 
 
 def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
@@ -307,6 +453,7 @@ def analyze(image: np.ndarray, points: ManualPoints | None = None) -> Analysis:
     if points is not None:
         kps = _check_points(points, image.shape)
         pts = fit_template(kps)
+        pts = refine_eyes(image, pts)
         source = "manual"
     else:
         dets = detect_faces(image)

@@ -77,9 +77,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "blink_right": (0.0, 1.0),
     "gaze_x": (-1.0, 1.0),
     "gaze_y": (-1.0, 1.0),
-    "head_yaw": (-10.0, 10.0),
-    "head_pitch": (-8.0, 8.0),
-    "head_roll": (-8.0, 8.0),
+    "head_yaw": (-7.0, 7.0),
+    "head_pitch": (-6.0, 6.0),
+    "head_roll": (-7.0, 7.0),
 }
 
 VISEME_SHAPES: dict[str, dict[str, float]] = {
@@ -87,16 +87,16 @@ VISEME_SHAPES: dict[str, dict[str, float]] = {
     "PP": {"lips_press": 1.0},
     "FF": {"jaw_open": 0.18, "lip_tuck": 1.0, "upper_lip_up": 0.5},
     "TH": {"jaw_open": 0.25, "upper_lip_up": 0.3},
-    "DD": {"jaw_open": 0.3, "lips_wide": 0.2},
-    "kk": {"jaw_open": 0.4},
+    "DD": {"jaw_open": 0.35, "lips_wide": 0.2},
+    "kk": {"jaw_open": 0.45},
     "CH": {"jaw_open": 0.2, "lips_round": 0.6, "upper_lip_up": 0.3},
     "SS": {"jaw_open": 0.12, "lips_wide": 0.5, "upper_lip_up": 0.4},
     "nn": {"jaw_open": 0.25, "lips_wide": 0.1},
     "RR": {"jaw_open": 0.25, "lips_round": 0.5},
     "aa": {"jaw_open": 1.0},
-    "E": {"jaw_open": 0.55, "lips_wide": 0.6, "upper_lip_up": 0.3},
+    "E": {"jaw_open": 0.65, "lips_wide": 0.6, "upper_lip_up": 0.3},
     "I": {"jaw_open": 0.25, "lips_wide": 0.9, "upper_lip_up": 0.4},
-    "O": {"jaw_open": 0.65, "lips_round": 0.9},
+    "O": {"jaw_open": 0.66, "lips_round": 0.9},
     "U": {"jaw_open": 0.22, "lips_round": 1.0},
 }
 assert set(VISEME_SHAPES) == set(VISEMES)

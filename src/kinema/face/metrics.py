@@ -108,11 +108,13 @@ def mesh_folds(rig: Rig, vec: np.ndarray, tolerance: float = 0.5) -> int:
     """Triangles turned over by basis weights ``vec`` (rig triangles are counter-clockwise).
 
     A triangle may collapse to a line (the strip between the lips does when they press) but
-    not turn over by more than ``tolerance`` px² of signed area.
+    not turn over by more than ``tolerance`` px² of signed area, in pixels of a 512² frame
+    when the rig is larger (so a large portrait is held to the same standard as a small one).
     """
     rest = _areas(rig.vertices.astype(np.float64), rig.triangles)
     now = _areas(rig.deformed(np.asarray(vec, np.float64)), rig.triangles)
-    return int(np.sum(now < np.minimum(rest, 0.0) - tolerance))
+    tol = tolerance * max(1.0, (rig.size / 512.0) ** 2)
+    return int(np.sum(now < np.minimum(rest, 0.0) - tol))
 
 
 def map_folds(backward: np.ndarray, ignore: np.ndarray | None = None) -> float:
@@ -131,7 +133,7 @@ def map_folds(backward: np.ndarray, ignore: np.ndarray | None = None) -> float:
 
 
 def opening_mask(
-    rig: Rig, vec: np.ndarray, size: int, box: tuple[int, int, int, int], grow: float = 0.15
+    rig: Rig, vec: np.ndarray, size: int, box: tuple[int, int, int, int], grow: float = 0.18
 ) -> np.ndarray:
     """Where the lips part: the deformed inner-lip polygon grown by ``grow`` mouth widths.
 
@@ -170,3 +172,62 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
         d = d[mask]
     mse = float(d.mean()) if d.size else 0.0
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def jaw_drop(frames: list[np.ndarray], rig: Rig) -> np.ndarray:
+    """How far the chin sits below the upper lip in each frame, relative to the first (px).
+
+    Read from pixels, not from a tracker's snap to "closed": the vertical shift of a chin patch
+    (lower lip edge to chin) minus that of a philtrum patch (nostrils to upper lip edge), each
+    found by template matching against the first frame (sub-pixel), so head motion, which moves
+    both, cancels. Frames are at any size (the rig's points are scaled to it).
+    """
+    n = frames[0].shape[0]
+    p = rig.points[:, :2] * (n / rig.size)
+    width = float(np.hypot(*(p[L.MOUTH_R] - p[L.MOUTH_L])))
+    hw = max(4, round(0.3 * width))
+
+    def box(top: np.ndarray, bottom: np.ndarray) -> tuple[int, int, int, int]:
+        cx = round(float(top[0] + bottom[0]) / 2)
+        return cx - hw, round(float(top[1])), cx + hw, round(float(bottom[1])) + 1
+
+    boxes = [
+        box(p[L.LOWER_LIP_MID] + [0, 0.04 * width], p[L.CHIN] + [0, 0.05 * width]),
+        box(p[L.NOSE_TIP] + [0, 0.1 * width], p[L.UPPER_LIP_MID] + [0, 0.08 * width]),
+    ]
+    sy, sx = round(0.9 * width) + 2, round(0.25 * width) + 2
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    refs = [grey[0][y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
+    out = np.zeros(len(frames))
+    for i, g in enumerate(grey):
+        dys = []
+        for (x0, y0, x1, y1), ref in zip(boxes, refs, strict=True):
+            a0, b0 = max(0, y0 - sy), max(0, x0 - sx)
+            area = g[a0 : min(n, y1 + sy), b0 : min(n, x1 + sx)]
+            score = cv2.matchTemplate(area, ref, cv2.TM_CCOEFF_NORMED)
+            yy, xx = np.unravel_index(int(np.argmax(score)), score.shape)
+            frac = 0.0
+            if 0 < yy < score.shape[0] - 1:  # parabolic sub-pixel refinement
+                c0, c1, c2 = score[yy - 1, xx], score[yy, xx], score[yy + 1, xx]
+                den = c0 - 2 * c1 + c2
+                frac = 0.5 * (c0 - c2) / den if den != 0 else 0.0
+            dys.append(a0 + yy + frac - y0)
+        out[i] = dys[0] - dys[1]
+    return out
+
+
+def head_yaw(points: np.ndarray, rest: np.ndarray) -> float:
+    """Yaw (degrees, image right positive) a frame shows, from landmarks tracked on it.
+
+    ``points`` and ``rest`` are face meshes (``mesh_points``) of the frame and of the portrait
+    at rest. A turn about a vertical axis shifts each point sideways in proportion to its
+    depth (the nose more than the cheeks): the yaw is the slope of the sideways shifts against
+    the rest depths, with translation and roll (a shift growing with height) fitted out.
+    """
+    idx = np.arange(468)
+    dx = points[idx, 0].astype(np.float64) - rest[idx, 0]
+    z = rest[idx, 2].astype(np.float64)
+    y = rest[idx, 1].astype(np.float64)
+    a = np.column_stack([np.ones_like(z), z - z.mean(), y - y.mean()])
+    coef, *_ = np.linalg.lstsq(a, dx, rcond=None)
+    return float(np.degrees(-coef[1]))

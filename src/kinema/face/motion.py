@@ -45,16 +45,18 @@ ANTICIPATION = 0.04  # s: lips lead the audio at onsets
 TRACK_HZ = 200  # samples per second of the precomputed mouth tracks
 # fastest change of each mouth component, per second (a quarter of its range per 24 fps frame
 # at most); at a plosive release the lips may part as fast as ``RELEASE_RATE``
-RATES = {"jaw_open": 5.0, "lips_press": 5.5, "lip_tuck": 5.5}
+RATES = {"jaw_open": 4.2, "lips_press": 5.5, "lip_tuck": 5.5}
 DEFAULT_RATE = 4.5
 RELEASE_RATE = 40.0
-RELEASE_WINDOW = (-0.015, 0.07)  # s around the end of a bilabial target: the release
+RELEASE_WINDOW = (-0.015, 0.07)  # s around the end of a stop's target: its release
+# stops (and m) whose release is a burst
+PLOSIVES = frozenset(["p", "b", "m", "t", "d", "k", "g", "ɡ"])
 YAW_MAX, PITCH_MAX = 6.0, 5.0  # degrees: how far motion turns and nods the head
 SPREAD = 0.06  # s: the widest coarticulation reach (see REACH)
 MIN_CLOSURE = 0.07  # s: shortest hold of a bilabial closure
 RELEASE = 0.12  # s: mouth back to rest after stop()
 STATES = ("idle", "listening", "thinking", "speaking")
-DOMINANCE = {"PP": 4.0, "FF": 2.5, "sil": 0.6}
+DOMINANCE = {"PP": 5.0, "FF": 2.5, "sil": 0.6, "aa": 1.6, "E": 1.4, "O": 1.5}
 # how far (s) each viseme's influence reaches beyond its own interval: closures are crisp,
 # vowels blend widely
 REACH = {
@@ -77,6 +79,7 @@ class _Target:
     weight: float
     reach: float
     stressed: bool
+    release: bool = False  # a stop: the mouth may burst open at its end
 
 
 @dataclass
@@ -132,12 +135,12 @@ def _build_track(u: _Utterance) -> None:
     ts = t0 + np.arange(n) / TRACK_HZ
     tg = [x for x in u.targets if x.start <= u.cut]
     num = np.zeros((n, len(MOUTH)))
-    den = np.full(n, 0.02)  # a faint pull towards rest, so the mouth closes far from phonemes
+    den = np.full(n, 0.035)  # a faint pull towards rest, so the mouth closes far from phonemes
     emph = np.zeros(n)
-    fade = np.ones(n)
+    fade: np.ndarray = np.ones(n)
     if math.isfinite(u.cut):
-        x = np.clip((ts - u.cut) / RELEASE, 0, 1)
-        fade = 1 - x * x * (3 - 2 * x)
+        xf = np.clip((ts - u.cut) / RELEASE, 0, 1)
+        fade = (1 - xf * xf * (3 - 2 * xf)).astype(np.float64)
     if tg:
         st = np.array([x.start for x in tg])[:, None]
         en = np.array([x.end for x in tg])[:, None]
@@ -153,11 +156,14 @@ def _build_track(u: _Utterance) -> None:
     shape = num / den[:, None]
     # a closure wins over its open neighbours' jaw (smoothly: no threshold to snap at)
     press = np.clip((shape[:, MOUTH.index("lips_press")] - 0.15) / 0.45, 0, 1)
-    shape[:, MOUTH.index("jaw_open")] *= 1 - press * press * (3 - 2 * press)
+    seal = press * press * (3 - 2 * press)
+    shape[:, MOUTH.index("jaw_open")] *= 1 - seal
+    for name in ("lips_round", "upper_lip_up", "lips_wide"):  # they would part sealed lips
+        shape[:, MOUTH.index(name)] *= 1 - 0.75 * seal
     dt = 1.0 / TRACK_HZ
     release = np.zeros(n, bool)
     for x in tg:
-        if x.shape[MOUTH.index("lips_press")] > 0.5:  # a bilabial: its end is a release
+        if x.release:  # a stop: its end is a release
             release |= (ts >= x.end + RELEASE_WINDOW[0]) & (ts <= x.end + RELEASE_WINDOW[1])
     out = np.empty_like(shape)
     for k, name in enumerate(MOUTH):
@@ -175,7 +181,7 @@ def _build_track(u: _Utterance) -> None:
             lo = _envelope(shape[:, k], rise, r, dt)
             hi = -_envelope(-shape[:, k], rise, r, dt)
             out[:, k] = 0.5 * (lo + hi)
-    u.t0, u.track, u.activity, u.emph = t0, out, den - 0.02, emph
+    u.t0, u.track, u.activity, u.emph = t0, out, den - 0.035, emph
 
 
 def _shape(viseme: str) -> np.ndarray:
@@ -200,9 +206,19 @@ def _targets(phonemes: list[PhonemeEvent], t0: float) -> list[_Target]:
                 DOMINANCE.get(p.viseme, 1.0),
                 REACH.get(p.viseme, 0.035),
                 "'" in p.phoneme and p.viseme in ("aa", "E", "I", "O", "U"),
+                _is_plosive(p),
             )
         )
     return out
+
+
+def _is_plosive(p: PhonemeEvent) -> bool:
+    return p.phoneme.strip("'ˈˌ,ː:") in PLOSIVES and p.viseme in ("PP", "DD", "kk")
+
+
+def plosive_releases(phonemes: list[PhonemeEvent]) -> list[float]:
+    """Times (s, phoneme time) at which a stop releases: where the jaw may move fast."""
+    return [p.end for p in phonemes if _is_plosive(p)]
 
 
 class _Blinks:

@@ -313,8 +313,12 @@ def _own_textures(
         f, mx, (gl[None] - dd).astype(np.float32), cv2.INTER_CUBIC, None, cv2.BORDER_REPLICATE
     )
     open_cols = (g > 1.0)[None]
-    up[..., 3] = 255 * _smooth(split[None] + 0.8 - d, 0.0, 1.6) * open_cols
-    lo[..., 3] = 255 * _smooth((g - split)[None] + 0.8 - d, 0.0, 1.6) * open_cols
+    # towards the corners the real interior is the cheeks' shadow: let the cavity's lighter
+    # corner tone through there, so a widening mouth grows no dark wedge
+    a = np.abs((np.arange(TEXW) + 0.5 - TEXW / 2) / (TEXW / 2))[None]
+    side = 1 - _smooth(a, 0.72, 0.95) * _smooth(d, 0.5, 2.5)
+    up[..., 3] = 255 * _smooth(split[None] + 0.8 - d, 0.0, 1.6) * open_cols * side
+    lo[..., 3] = 255 * _smooth((g - split)[None] + 0.8 - d, 0.0, 1.6) * open_cols * side
     # the interior's own darks, for the cavity between the parted halves
     inside = np.zeros(img.shape[:2], np.uint8)
     n = len(xs)
@@ -355,7 +359,7 @@ def build_mouth(img: np.ndarray, pts: np.ndarray, kind: str = "human") -> MouthM
         corner = edge
         tongue_col = _tone(0.62 * l_skin, max(0.35 * min(1.0, sat_img / 0.15), sat_img), hue)
         upper, lower = empty, empty.copy()
-        tongue = _tongue(tongue_col, top=9.0, half_w=0.62, muzzle=True)
+        tongue = _tongue(tongue_col, top=16.0, half_w=0.6, muzzle=True)
     else:
         tongue_col = _tone(0.58 * l_skin, min(0.8, 1.3 * sat_mouth), hue)
         tongue = _tongue(tongue_col, top=13.0, half_w=0.55, muzzle=False)

@@ -442,8 +442,9 @@ class Renderer:
         self.mlower = np.zeros((nu, 2), np.float32)
         # how far the lip bases (not the jaw, not the head) lift each lip's middle: the teeth
         # stay with the skull and the jaw while the lips move over them
+        head = np.array([not b.startswith("head_") for b in BASES], np.float32)
         lip = np.array([b not in LIPS_FIXED for b in BASES], np.float32)
-        self.raise_up = -(rig.bases[:, L.UPPER_INNER_MID, 1] * k * lip).astype(np.float32)
+        self.raise_up = -(rig.bases[:, L.UPPER_INNER_MID, 1] * k * head).astype(np.float32)
         self.raise_lo = -(rig.bases[:, L.LOWER_INNER_MID, 1] * k * lip).astype(np.float32)
         self.mouth = MouthLayer(rig.mouth, k, self.size, self.mouth_v0[:nu])
 
@@ -479,7 +480,7 @@ class Renderer:
         if self.closed.weight > 0.0:
             # the patch already shows the lips meeting: squeezing its gap again would crush
             # the patch into a line
-            vec[3] *= 1.0 - 0.4 * self.closed.weight
+            vec[3] *= 1.0 - 0.0 * self.closed.weight
         if not vec.any():
             np.copyto(self.map, self.id_full)
             np.copyto(self.out, self.work)

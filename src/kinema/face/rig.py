@@ -114,16 +114,16 @@ class Rig:
             raise InvalidInput("image: pass the analysis crop (analysis.image) to Rig.build.")
         pts = analysis.points.astype(np.float64)
         mask = (np.clip(analysis.mask, 0, 1) * 255).astype(np.uint8)
-        verts, head_w, z = _vertices(pts, mask, img.shape[0])
-        bases = _bases(pts, verts, head_w, z)
+        animal = analysis.kind == "animal"
+        verts, head_w, z = _vertices(pts, mask, img.shape[0], animal)
+        bases = _bases(pts, verts, head_w, z, animal)
         tri = _triangulate(verts, bases)
         eyes = [
             _eye(img, pts, L.EYE_L_UPPER, L.EYE_L_LOWER, L.IRIS_L),
             _eye(img, pts, L.EYE_R_UPPER, L.EYE_R_LOWER, L.IRIS_R),
         ]
-        muzzle = analysis.kind == "animal"
-        mouth = build_mouth(img, pts, "muzzle" if muzzle else "human")
-        cbox, closed = _closed_mouth(img, pts) if not muzzle else _no_closed()
+        mouth = build_mouth(img, pts, "muzzle" if animal else "human")
+        cbox, closed = _closed_mouth(img, pts) if not animal else _no_closed()
         return cls(
             img.copy(),
             mask,
@@ -265,8 +265,17 @@ def _unpng(a: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- geometry
-def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
-    """Mesh + band rings + border; per-vertex head weight and depth (in px)."""
+HEAD_SCALE = 1.15  # an animal's warp ends at its face outline grown by this factor
+
+
+def _vertices(pts: np.ndarray, mask: np.ndarray, size: int, animal: bool = False):
+    """Mesh + band rings + border; per-vertex head weight and depth (in px).
+
+    A human's band reaches well beyond the face (shoulders and hair follow the head, the person
+    mask decides how much). An animal or a drawing marked by hand has no person mask to trust:
+    its band ends at ``HEAD_SCALE`` times the face outline, so whatever is beside the head (a
+    toy, a phone, the sofa) stays exactly still.
+    """
     mesh = pts[:N_MESH, :2]
     oval = pts[list(L.FACE_OVAL), :2]
     centre = oval.mean(axis=0)
@@ -276,8 +285,13 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     face_h = float(np.ptp(oval[:, 1]))
     verts, weights = [mesh], [np.ones(N_MESH)]
     ring_z: list[np.ndarray] = []
-    for factor, ring_w in ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0)):
-        ring = centre + (oval - centre) * factor
+    rings = ((1.25, 1.0), (1.55, 0.65), (1.9, 0.3), (2.4, 0.0))
+    if animal:
+        rings = ((1.07, 0.5), (HEAD_SCALE, 0.0), (1.6, 0.0), (2.2, 0.0))
+    # (an animal's head reaches further below its chin than above its brow: throat and jaw)
+    low = np.clip((oval[:, 1] - centre[1]) / max(0.5 * face_h, 1.0), 0, 1) * float(animal)
+    for factor, ring_w in rings:
+        ring = centre + (oval - centre) * (factor + (factor - 1.0) * 1.2 * low)[..., None]
         inside = (
             (ring[:, 0] > 1) & (ring[:, 0] < size - 2) & (ring[:, 1] > 1) & (ring[:, 1] < size - 2)
         )
@@ -288,7 +302,7 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
         # fade to the image border, where the frame is pinned
         edge = np.minimum(ring, size - 1 - ring).min(axis=1)
         border_fade = _smooth(edge, 0.0, 0.12 * size)
-        person = 1.0 if factor < 1.3 else np.clip(0.6 + 0.4 * m, 0, 1)
+        person = 1.0 if factor < 1.3 or animal else np.clip(0.6 + 0.4 * m, 0, 1)
         verts.append(ring)
         weights.append(ring_w * person * (1 - 0.5 * below) * border_fade)
     s = size - 1
@@ -303,7 +317,8 @@ def _vertices(pts: np.ndarray, mask: np.ndarray, size: int):
     verts.append(border)
     weights.append(np.zeros(len(border)))
     v = np.vstack(verts)
-    w = _lipschitz(v, np.concatenate(weights), 0.5 / (0.9 * _iod(pts)))
+    # (an animal's band is narrow: a steeper fade, still far from folding)
+    w = _lipschitz(v, np.concatenate(weights), (0.8 if animal else 0.5) / (0.9 * _iod(pts)))
     z = np.full(len(v), z_oval)
     z[:N_MESH] = pts[:N_MESH, 2]
     # band points take the depth of the outline point they were grown from (continuous parallax)
@@ -329,6 +344,29 @@ def _smooth_on_mesh(v: np.ndarray, x: np.ndarray, iterations: int) -> np.ndarray
     return x
 
 
+def _no_overtaking(v: np.ndarray, shift: np.ndarray, scale: float) -> np.ndarray:
+    """Even out ``shift`` (x displacement = ``scale * shift`` at the widest turn) between mesh
+    neighbours until no point overtakes a neighbour beside it: where depth changes steeply
+    sideways (beside the nose) a warp cannot show the occlusion a real turn would."""
+    tri = Delaunay(v).simplices
+    e = np.vstack([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    room = 0.45 * np.abs(v[e[:, 0], 0] - v[e[:, 1], 0]) + 0.2  # px each edge may shrink
+    x = shift.astype(float).copy()
+    for _ in range(60):
+        d = (x[e[:, 0]] - x[e[:, 1]]) * scale
+        over = np.abs(d) - room
+        bad = over > 0
+        if not bad.any():
+            break
+        fix = np.sign(d[bad]) * over[bad] / scale * 0.5
+        delta = np.zeros_like(x)
+        np.add.at(delta, e[bad, 0], -fix * 0.5)
+        np.add.at(delta, e[bad, 1], fix * 0.5)
+        x += delta
+    return x
+
+
 def _lipschitz(v: np.ndarray, w: np.ndarray, slope: float) -> np.ndarray:
     """Lower weights until neighbours differ by at most ``slope`` per px of distance, so the
     head-motion field stretches the band gently and never folds it (border stays pinned)."""
@@ -350,7 +388,9 @@ def _triangulate(verts: np.ndarray, bases: np.ndarray) -> np.ndarray:
     """Delaunay on the mesh with the jaw virtually opened, so no triangle links the upper lip to
     the lower lip except the strip between the inner lip lines (which opens and closes); every
     triangle is returned counter-clockwise in that configuration."""
-    ajar = verts + 0.15 * bases[BASES.index("jaw_open")]
+    drop = bases[BASES.index("jaw_open")].copy()
+    drop[:, 1] = np.maximum(drop[:, 1], 0.0)  # the jaw's drop alone (not the upper lip's lift)
+    ajar = verts + 0.15 * drop
     tri = Delaunay(ajar).simplices.astype(np.int32)
     a, b, c = ajar[tri[:, 0]], ajar[tri[:, 1]], ajar[tri[:, 2]]
     area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
@@ -358,7 +398,9 @@ def _triangulate(verts: np.ndarray, bases: np.ndarray) -> np.ndarray:
     return tri
 
 
-def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _bases(
+    pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray, animal: bool = False
+) -> np.ndarray:
     """Per-basis vertex displacements, designed in face units then turned into pixels."""
     mid, ux, iod = face_frame(pts)
     uy = np.array([-ux[1], ux[0]])
@@ -402,6 +444,23 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     depth = 0.75 + 0.25 * np.clip(rel / max(chin_v - mc[1], 0.3), 0, 1)
     B[0, :, 1] = 0.30 * below * lat * neck * depth
     B[0, :, 0] = 0.025 * (g(cl, 0.15) - g(cr, 0.15)) * neck
+    # a wide-open mouth also lifts the upper lip a little (more so in the middle)
+    lift = np.where(upper_set, ease, (rel < 0) * (1 - _smooth(-rel, 0.04, 0.22)) * lat)
+    lift[corners] = 0.0
+    B[0, :, 1] -= 0.03 * lift * mouth
+    if animal:
+        # a muzzle: the lower jaw swings down about a hinge far behind the mouth corners, so
+        # the front (the middle of the lower lip, the chin) drops most and the corners little;
+        # the upper lip and the nose stay; the throat below the chin barely follows
+        fwd = np.clip(1 - 0.7 * ((u - mc[0]) / (1.15 * half_w)) ** 2, 0.0, 1.0)
+        side_fade = 1 - _smooth(np.abs(u - mc[0]), 1.1 * half_w, 1.7 * half_w)
+        jaw_len = max(chin_v - mc[1], 0.2)
+        under = _smooth(rel, -0.02, 0.04)
+        under[upper_set] = 0.0
+        throat = 1 - _smooth(v - chin_v, 0.0, max(1.6 * jaw_len, 0.35))
+        B[0] = 0.0
+        B[0, :, 1] = 0.2 * under * np.maximum(fwd, 0.25 * side_fade) * side_fade * throat
+        B[0, corners, 1] = 0.06
     # spread / round: mouth corners out or in; rounding also pouts the lips
     B[1, :, 0] = 0.075 * (g(cr, 0.22) - g(cl, 0.22))
     B[1, :, 1] = -0.01 * (g(cr, 0.2) + g(cl, 0.2))
@@ -474,12 +533,50 @@ def _bases(pts: np.ndarray, verts: np.ndarray, head_w: np.ndarray, z: np.ndarray
     zf = z / iod
     zc = float(zf[list(L.FACE_OVAL)].mean()) + 0.9
     rad = np.pi / 180
-    lever = _smooth_on_mesh(verts, np.clip(zc - zf, 0.4, 2.0), 80)  # depth before the axis
-    B[11, :, 0] = rad * lever * head_w
-    B[12, :, 1] = rad * lever * head_w * 0.9
+    lever = _smooth_on_mesh(verts, np.clip(zc - zf, 0.2, 2.2), 35)  # depth before the axis
+    # smoothing flattens the parallax: restore its slope over the face, so that ``head_yaw``
+    # degrees look like that many degrees of turn (nose against cheeks), not fewer
+    m = np.arange(len(verts)) < N_MESH
+    slope = -float(np.polyfit(zf[m], lever[m], 1)[0])
+    gain = float(np.clip(1.0 / max(slope, 0.4), 1.0, 2.5))
+    mean = float(lever[m].mean())
+    lever_yaw = np.maximum(mean + (lever - mean) * gain, 0.05)
+    lever_yaw = _smooth_on_mesh(verts, lever_yaw, 6)  # no spikes beside the nose
+    lever_yaw = _no_overtaking(verts, lever_yaw * head_w, rad * 8.5 * iod) / np.maximum(
+        head_w, 1e-6
+    )
+    # a nod keeps the smoother parallax: the nose tip would crush the lip below it
+    lever_pitch = _smooth_on_mesh(verts, np.clip(zc - zf, 0.4, 2.0), 80)
+    # the two inner lip lines turn and nod as one, so a sealed mouth never crosses itself
+    up_in, lo_in = list(L.LIP_UPPER_INNER), list(L.LIP_LOWER_INNER)
+    for lev in (lever_yaw, lever_pitch):
+        pair = (lev[up_in] + lev[lo_in]) / 2
+        lev[up_in], lev[lo_in] = pair, pair
+    B[11, :, 0] = rad * lever_yaw * head_w  # head_w is folded into the evened-out shift
+    B[12, :, 1] = rad * lever_pitch * head_w * 0.9
     pivot = np.array([0.0, chin_v + 0.8])
     B[13, :, 0] = -rad * (v - pivot[1]) * head_w
     B[13, :, 1] = rad * (u - pivot[0]) * head_w
+    if animal:
+        # lips that are not human lips move less; nothing moves beyond the head's outline
+        for k in ("lips_wide", "lips_round", "lips_press", "lip_tuck", "upper_lip_up"):
+            B[BASES.index(k)] *= 0.35
+        for k in ("smile_up", "smile_down", "eye_wide", "brow_up", "brow_down", "brow_inner_up"):
+            B[BASES.index(k)] *= 0.6
+        B[BASES.index("cheek_raise")] *= 0.4  # a muzzle's cheeks are fur
+        oval = P[list(L.FACE_OVAL)]
+        c0 = oval.mean(axis=0)
+        ang = np.arctan2(uv[:, 1] - c0[1], uv[:, 0] - c0[0])
+        oa = np.arctan2(oval[:, 1] - c0[1], oval[:, 0] - c0[0])
+        order = np.argsort(oa)
+        rad_o = np.interp(ang, oa[order], np.hypot(*(oval - c0).T)[order], period=2 * np.pi)
+        r_rel = np.hypot(uv[:, 0] - c0[0], uv[:, 1] - c0[1]) / np.maximum(rad_o, 1e-6)
+        half_h = max(float(np.ptp(oval[:, 1])) / 2, 1e-3)
+        low = np.clip((uv[:, 1] - c0[1]) / half_h, 0, 1)  # as in _vertices: more room below
+        edge = HEAD_SCALE + (HEAD_SCALE - 1.0) * 1.2 * low
+        inside_head = 1 - _smooth(r_rel, 1.0 + (edge - 1.0) * 0.1, edge - 0.02)
+        face_k = [i for i, b in enumerate(BASES) if not b.startswith("head_")]
+        B[face_k] *= inside_head[None, :, None]
     # face units -> pixels
     px = (B[..., :1] * ux + B[..., 1:] * uy) * iod
     px[np.abs(px) < 1e-3] = 0.0  # Gaussian tails: exactly still, so the background is untouched
@@ -563,41 +660,49 @@ def _no_closed() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For a mouth open at rest: the lips mirrored into the gap, meeting at a seam.
+    """For a mouth open at rest: each lip stretched over its half of the gap, meeting mid-way.
 
     Blended in by ``lips_press`` so p, b, m close the lips even over visible teeth (a warp alone
-    would have to squeeze the teeth to a line, which a backward map cannot invert).
+    would have to squeeze the teeth to a line, which a backward map cannot invert). Each lip
+    keeps its own shading from its outer edge to where it now meets the other (a stretch, not a
+    mirror), and the patch fades out towards the mouth corners.
     """
     up = pts[list(L.LIP_UPPER_INNER), :2]
     lo = pts[list(L.LIP_LOWER_INNER), :2]
+    up_o = pts[list(L.LIP_UPPER_OUTER), :2]
+    lo_o = pts[list(L.LIP_LOWER_OUTER), :2]
     width = float(np.hypot(*(pts[L.MOUTH_R, :2] - pts[L.MOUTH_L, :2])))
     gap = float((lo[:, 1] - up[:, 1]).max())
     empty = (np.zeros(4, np.int32), np.zeros((1, 1, 3), np.uint8))
     if gap < max(1.5, 0.03 * width):
         return empty
     h, w = img.shape[:2]
-    x0 = int(max(0, np.floor(min(up[:, 0].min(), lo[:, 0].min())) - 2))
-    x1 = int(min(w, np.ceil(max(up[:, 0].max(), lo[:, 0].max())) + 3))
-    y0 = int(max(0, np.floor(up[:, 1].min() - gap) - 4))
-    y1 = int(min(h, np.ceil(lo[:, 1].max() + gap) + 5))
+    x0 = int(max(0, np.floor(min(up_o[:, 0].min(), lo_o[:, 0].min())) - 2))
+    x1 = int(min(w, np.ceil(max(up_o[:, 0].max(), lo_o[:, 0].max())) + 3))
+    y0 = int(max(0, np.floor(up_o[:, 1].min()) - 3))
+    y1 = int(min(h, np.ceil(lo_o[:, 1].max()) + 4))
     if x1 - x0 < 4 or y1 - y0 < 4:
         return empty
     roi = img[y0:y1, x0:x1]
     xs = np.arange(x0, x1, dtype=np.float64)
-    ou, ol = np.argsort(up[:, 0]), np.argsort(lo[:, 0])
-    yu = np.interp(xs, up[ou, 0], up[ou, 1]) - y0
-    yl = np.interp(xs, lo[ol, 0], lo[ol, 1]) - y0
+
+    def line(p: np.ndarray) -> np.ndarray:
+        o = np.argsort(p[:, 0])
+        return np.interp(xs, p[o, 0], p[o, 1]) - y0
+
+    yu, yl = line(up), line(lo)
     yl = np.maximum(yl, yu)
+    yuo, ylo = np.minimum(line(up_o), yu - 1), np.maximum(line(lo_o), yl + 1)
     mid = (yu + yl) / 2
     yy = np.arange(y1 - y0, dtype=np.float64)[:, None]
-    src = yy.repeat(len(xs), axis=1)
-    # the patch covers the gap and the dark inner edge of each lip; each half mirrors the lip
-    # from just beyond that edge
-    edge, edge_lo = max(1.5, 0.035 * width), max(2.5, 0.06 * width)
-    top = (yy >= yu - edge) & (yy <= mid)
-    bot = (yy > mid) & (yy <= yl + edge_lo)
-    src = np.where(top, yu - edge - 1 - (yy - yu + edge) * 0.7, src)
-    src = np.where(bot, yl + edge_lo + 1 + (yl + edge_lo - yy) * 0.7, src)
+    # each lip, from its outer edge to just short of its dark inner edge, spans its outer
+    # edge to the middle of the gap
+    edge = max(1.0, 0.03 * width)
+    top = (yy >= yuo) & (yy <= mid)
+    bot = (yy > mid) & (yy <= ylo)
+    s_top = yuo + (yy - yuo) * (yu - edge - yuo) / np.maximum(mid - yuo, 1e-3)
+    s_bot = ylo - (ylo - yy) * (ylo - (yl + edge)) / np.maximum(ylo - mid, 1e-3)
+    src = np.where(top, s_top, np.where(bot, s_bot, yy.repeat(len(xs), axis=1)))
     mx = np.broadcast_to(np.arange(x1 - x0, dtype=np.float32)[None], src.shape)
     out = cv2.remap(
         roi,
@@ -606,14 +711,14 @@ def _closed_mouth(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     ).astype(np.float32)
-    # where the lips meet: the upper lip's soft shadow on the lower one, a little deeper in
-    # colour rather than grey (a drawn line reads as a contour, not as lips)
-    below_mid = (yy - mid) / max(1.2, gap * 0.15)
-    below_mid = np.where(below_mid < 0, below_mid / 0.35, below_mid)
+    # where the lips meet: the upper lip's soft shadow on the lower one
+    below_mid = (yy - mid) / max(1.0, gap * 0.12)
+    below_mid = np.where(below_mid < 0, below_mid / 0.4, below_mid)
     seam = np.exp(-(below_mid**2)) * (top | bot)
-    grey = out.mean(axis=2, keepdims=True)
-    out = grey + (out - grey) * (1 + 0.3 * seam[..., None])
-    out *= (1 - 0.15 * seam)[..., None]
-    inside = cv2.GaussianBlur((top | bot).astype(np.float32), (0, 0), 0.8)[..., None]
+    out *= (1 - 0.12 * seam)[..., None]
+    # fade out where the inner gap closes towards the corners (no step at the patch's ends)
+    open_cols = np.clip((yl - yu) / max(1.0, 0.25 * gap), 0, 1)
+    inside = (top | bot).astype(np.float32) * open_cols[None]
+    inside = cv2.GaussianBlur(inside, (0, 0), 0.8)[..., None]
     out = out * inside + roi.astype(np.float32) * (1 - inside)
     return np.array([x0, y0, x1, y1], np.int32), np.clip(out, 0, 255).astype(np.uint8)
