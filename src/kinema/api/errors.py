@@ -190,7 +190,11 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
-        return error_response(exc.status, str(exc), headers)
+        message = str(exc)
+        if exc.field and exc.status < 500 and exc.field not in message:
+            # one error model: every refusal names the parameter it is about
+            message = f"Invalid parameter '{exc.field}': {message}"
+        return error_response(exc.status, message, headers)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
@@ -208,7 +212,10 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in errors
         ]
-        if errors:
+        if errors and errors[0].get("type") == "json_invalid":  # loc is (body, offset)
+            detail = (errors[0].get("ctx") or {}).get("error", "")
+            msg = f"Invalid request body: not valid JSON{f' ({detail})' if detail else ''}."
+        elif errors:
             first = errors[0]
             msg = f"Invalid parameter '{_loc_name(first.get('loc', ()))}': {first.get('msg')}."
         else:

@@ -72,7 +72,10 @@ def _is_public(ip: str) -> bool:
 
 
 def _split(url: str, field: str, allow_http: bool) -> tuple[str, str, int]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "https://[::1/x" (unbalanced brackets)
+        raise FetchRefused(f"{field}: the URL is malformed.", field=field) from None
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise FetchRefused(f"{field}: only HTTPS URLs are allowed.", field=field)
     try:

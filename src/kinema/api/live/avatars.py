@@ -43,11 +43,18 @@ class AvatarSpec:
 
 def check_avatar(avatar: dict[str, Any]) -> None:
     kind = avatar.get("type")
+    for key in ("presetId", "avatarId"):
+        if key in avatar and not isinstance(avatar[key], str):
+            raise InvalidInput(
+                f"Invalid parameter 'avatar.{key}': must be a string.", field=f"avatar.{key}"
+            )
     if kind == "runway-preset":
         presets.get(avatar.get("presetId"), "avatar.presetId")
     elif kind == "custom":
         if not str(avatar.get("avatarId") or "").strip():
-            raise InvalidInput("avatar.avatarId is required for a custom avatar.")
+            raise InvalidInput(
+                "avatar.avatarId is required for a custom avatar.", field="avatar.avatarId"
+            )
     else:
         raise InvalidInput("avatar.type must be 'runway-preset' or 'custom'.", field="avatar.type")
 
