@@ -15,6 +15,7 @@ fallback when ``pymatting`` is missing and as the baseline the tests measure aga
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -75,7 +76,10 @@ def _solve(img: np.ndarray, tri: np.ndarray) -> np.ndarray:
 
 
 def refine(
-    rgb: np.ndarray, mask: np.ndarray, foreground: bool = True
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    foreground: bool = True,
+    check: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Alpha (HxW float32) and, with ``foreground``, edge-clean colours (HxWx3 uint8) for
     ``rgb`` from a coarse ``mask`` at any resolution. Without pymatting: the guided matte."""
@@ -93,7 +97,11 @@ def refine(
     m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
     img = small.astype(np.float64) / 255.0
     tri = trimap(m)
+    if check is not None:
+        check()
     a_small = _solve(img, tri).astype(np.float32)
+    if check is not None:
+        check()
     # to full size: upsample, then let the image's own edges sharpen it (guided filter)
     alpha = cv2.resize(a_small, (w, h), interpolation=cv2.INTER_LINEAR)
     if k < 1 and hasattr(cv2, "ximgproc"):
@@ -106,6 +114,8 @@ def refine(
     alpha[sure == 0.0] = 0.0
     if not foreground:
         return alpha, None
+    if check is not None:
+        check()
     fg = blur_fusion(rgb, alpha) * 255.0
     band = ((alpha > 0.002) & (alpha < 0.998)).astype(np.float32)
     band = cv2.GaussianBlur(cv2.dilate(band, np.ones((3, 3), np.uint8)), (0, 0), 1.0)[..., None]

@@ -242,7 +242,7 @@ def build_scene(
     # ~2 ms a frame more); fast keeps them flat
     ramp = 0.65 if req.preset == "quality" else None
     check()
-    alpha = find_subject(first) if first is not None else None
+    alpha = find_subject(first, check) if first is not None else None
     check()
     clean = segment_cutout(first)[1] if alpha is not None and first is not None else None
     check()
@@ -301,7 +301,7 @@ def build_scene(
     for i, ref in enumerate(characters + objects):
         check()
         is_obj = ref.type == "object"
-        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto")
+        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto", check)
         crop, a, _ = _crop_subject(colours, alpha)
         crop = _harmonise(crop, a, plate_stats, ref.strength)
         if is_obj:
@@ -356,6 +356,20 @@ def build_scene(
             actor.animated = False
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
+    check()
+    rig, relit = _light_rig(plan, info, locations, layers, pad, w, h)
+    for idx, ly in enumerate(layers):
+        if ly.alpha is None or rig is None:
+            continue
+        check()
+        ref = people.get(idx) if idx in people else None
+        amount = 0.7 if ly.name == "subject" else 0.6
+        if ref is not None:  # a strong reference keeps more of its own light
+            s = float(np.clip(ref.strength, 0, 1))
+            amount = 1.0 - 0.3 * s if plan.light else 0.1 + 0.8 * (1.0 - s)
+        ly.rgb = grade.to_uint8(grade.relight(grade.to_float(ly.rgb), ly.alpha, rig, amount))
+        relit.append(ly.name)
+        info["relight"].setdefault("amounts", []).append(round(amount, 3))
     check()
     _bake_colour(layers, plan, styles, w, h, pad, look)
     check()
@@ -475,6 +489,28 @@ def _choose_actor(layers: list[Layer]) -> Layer | None:
     for ly in movable:
         ly.animated = ly is actor and rank(ly) < len(ACTOR_ORDER)
     return actor if actor is not None and actor.animated else None
+
+
+def _light_rig(
+    plan: ScenePlan,
+    info: dict,
+    locations: list[Reference],
+    layers: list[Layer],
+    pad: int,
+    w: int,
+    h: int,
+) -> tuple[grade.LightRig | None, list[str]]:
+    """The light that falls on the cut-outs: the plan's light words, else the location plate's
+    own light (its brighter side and colour). The names of relit layers go into ``info``."""
+    relit: list[str] = []
+    rig = grade.RIGS.get(plan.light or "")
+    source = plan.light
+    if rig is None and locations and len(layers) > 1:
+        rig = grade.plate_rig(layers[0].rgb[pad : pad + h, pad : pad + w])
+        source = "location plate"
+    if rig is not None:
+        info["relight"] = {"light": source, "layers": relit}
+    return rig, relit
 
 
 def _bake_colour(
