@@ -272,11 +272,13 @@ def plate_rig(plate: np.ndarray) -> LightRig | None:
     side = 1.0 if right.mean() >= left.mean() else -1.0
     contrast = float(abs(right.mean() - left.mean()) / max(float(mean.mean()), 1e-3))
     k = min(0.45, 0.15 + contrast)
-    ambient = tuple(float(v) for v in 0.85 * (1 - k) * tint + 0.15)
-    key = tuple(float(v) for v in k * tint)
-    return LightRig(
-        ambient, key, (0.7 * side, -0.3, 0.6), tuple(float(v) * 0.5 for v in key), (side, -0.2)
-    )  # type: ignore[arg-type]
+    amb = 0.85 * (1 - k) * tint + 0.15
+    key = k * tint
+
+    def rgb3(v: np.ndarray) -> tuple[float, float, float]:
+        return float(v[0]), float(v[1]), float(v[2])
+
+    return LightRig(rgb3(amb), rgb3(key), (0.7 * side, -0.3, 0.6), rgb3(key * 0.5), (side, -0.2))
 
 
 def relight(rgb: np.ndarray, alpha: np.ndarray, rig: LightRig, amount: float) -> np.ndarray:

@@ -362,10 +362,10 @@ def build_scene(
         if ly.alpha is None or rig is None:
             continue
         check()
-        ref = people.get(idx) if idx in people else None
+        person = people.get(idx)
         amount = 0.7 if ly.name == "subject" else 0.6
-        if ref is not None:  # a strong reference keeps more of its own light
-            s = float(np.clip(ref.strength, 0, 1))
+        if person is not None:  # a strong reference keeps more of its own light
+            s = float(np.clip(person.strength, 0, 1))
             amount = 1.0 - 0.3 * s if plan.light else 0.1 + 0.8 * (1.0 - s)
         ly.rgb = grade.to_uint8(grade.relight(grade.to_float(ly.rgb), ly.alpha, rig, amount))
         relit.append(ly.name)
