@@ -19,6 +19,7 @@ from kinema.errors import Cancelled, InvalidInput, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
 from kinema.video.framing import frame_image
+from kinema.video.keyframes import KeyMove, box_move, feature_move
 from kinema.video.living import Living, animate, camera_yaw, soundtrack, speak
 from kinema.video.particles import Overlay, build_overlays, depth_haze
 from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undrawable
@@ -66,6 +67,8 @@ class Scene:
     out_height: int = 0
     livings: list[Living] = field(default_factory=list)  # animated faces in cut-outs
     audio: tuple[np.ndarray, int] | None = None  # (mono int16, rate): the spoken lines
+    key_plate: KeyMove | None = None  # first -> last keyframe: how the camera moves
+    key_subject: KeyMove | None = None  # ... and how the first frame's subject moves
 
 
 def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -377,11 +380,12 @@ def build_scene(
         _bring_to_life(req, layers, people, plan, info, frames / fps, check) if frames > 1 else []
     )
     overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
+    key_plate, key_subject = _key_moves(first_out, last, info, check, out_w / w)
     camera = CameraPath(
         w,
         h,
         req.duration,
-        plan.camera,
+        plan.camera or (["static"] if key_plate or key_subject else []),
         plan.speed,
         plan.action,
         req.seed,
@@ -413,7 +417,46 @@ def build_scene(
         out_h,
         livings,
         audio,
+        key_plate,
+        key_subject,
     )
+
+
+def _key_moves(
+    first: np.ndarray | None,
+    last: np.ndarray | None,
+    info: dict,
+    check: Callable[[], None],
+    k: float,
+) -> tuple[KeyMove | None, KeyMove | None]:
+    """How the shot travels from the first keyframe's composition to the last's: matched
+    features move the camera; the subjects' boxes move the subject layer."""
+    if first is None or last is None:
+        return None, None
+    plate = feature_move(first, last)
+    subject = None
+    check()
+    alpha = find_subject(first, check) if "subject_box" in info else None
+    if alpha is not None and plate is not None:
+        # the same place in both: the subject's own features say how it moved in it
+        inside = alpha > 0.5
+        big = cv2.dilate(inside.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+        plate = feature_move(first, last, ~big) or plate
+        subject = feature_move(first, last, inside)
+    elif alpha is not None:  # no shared features: the subjects' boxes
+        last_alpha = find_subject(last, check)
+        if last_alpha is not None:
+            x, y, bw, bh = (round(v * k) for v in info["subject_box"])  # output pixels
+            subject = box_move((x, y, bw, bh), subject_box(last_alpha, 0.05))
+    if plate is None and subject is not None:
+        plate = subject  # the camera follows the subject
+    moves = {}
+    if plate is not None:
+        moves["camera"] = plate.to_dict()
+    if subject is not None:
+        moves["subject"] = subject.to_dict()
+    info["keyframe_move"] = moves or "none found: the last frame dissolves in"
+    return plate, subject
 
 
 def _bring_to_life(
