@@ -87,8 +87,8 @@ def feature_move(
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(d1, d2)
     if len(matches) < MIN_INLIERS:
         return None
-    p1 = np.float32([k1[m.queryIdx].pt for m in matches])
-    p2 = np.float32([k2[m.trainIdx].pt for m in matches])
+    p1 = np.array([k1[m.queryIdx].pt for m in matches], np.float32)
+    p2 = np.array([k2[m.trainIdx].pt for m in matches], np.float32)
     cv2.setRNGSeed(7)  # RANSAC: deterministic renders
     m, inl = cv2.estimateAffinePartial2D(
         p1, p2, method=cv2.RANSAC, ransacReprojThreshold=3.0, maxIters=4000, confidence=0.995
