@@ -96,8 +96,19 @@ def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) ->
     ):
         return
     names = set(inputs or {}) | set(payload.get("inputs", {}))
-    if "video" in names:
-        return  # edits are checked by the edit itself
+    if "video" in names:  # an edit: a change of angle or an unremovable object is a 400 now
+        from kinema.video.aleph import parse_edit
+
+        intent = parse_edit(str(payload.get("prompt", "")))
+        if intent.add is not None and not payload.get("references"):
+            from kinema.errors import InvalidInput
+
+            raise InvalidInput(
+                f"Invalid parameter 'references': {intent.phrases[-1]!r} needs a reference "
+                "image of what to add.",
+                field="references",
+            )
+        return
     from kinema.video.plan import check_drawable
 
     check_drawable(
