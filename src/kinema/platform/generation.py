@@ -90,6 +90,15 @@ def precheck(payload: dict[str, Any], inputs: dict[str, bytes] | None = None) ->
     """Refuse at submit time what the worker would fail on: a compositor prompt naming things
     no input shows (a 400 on ``promptText`` naming the words), so no credits are reserved
     for a picture that cannot be made."""
+    if payload.get("engine") == "diffusers" and payload.get("kind") == "video":
+        # a fixed-rate model (Wan) refuses what it would only show in slow motion: say so now
+        from kinema.video.engines.diffusers_engine import FAMILIES, model_frames
+
+        fam = FAMILIES.get(str(payload.get("preset")))
+        if fam is not None:
+            seconds = float(payload.get("duration", 5))
+            model_frames(round(seconds * int(payload.get("fps", 24))), fam, seconds)
+        return
     if payload.get("engine", "compositor") != "compositor" or payload.get("kind") not in (
         "video",
         "image",
