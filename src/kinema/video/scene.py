@@ -267,10 +267,12 @@ def build_scene(
         layers = [Layer(plate, None, -pad, -pad, 0.25, "plate", depth_bottom=ramp)]
         info["base"] = f"location @{loc.tag}" if loc.tag else "location"
     else:
+        # "a woman" beside a character reference is that character, not a second, drawn figure
+        drawn = [o for o in plan.objects if not (characters and o[0] == "person")]
         stage, sprites = draw_stage(
             w + 2 * pad,
             h + 2 * pad,
-            plan.objects,
+            drawn,
             plan.light,
             req.seed,
             box,
