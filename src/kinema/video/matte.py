@@ -88,7 +88,7 @@ def refine(
         if not foreground:
             return alpha, None
         band = ((alpha > 0.002) & (alpha < 0.998))[..., None]
-        clean = np.where(band, blur_fusion(rgb, alpha) * 255.0 + 0.5, rgb)
+        clean = np.where(band, _half_res_fusion(rgb, alpha) + 0.5, rgb)
         return alpha, np.clip(clean, 0, 255).astype(np.uint8)
     h, w = rgb.shape[:2]
     k = min(1.0, MATTE_SIDE / max(h, w))
@@ -116,11 +116,24 @@ def refine(
         return alpha, None
     if check is not None:
         check()
-    fg = blur_fusion(rgb, alpha) * 255.0
+    fg = _half_res_fusion(rgb, alpha)
     band = ((alpha > 0.002) & (alpha < 0.998)).astype(np.float32)
     band = cv2.GaussianBlur(cv2.dilate(band, np.ones((3, 3), np.uint8)), (0, 0), 1.0)[..., None]
     clean = rgb.astype(np.float32) * (1 - band) + fg * band
     return alpha, np.clip(clean + 0.5, 0, 255).astype(np.uint8)
+
+
+def _half_res_fusion(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Blur-fusion foreground (0..255 float) computed at half size for large images: the
+    estimate is smooth, and only the edge band uses it."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= 512:
+        return blur_fusion(rgb, alpha) * 255.0
+    size = (w // 2, h // 2)
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    a = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    f = blur_fusion(small, a, (23, 3)) * 255.0
+    return cv2.resize(f.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def blur_fusion(rgb: np.ndarray, alpha: np.ndarray, radii: tuple[int, ...] = (45, 5)) -> np.ndarray:
