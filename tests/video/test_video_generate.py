@@ -16,6 +16,7 @@ from kinema.media.image import load_image
 from kinema.media.video import probe, read_frames
 from kinema.video import GenerationRequest, Reference, generate
 from kinema.video.engines.compositor import FrameRenderer
+from kinema.video.framing import frame_image
 from kinema.video.scene import build_scene, fit_cover
 from kinema.video.segment import segment_subject, subject_box
 
@@ -90,9 +91,11 @@ def test_first_and_last_keyframes(
         width=320, height=320, prompt="orbit, night", first_frame=astronaut, last_frame=location
     )
     frames, _ = read_frames(generate(req, tmp_path).files[0])
-    first, last = fit_cover(astronaut, 320, 320), fit_cover(location, 320, 320)
+    first, last = frame_image(astronaut, 320, 320)[0], frame_image(location, 320, 320)[0]
     assert psnr(frames[0], first) > 32
-    assert psnr(frames[-1], last) > 32
+    # (> 30: the shot moves into the last frame and blends only at the end, so x264 codes a
+    # last frame unlike its predecessors)
+    assert psnr(frames[-1], last) > 30
     mid = frames[len(frames) // 2]
     assert psnr(mid, first) < 25 and psnr(mid, last) < 25  # the shot moves in between
 

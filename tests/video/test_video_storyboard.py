@@ -132,3 +132,30 @@ def test_storyboard_progress_and_cancel(
     with pytest.raises(Cancelled):
         render_storyboard(sb, tmp_path / "stop", should_cancel=lambda: next(calls) > 30)
     assert not (tmp_path / "stop" / "video.mp4").exists()
+
+
+def test_a_storyboard_line_lands_in_its_shot(tmp_path: Path, astronaut: np.ndarray) -> None:
+    import av
+
+    from kinema.video.request import Reference
+    from kinema.video.storyboard import Shot, Storyboard
+
+    hero = Reference(astronaut, "hero", "character")
+    sb = Storyboard(
+        [
+            Shot("close-up of @hero in a city, static", 1.5),
+            Shot('close-up of @hero, static. @hero says "Hello there."', 2.0, "crossfade", 0.5),
+        ],
+        [hero],
+        320,
+        320,
+        24,
+    )
+    res = render_storyboard(sb, tmp_path)
+    info = probe(res.files[0])
+    assert info.audio_codec == "aac" and abs(info.audio_duration - 3.5) < 0.05
+    with av.open(str(res.files[0])) as c:
+        pcm = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+        rate = c.streams.audio[0].rate
+    loud = np.nonzero(np.abs(pcm) > 0.05)[0] / rate
+    assert loud.min() > 1.25 and loud.max() < 3.5  # in the second shot, after the crossfade

@@ -47,12 +47,27 @@ def test_model_frames_are_valid_counts_covering_the_output() -> None:
     assert model_frames(120, LTX) == 121  # 5 s at 24 fps
     assert model_frames(10_000, LTX) == 257  # capped: longest LTX clip
     assert model_frames(80, WAN) == 81
-    assert model_frames(240, WAN) == 81
     for n in range(1, 300):
         for fam in (LTX, WAN):
             m = model_frames(n, fam)
             assert (m - 1) % fam.frame_step == 0 and m <= fam.max_frames
             assert m >= n or m == (fam.max_frames - 1) // fam.frame_step * fam.frame_step + 1
+
+
+def test_wan_frames_follow_time_and_longer_clips_are_refused() -> None:
+    # Wan makes 16 fps whatever is asked: 5 s at 24 fps is 80 model frames (81), shown by time
+    assert model_frames(120, WAN, 5.0) == 81
+    assert model_frames(12, WAN, 0.5) == 9
+    idx = frame_indices(120, 81, 24, 16)
+    assert idx[0] == 0 and idx[-1] == 79 and idx[24] == 16 and idx[60] == 40  # 1 s = 16 frames
+    # 10 s would need 160 frames: refused by name, never 81 frames stretched (3x slow motion)
+    with pytest.raises(InvalidInput, match="slow motion") as err:
+        model_frames(240, WAN, 10.0)
+    assert err.value.field == "duration" and "at most 5 s" in str(err.value)
+    # LTX is told the frame rate, so it may make fewer frames for a long clip, down to 12/s
+    assert model_frames(10_000, LTX, 20.0) == 257
+    with pytest.raises(InvalidInput, match="duration"):
+        model_frames(10_000, LTX, 40.0)
 
 
 def test_frame_indices_stretch_evenly_from_first_to_last() -> None:
@@ -106,3 +121,12 @@ def test_importing_the_engine_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules and 'diffusers' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_submit_refuses_a_wan_duration_it_would_slow_down() -> None:
+    from kinema.platform.generation import precheck
+
+    wan = {"kind": "video", "engine": "diffusers", "preset": "wan", "fps": 24, "prompt": "x"}
+    precheck({**wan, "duration": 5})
+    with pytest.raises(InvalidInput, match="at most 5 s"):
+        precheck({**wan, "duration": 10})

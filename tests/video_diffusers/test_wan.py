@@ -77,3 +77,22 @@ def test_wan_ti2v_does_both_on_its_wider_grid(wan_ti2v_dir: Path, tmp_path: Path
         assert result.plan["model_size"] == [32, 32]  # 16x VAE x 2x2 patches: a 32 grid
         info = probe(result.files[0])
         assert (info.width, info.height, info.frames) == (40, 24, 9)
+
+
+def test_wan_maps_its_16_fps_by_time_and_refuses_a_slow_motion_duration(
+    engine: DiffusersEngine, tmp_path: Path
+) -> None:
+    from kinema.media.video import read_frames
+
+    base = dict(kind="video", prompt="a dog", width=32, height=32, fps=24, preset="wan")
+    res = engine.generate(GenerationRequest(**base, duration=1.0), tmp_path / "ok")
+    assert res.plan["model_frames"] == 17 and res.plan["model_fps"] == 16  # 1 s of Wan
+    frames, _ = read_frames(res.files[0])
+    assert len(frames) == 24
+    # 24 output frames over 16 model frames by time: frames 1 and 2 both show model frame 1
+    same = float(np.abs(frames[1].astype(float) - frames[2].astype(float)).mean())
+    moved = float(np.abs(frames[0].astype(float) - frames[3].astype(float)).mean())
+    assert same < 0.5 * moved
+    with pytest.raises(InvalidInput, match="slow motion"):
+        engine.generate(GenerationRequest(**base, duration=6.0), tmp_path / "long")
+    assert not (tmp_path / "long" / "video.mp4").exists()

@@ -6,6 +6,8 @@
         -o still.png
     kinema generate --storyboard story.yaml -o film.mp4
     kinema generate --video in.mp4 "night, rain, push in" -o relit.mp4
+    kinema generate --video in.mp4 "remove the person" -o clean.mp4
+    kinema generate portrait.jpg 'static. she says "Hello."' --voice emma -o hello.mp4
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ def parse_ref(spec: str):  # noqa: ANN201 - returns kinema.video.Reference (impo
         rtype,
         max(0.0, min(1.0, strength)),
     )
+
+
+def _voice(name: str | None):  # noqa: ANN202 - a VoiceSpec or None
+    if not name:
+        return None
+    from kinema.voice.presets import resolve_voice
+
+    return resolve_voice(name)  # UnknownVoice (exit 2) for a name that is not a preset
 
 
 def preset_for_model(model: str) -> str:
@@ -97,6 +107,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Restyle/relight this video (gen4_aleph-style edit)")
         ] = None,
         storyboard: Annotated[Path | None, typer.Option(help="Render a YAML storyboard")] = None,
+        voice: Annotated[
+            str | None,
+            typer.Option(help='Voice preset of the first frame\'s person for `she says "..."`'),
+        ] = None,
     ) -> None:
         """Generate a video or still with the embedded compositor (a 2.5D animatic engine)."""
         from rich.console import Console
@@ -164,6 +178,7 @@ def register(app: typer.Typer) -> None:
                         if last_frame
                         else None,
                         references=[parse_ref(r) for r in ref or []],
+                        first_frame_voice=_voice(voice),
                     )
                     result = generate(req, Path(tmp), report)
                 output.parent.mkdir(parents=True, exist_ok=True)

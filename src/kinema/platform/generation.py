@@ -92,14 +92,34 @@ def precheck(
     """Refuse at submit time what the worker would fail on: a compositor prompt naming things
     no input shows (a 400 on ``promptText`` naming the words), so no credits are reserved
     for a picture that cannot be made."""
+    if payload.get("engine") == "diffusers" and payload.get("kind") == "video":
+        # a fixed-rate model (Wan) refuses what it would only show in slow motion: say so now
+        from kinema.video.engines.diffusers_engine import FAMILIES, model_frames
+
+        fam = FAMILIES.get(str(payload.get("preset")))
+        if fam is not None:
+            seconds = float(payload.get("duration", 5))
+            model_frames(round(seconds * int(payload.get("fps", 24))), fam, seconds)
+        return
     if payload.get("engine", "compositor") != "compositor" or payload.get("kind") not in (
         "video",
         "image",
     ):
         return
     names = set(inputs or {}) | set(payload.get("inputs", {}))
-    if "video" in names:
-        return  # edits are checked by the edit itself
+    if "video" in names:  # an edit: a change of angle or an unremovable object is a 400 now
+        from kinema.video.aleph import parse_edit
+
+        intent = parse_edit(str(payload.get("prompt", "")))
+        if intent.add is not None and not payload.get("references"):
+            from kinema.errors import InvalidInput
+
+            raise InvalidInput(
+                f"Invalid parameter 'references': {intent.phrases[-1]!r} needs a reference "
+                "image of what to add.",
+                field="references",
+            )
+        return
     if settings is not None and _flagged(str(payload.get("prompt", "")), settings):
         return  # moderation fails the task inside the worker (SAFETY.INPUT.TEXT), as Runway's
     from kinema.video.plan import check_drawable

@@ -5,7 +5,9 @@ re-timed to ``fps`` for ``duration`` seconds (the platform passes the input's ow
 a shorter input holds its last frame); the prompt's light words regrade it, a style reference
 moves its colour statistics ``strength`` of the way (measured on the first frame, so the whole
 clip moves together), camera words add a move over the clip, and weather words add particles.
-It is a grade-and-effects pass, honest about what it is: objects are not added, removed or re-posed.
+Object edits (``kinema.video.aleph``): "remove the person" erases moving people over a clean
+background plate; "add @prop" composites a reference with a contact shadow, moving with the
+camera; a change of camera angle is refused with the reason.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import av
 import cv2
 import numpy as np
 
-from kinema.errors import Cancelled, InvalidMedia
+from kinema.errors import Cancelled, InvalidInput, InvalidMedia
 from kinema.media.image import encode_image
 from kinema.video import grade
+from kinema.video.aleph import blank_edit_phrases, parse_edit
 from kinema.video.camera import CameraPath
 from kinema.video.particles import build_overlays
-from kinema.video.plan import parse_prompt
+from kinema.video.plan import POSITION_X, parse_prompt
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
 
 MAX_SECONDS = 30.0
@@ -88,10 +91,44 @@ def edit_video(
     if req.video is None:
         raise InvalidMedia("video: an edit needs an input video.", field="video")
     w, h, fps = int(req.width), int(req.height), int(req.fps)
-    plan = parse_prompt(req.prompt, {r.tag for r in req.references if r.tag})
+    intent = parse_edit(req.prompt)
+    plan = parse_prompt(blank_edit_phrases(req.prompt), {r.tag for r in req.references if r.tag})
+    plan.understood[:0] = intent.phrases
+    added = None
+    if intent.add is not None:
+        added = next((r for r in req.references if r.tag and r.tag == intent.add), None)
+        added = added or (req.references[0] if req.references else None)
+        if added is None:
+            raise InvalidInput(
+                f"promptText: {intent.phrases[-1]!r} needs a reference image of what to add "
+                "(references).",
+                field="references",
+            )
+    retouch = None
+    if intent.remove or added is not None:
+        from kinema.video.aleph import Retouch
+        from kinema.video.segment import segment_cutout
+
+        cutout = None
+        if added is not None:
+            a, colours = segment_cutout(
+                added.image, "object" if added.type != "character" else "auto"
+            )
+            cutout = (colours, a)
+        first_pass, n0 = _source_frames(Path(req.video), fps, req.duration)
+        retouch = Retouch(
+            first_pass,
+            n0,
+            (w, h),
+            lambda f: fit_cover(f, w, h),
+            intent.remove,
+            cutout,
+            (POSITION_X.get(plan.position or "", 0.5), 0.95),
+            should_cancel,
+        )
     frames, n = _source_frames(Path(req.video), fps, req.duration)
-    styles = [r for r in req.references if r.type == "style"] or [
-        r for r in req.references if r.type != "character"
+    styles = [r for r in req.references if r.type == "style" and r is not added] or [
+        r for r in req.references if r.type != "character" and r is not added
     ]
     overlays = build_overlays(plan.weather, h, w, req.seed, fps)
     camera = CameraPath(
@@ -106,6 +143,8 @@ def edit_video(
                 if should_cancel is not None and should_cancel():
                     raise Cancelled("generation cancelled")
                 frame = fit_cover(src, w, h)
+                if retouch is not None:  # remove / add before the grade: it lights them alike
+                    frame = retouch.apply(frame, i)
                 if grader is None:  # statistics of the first frame set the transfer
                     style = None
                     if styles:
@@ -142,4 +181,6 @@ def edit_video(
         raise
     info = plan.to_dict()
     info.update(engine="compositor", preset="edit", frames=n)
+    if retouch is not None:
+        info["retouch"] = retouch.info
     return GenerationResult([path], poster, list(plan.understood), list(plan.ignored), info)

@@ -102,9 +102,7 @@ def animate(
         rig = rig if rig is not None else Rig.build(None, analysis)
     except InvalidInput as exc:
         return None, f"no animatable face ({exc.message})"
-    # the face engine is validated at 384 px and up (lip closures at smaller sizes are not
-    # reliable): render there and scale the crop into the layer
-    renderer = Renderer(rig, max(side, RENDER_SIDE))
+    renderer = Renderer(rig, side)  # a silent face renders at its own size in the layer
     rng = np.random.default_rng([seed, 17])
     living = Living(
         layer,
@@ -129,6 +127,12 @@ def speak(living: Living, text: str, voice: Any, start: float, duration: float) 
             "duration or a shorter line.",
             field="duration",
         )
+    if living.renderer.size < RENDER_SIDE:
+        # the face engine's lip shapes are validated at 384 px and up: a speaking face renders
+        # there and is scaled into the layer
+        from kinema.face.render import Renderer
+
+        living.renderer = Renderer(living.renderer.rig, RENDER_SIDE)
     living.animator.say(speech.phonemes, start)
     living.speech, living.speech_start = speech, start
     living.info["says"] = text

@@ -15,6 +15,7 @@ fallback when ``pymatting`` is missing and as the baseline the tests measure aga
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -75,7 +76,10 @@ def _solve(img: np.ndarray, tri: np.ndarray) -> np.ndarray:
 
 
 def refine(
-    rgb: np.ndarray, mask: np.ndarray, foreground: bool = True
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    foreground: bool = True,
+    check: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Alpha (HxW float32) and, with ``foreground``, edge-clean colours (HxWx3 uint8) for
     ``rgb`` from a coarse ``mask`` at any resolution. Without pymatting: the guided matte."""
@@ -84,7 +88,7 @@ def refine(
         if not foreground:
             return alpha, None
         band = ((alpha > 0.002) & (alpha < 0.998))[..., None]
-        clean = np.where(band, blur_fusion(rgb, alpha) * 255.0 + 0.5, rgb)
+        clean = np.where(band, _half_res_fusion(rgb, alpha) + 0.5, rgb)
         return alpha, np.clip(clean, 0, 255).astype(np.uint8)
     h, w = rgb.shape[:2]
     k = min(1.0, MATTE_SIDE / max(h, w))
@@ -93,7 +97,11 @@ def refine(
     m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
     img = small.astype(np.float64) / 255.0
     tri = trimap(m)
+    if check is not None:
+        check()
     a_small = _solve(img, tri).astype(np.float32)
+    if check is not None:
+        check()
     # to full size: upsample, then let the image's own edges sharpen it (guided filter)
     alpha = cv2.resize(a_small, (w, h), interpolation=cv2.INTER_LINEAR)
     if k < 1 and hasattr(cv2, "ximgproc"):
@@ -106,11 +114,26 @@ def refine(
     alpha[sure == 0.0] = 0.0
     if not foreground:
         return alpha, None
-    fg = blur_fusion(rgb, alpha) * 255.0
+    if check is not None:
+        check()
+    fg = _half_res_fusion(rgb, alpha)
     band = ((alpha > 0.002) & (alpha < 0.998)).astype(np.float32)
     band = cv2.GaussianBlur(cv2.dilate(band, np.ones((3, 3), np.uint8)), (0, 0), 1.0)[..., None]
     clean = rgb.astype(np.float32) * (1 - band) + fg * band
     return alpha, np.clip(clean + 0.5, 0, 255).astype(np.uint8)
+
+
+def _half_res_fusion(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Blur-fusion foreground (0..255 float) computed at half size for large images: the
+    estimate is smooth, and only the edge band uses it."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= 512:
+        return blur_fusion(rgb, alpha) * 255.0
+    size = (w // 2, h // 2)
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    a = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    f = blur_fusion(small, a, (23, 3)) * 255.0
+    return cv2.resize(f.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def blur_fusion(rgb: np.ndarray, alpha: np.ndarray, radii: tuple[int, ...] = (45, 5)) -> np.ndarray:

@@ -30,6 +30,7 @@ GROUNDS = {
     "city": (70, 72, 78),
     "sea": (28, 80, 130),
     "roof": (104, 100, 96),
+    "studio": (118, 120, 126),  # a seamless backdrop's floor
     None: (84, 118, 64),
 }
 SUBJECTS = ("person", "car", "boat", "house", "lighthouse")
@@ -135,7 +136,8 @@ def draw_stage(
         cloud = np.array([60, 62, 80] if night else [245, 240, 238], np.float32)
         img = img * (1 - layer) + cloud * layer
 
-    if "mountains" in names or "hills" in names or not (set(names) & {"city", "sea"}):
+    studio = light == "studio" and not set(names) & {"mountains", "hills", "field", "desert"}
+    if "mountains" in names or "hills" in names or not (set(names) & {"city", "sea"} or studio):
         hills = "hills" in names and "mountains" not in names
         for k, (amp, col) in enumerate([(0.22, (112, 128, 160)), (0.14, (76, 98, 112))]):
             amp = amp * (0.45 if hills else 1.0)
@@ -183,7 +185,7 @@ def draw_stage(
     # ground
     ground_kind = next(
         (n for n in ("roof", "sea", "desert", "beach", "road", "field") if n in names),
-        "city" if "city" in names else None,
+        "city" if "city" in names else ("studio" if studio else None),
     )
     gcol = GROUNDS[ground_kind]
     if ground_kind == "sea":

@@ -19,6 +19,7 @@ from kinema.errors import Cancelled, InvalidInput, InvalidMedia
 from kinema.video import grade
 from kinema.video.camera import CameraPath
 from kinema.video.framing import frame_image
+from kinema.video.keyframes import KeyMove, box_move, feature_move
 from kinema.video.living import Living, animate, camera_yaw, soundtrack, speak
 from kinema.video.particles import Overlay, build_overlays, depth_haze
 from kinema.video.plan import POSITION_X, ScenePlan, parse_prompt, refusal, undrawable
@@ -66,6 +67,8 @@ class Scene:
     out_height: int = 0
     livings: list[Living] = field(default_factory=list)  # animated faces in cut-outs
     audio: tuple[np.ndarray, int] | None = None  # (mono int16, rate): the spoken lines
+    key_plate: KeyMove | None = None  # first -> last keyframe: how the camera moves
+    key_subject: KeyMove | None = None  # ... and how the first frame's subject moves
 
 
 def fit_cover(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -242,7 +245,7 @@ def build_scene(
     # ~2 ms a frame more); fast keeps them flat
     ramp = 0.65 if req.preset == "quality" else None
     check()
-    alpha = find_subject(first) if first is not None else None
+    alpha = find_subject(first, check) if first is not None else None
     check()
     clean = segment_cutout(first)[1] if alpha is not None and first is not None else None
     check()
@@ -264,10 +267,12 @@ def build_scene(
         layers = [Layer(plate, None, -pad, -pad, 0.25, "plate", depth_bottom=ramp)]
         info["base"] = f"location @{loc.tag}" if loc.tag else "location"
     else:
+        # "a woman" beside a character reference is that character, not a second, drawn figure
+        drawn = [o for o in plan.objects if not (characters and o[0] == "person")]
         stage, sprites = draw_stage(
             w + 2 * pad,
             h + 2 * pad,
-            plan.objects,
+            drawn,
             plan.light,
             req.seed,
             box,
@@ -301,7 +306,7 @@ def build_scene(
     for i, ref in enumerate(characters + objects):
         check()
         is_obj = ref.type == "object"
-        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto")
+        alpha, colours = segment_cutout(ref.image, "object" if is_obj else "auto", check)
         crop, a, _ = _crop_subject(colours, alpha)
         crop = _harmonise(crop, a, plate_stats, ref.strength)
         if is_obj:
@@ -357,17 +362,32 @@ def build_scene(
     # a procedural stage already paints its light into the sky: grade it only lightly
     look = 0.45 if info["base"] == "procedural" else 1.0
     check()
+    rig, relit = _light_rig(plan, info, locations, layers, pad, w, h)
+    for idx, ly in enumerate(layers):
+        if ly.alpha is None or rig is None:
+            continue
+        check()
+        person = people.get(idx)
+        amount = 0.7 if ly.name == "subject" else 0.6
+        if person is not None:  # a strong reference keeps more of its own light
+            s = float(np.clip(person.strength, 0, 1))
+            amount = 1.0 - 0.3 * s if plan.light else 0.1 + 0.8 * (1.0 - s)
+        ly.rgb = grade.to_uint8(grade.relight(grade.to_float(ly.rgb), ly.alpha, rig, amount))
+        relit.append(ly.name)
+        info["relight"].setdefault("amounts", []).append(round(amount, 3))
+    check()
     _bake_colour(layers, plan, styles, w, h, pad, look)
     check()
     livings = (
         _bring_to_life(req, layers, people, plan, info, frames / fps, check) if frames > 1 else []
     )
     overlays = build_overlays(plan.weather, out_h, out_w, req.seed, fps)
+    key_plate, key_subject = _key_moves(first_out, last, info, check, out_w / w)
     camera = CameraPath(
         w,
         h,
         req.duration,
-        plan.camera,
+        plan.camera or (["static"] if key_plate or key_subject else []),
         plan.speed,
         plan.action,
         req.seed,
@@ -399,7 +419,46 @@ def build_scene(
         out_h,
         livings,
         audio,
+        key_plate,
+        key_subject,
     )
+
+
+def _key_moves(
+    first: np.ndarray | None,
+    last: np.ndarray | None,
+    info: dict,
+    check: Callable[[], None],
+    k: float,
+) -> tuple[KeyMove | None, KeyMove | None]:
+    """How the shot travels from the first keyframe's composition to the last's: matched
+    features move the camera; the subjects' boxes move the subject layer."""
+    if first is None or last is None:
+        return None, None
+    plate = feature_move(first, last)
+    subject = None
+    check()
+    alpha = find_subject(first, check) if "subject_box" in info else None
+    if alpha is not None and plate is not None:
+        # the same place in both: the subject's own features say how it moved in it
+        inside = alpha > 0.5
+        big = cv2.dilate(inside.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+        plate = feature_move(first, last, ~big) or plate
+        subject = feature_move(first, last, inside)
+    elif alpha is not None:  # no shared features: the subjects' boxes
+        last_alpha = find_subject(last, check)
+        if last_alpha is not None:
+            x, y, bw, bh = (round(v * k) for v in info["subject_box"])  # output pixels
+            subject = box_move((x, y, bw, bh), subject_box(last_alpha, 0.05))
+    if plate is None and subject is not None:
+        plate = subject  # the camera follows the subject
+    moves = {}
+    if plate is not None:
+        moves["camera"] = plate.to_dict()
+    if subject is not None:
+        moves["subject"] = subject.to_dict()
+    info["keyframe_move"] = moves or "none found: the last frame dissolves in"
+    return plate, subject
 
 
 def _bring_to_life(
@@ -475,6 +534,28 @@ def _choose_actor(layers: list[Layer]) -> Layer | None:
     for ly in movable:
         ly.animated = ly is actor and rank(ly) < len(ACTOR_ORDER)
     return actor if actor is not None and actor.animated else None
+
+
+def _light_rig(
+    plan: ScenePlan,
+    info: dict,
+    locations: list[Reference],
+    layers: list[Layer],
+    pad: int,
+    w: int,
+    h: int,
+) -> tuple[grade.LightRig | None, list[str]]:
+    """The light that falls on the cut-outs: the plan's light words, else the location plate's
+    own light (its brighter side and colour). The names of relit layers go into ``info``."""
+    relit: list[str] = []
+    rig = grade.RIGS.get(plan.light or "")
+    source = plan.light
+    if rig is None and locations and len(layers) > 1:
+        rig = grade.plate_rig(layers[0].rgb[pad : pad + h, pad : pad + w])
+        source = "location plate"
+    if rig is not None:
+        info["relight"] = {"light": source, "layers": relit}
+    return rig, relit
 
 
 def _bake_colour(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Literal
 
 import cv2
@@ -150,10 +151,10 @@ def _keep_main(mask: np.ndarray) -> np.ndarray:
     return mask * cv2.GaussianBlur(near.astype(np.float32), (0, 0), k / 3)
 
 
-def find_subject(rgb: np.ndarray) -> np.ndarray | None:
+def find_subject(rgb: np.ndarray, check: Callable[[], None] | None = None) -> np.ndarray | None:
     """Like ``segment_subject`` but None when the image has no distinct subject (a landscape,
     a room): then nothing should be cut out and moved on its own."""
-    alpha = segment_subject(rgb, "auto")
+    alpha = segment_cutout(rgb, "auto", check)[0]
     with _cache_lock:
         found = _found.get(_key(rgb), True)
     return alpha if found else None
@@ -168,7 +169,9 @@ def segment_subject(rgb: np.ndarray, kind: Kind = "auto") -> np.ndarray:
     return segment_cutout(rgb, kind)[0]
 
 
-def segment_cutout(rgb: np.ndarray, kind: Kind = "auto") -> tuple[np.ndarray, np.ndarray]:
+def segment_cutout(
+    rgb: np.ndarray, kind: Kind = "auto", check: Callable[[], None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(alpha, colours)``: the subject's soft matte (``kinema.video.matte``: closed-form
     matting in the band around the segmentation) and the image with the edge pixels' colours
     replaced by the estimated foreground, so the old background leaves no halo."""
@@ -191,7 +194,9 @@ def segment_cutout(rgb: np.ndarray, kind: Kind = "auto") -> tuple[np.ndarray, np
                 _found.clear()
         mask = cut if cut is not None else _centre_ellipse(*small.shape[:2])
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, small.shape[1] / 300))
-    alpha, clean = refine(rgb, mask)
+    if check is not None:
+        check()
+    alpha, clean = refine(rgb, mask, check=check)
     if clean is None:  # no pymatting: the old decontamination
         clean = decontaminate(rgb, alpha)
     entry = (alpha, clean)

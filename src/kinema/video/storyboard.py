@@ -37,7 +37,7 @@ import yaml
 from kinema.errors import Cancelled, InvalidInput
 from kinema.media.image import encode_image, load_image
 from kinema.video.engines.compositor import Encoder, FrameRenderer, render_scale
-from kinema.video.plan import UndrawablePrompt
+from kinema.video.plan import UndrawablePrompt, parse_dialogue
 from kinema.video.request import (
     CancelFn,
     GenerationRequest,
@@ -45,7 +45,7 @@ from kinema.video.request import (
     ProgressFn,
     Reference,
 )
-from kinema.video.scene import build_scene
+from kinema.video.scene import Scene, build_scene
 
 
 @dataclass
@@ -174,6 +174,30 @@ def _half_fades(sb: Storyboard) -> list[int]:
     return out + [0]
 
 
+def _film_audio(
+    scenes: list, counts: list[int], halves: list[int], fps: int
+) -> tuple[np.ndarray, int] | None:
+    """Every shot's spoken lines on one track, where its frames land in the cut film (a
+    crossfade overlaps the outgoing shot's tail and the incoming shot's head)."""
+    rate = next((sc.audio[1] for sc in scenes if sc.audio is not None), None)
+    if rate is None:
+        return None
+    track = np.zeros(round(sum(counts) / fps * rate), np.float32)
+    start = 0  # global frame where shot i's frame 0 is shown
+    for i, sc in enumerate(scenes):
+        if sc.audio is not None:
+            pcm, r = sc.audio
+            if r != rate:
+                pcm = np.interp(
+                    np.arange(round(len(pcm) * rate / r)) * r / rate, np.arange(len(pcm)), pcm
+                )
+            a = round(start / fps * rate)
+            n = max(0, min(len(pcm), len(track) - a))
+            track[a : a + n] += pcm[:n]
+        start += sc.frames - 2 * halves[i + 1]
+    return np.clip(track, -32768, 32767).astype(np.int16), rate
+
+
 def render_storyboard(
     sb: Storyboard,
     out_dir: Path,
@@ -192,7 +216,7 @@ def render_storyboard(
     plans: list[dict] = []
     done = 0
 
-    def shot_frames(i: int) -> Iterator[np.ndarray]:
+    def shot_scene(i: int) -> Scene:
         shot, h_in, h_out = sb.shots[i], halves[i], halves[i + 1]
         n = counts[i] + h_in + h_out
         req = GenerationRequest(
@@ -210,21 +234,31 @@ def render_storyboard(
         )
         try:
             scene = build_scene(req, render_scale(sb.preset, sb.width, sb.height), should_cancel)
-        except UndrawablePrompt as exc:  # say which shot, so the fix is obvious
-            raise UndrawablePrompt(exc.phrases, f"shot {i + 1}: {exc.message}") from None
+        except (UndrawablePrompt, InvalidInput) as exc:  # say which shot, so the fix is obvious
+            if isinstance(exc, UndrawablePrompt):
+                raise UndrawablePrompt(exc.phrases, f"shot {i + 1}: {exc.message}") from None
+            raise InvalidInput(f"shot {i + 1}: {exc.message}", field=exc.field) from None
         plan = scene.plan.to_dict()
         plan.update(scene.info, duration=shot.duration, transition=shot.transition)
         plans.append(plan)
         understood.extend(p for p in scene.plan.understood if p not in understood)
         ignored.extend(p for p in scene.plan.ignored if p not in ignored)
+        return scene
+
+    def shot_frames(i: int, scene: Scene) -> Iterator[np.ndarray]:
         renderer = FrameRenderer(scene, sb.preset)
-        for j in range(n):
+        for j in range(scene.frames):
             if should_cancel is not None and should_cancel():
                 raise Cancelled("generation cancelled")
             yield renderer.render(j)
 
+    # scenes first when a shot speaks: the film's one soundtrack is laid out before encoding
+    talking = any(parse_dialogue(s.prompt)[0] for s in sb.shots)
+    scenes: list[Scene | None] = [shot_scene(i) for i in range(len(sb.shots))] if talking else []
+    audio = _film_audio(scenes, counts, halves, sb.fps) if talking else None
+
     try:
-        with Encoder(path, sb.width, sb.height, sb.fps, sb.preset) as enc:
+        with Encoder(path, sb.width, sb.height, sb.fps, sb.preset, audio) as enc:
 
             def emit(frame: np.ndarray) -> None:
                 nonlocal done
@@ -240,7 +274,11 @@ def render_storyboard(
                 h_in, h_out = halves[i], halves[i + 1]
                 n = counts[i] + h_in + h_out
                 new_tail: list[np.ndarray] = []
-                for j, frame in enumerate(shot_frames(i)):
+                scene = scenes[i] if scenes else shot_scene(i)
+                assert scene is not None
+                if scenes:
+                    scenes[i] = None  # rendered once: let its layers go
+                for j, frame in enumerate(shot_frames(i, scene)):
                     if j < 2 * h_in:  # crossfade with the previous shot's tail
                         w = (j + 0.5) / (2 * h_in)
                         emit(cv2.addWeighted(tail[j], 1.0 - w, frame, w, 0.0))

@@ -23,6 +23,7 @@ import numpy as np
 from kinema.errors import Cancelled, EngineFailure
 from kinema.media.image import encode_image
 from kinema.media.video import VideoWriter
+from kinema.video.camera import ease
 from kinema.video.living import alpha3
 from kinema.video.request import CancelFn, GenerationRequest, GenerationResult, ProgressFn
 from kinema.video.scene import Layer, Scene, build_scene
@@ -41,6 +42,7 @@ PRESETS: dict[str, dict] = {
 GROUND_FROM = 0.6  # depth-ramped plates: the ground starts here (the procedural horizon)
 KEY_RAMP = 0.75  # seconds over which a first keyframe hands over to the animated scene
 LAST_RAMP = 1.0  # seconds over which the shot converges on a last keyframe
+KEY_LAST_RAMP = 0.4  # ... when it moves there (a matched keyframe move): the final blend only
 
 
 def render_scale(preset: str, width: int, height: int) -> float:
@@ -104,6 +106,11 @@ class FrameRenderer:
         n = scene.frames
         self._ramp = min(KEY_RAMP, 0.3 * n / scene.fps)
         self._last_ramp = min(LAST_RAMP, 0.4 * n / scene.fps)
+        if scene.key_plate is not None or scene.key_subject is not None:
+            # the shot moves into the last frame's composition: only the end is a dissolve
+            self._last_ramp = min(KEY_LAST_RAMP, 0.15 * n / scene.fps)
+        self._key_k = scene.width / (scene.out_width or scene.width)
+        self._key_c = ((scene.out_width or scene.width) / 2, (scene.out_height or scene.height) / 2)
 
     def render(self, i: int) -> np.ndarray:
         sc = self.scene
@@ -111,8 +118,18 @@ class FrameRenderer:
         u = i / (n - 1) if n > 1 else 0.0
         t = i / sc.fps
         comp = self.buf
+        key_plate = key_subject = None
+        if sc.key_plate is not None or sc.key_subject is not None:
+            e = ease(u)
+            if sc.key_plate is not None:
+                key_plate = sc.key_plate.at(e, self._key_c, self._key_k)
+            if sc.key_subject is not None:
+                key_subject = sc.key_subject.at(e, self._key_c, self._key_k)
         for idx, ly in enumerate(sc.layers):
             cam = sc.camera.camera(u, t, ly.depth)
+            key = key_subject if ly.name == "subject" and key_subject is not None else key_plate
+            if key is not None:
+                cam = key @ cam
             if ly.animated:
                 cam = cam @ sc.camera.action_matrix(u, t, ly.anchor)
             m = cam @ np.array([[1.0, 0, ly.x], [0, 1.0, ly.y], [0, 0, 1.0]])

@@ -8,6 +8,8 @@ inside the calls that need them, so ``import kinema.video`` stays light; weights
 The models work on their own grid (sizes in multiples of 32 or 16, ``8k+1`` / ``4k+1`` frames,
 a pixel budget per frame); ``model_size`` and ``model_frames`` map a request onto that grid and
 the frames are then resampled in time and cover-cropped to exactly ``width x height`` at ``fps``.
+Wan makes 16 fps whatever is asked: its frames map to the output by time, and a duration
+longer than its longest clip (81 frames, 5 s) is refused instead of played in slow motion.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class Family:
     max_sequence_length: int
     negative_prompt: str
     native_fps: int
+    # True: the model always makes native_fps (Wan); its frames map to the output by time, so
+    # a longer request is refused rather than slowed down. False: the rate is an input (LTX)
+    fixed_fps: bool = False
 
 
 FAMILIES: dict[str, Family] = {
@@ -74,6 +79,7 @@ FAMILIES: dict[str, Family] = {
         max_sequence_length=512,
         negative_prompt="blurry, static, low quality, worst quality, deformed, jpeg artifacts",
         native_fps=16,
+        fixed_fps=True,
     ),
 }
 
@@ -89,18 +95,51 @@ def model_size(width: int, height: int, fam: Family) -> tuple[int, int]:
     return (max(m, int(width * scale / m + 0.5) * m), max(m, int(height * scale / m + 0.5) * m))
 
 
-def model_frames(n_out: int, fam: Family) -> int:
-    """Smallest valid frame count (``frame_step * k + 1``) covering ``n_out`` output frames,
-    capped at the family's longest valid clip (longer outputs then repeat model frames)."""
+MIN_RATE = 12.0  # frames per second below which a rate-conditioned model (LTX) is not asked
+
+
+def model_frames(n_out: int, fam: Family, seconds: float | None = None) -> int:
+    """Smallest valid frame count (``frame_step * k + 1``) for ``n_out`` output frames lasting
+    ``seconds``. A fixed-rate model (Wan, 16 fps) needs ``seconds * native_fps`` frames; a
+    rate-conditioned one (LTX) covers the output frames, or fewer at a lower (stated) rate when
+    the clip is longer than it makes. Raises InvalidInput (``duration``) rather than stretch
+    the model's frames into slow motion."""
     step = fam.frame_step
     cap = (fam.max_frames - 1) // step * step + 1
-    return min(cap, math.ceil(max(0, n_out - 1) / step) * step + 1)
+    if fam.fixed_fps and seconds is not None and n_out > 1:
+        need = round(seconds * fam.native_fps)
+        frames = math.ceil(need / step) * step + 1
+        if frames > cap:
+            longest = (cap - 1) / fam.native_fps
+            raise InvalidInput(
+                f"Invalid parameter 'duration': this model makes at most {cap} frames at "
+                f"{fam.native_fps} fps ({longest:g} s); {seconds:g} s would be {need} frames, "
+                f"and stretching {cap} over them would play in slow motion. Ask for at most "
+                f"{math.floor(longest)} s.",
+                field="duration",
+            )
+        return frames
+    frames = math.ceil(max(0, n_out - 1) / step) * step + 1
+    if frames > cap and seconds is not None and (cap - 1) / seconds < MIN_RATE:
+        raise InvalidInput(
+            f"Invalid parameter 'duration': this model makes at most {cap} frames; "
+            f"{seconds:g} s would need fewer than {MIN_RATE:g} per second. Ask for at most "
+            f"{math.floor((cap - 1) / MIN_RATE)} s.",
+            field="duration",
+        )
+    return min(cap, frames)
 
 
-def frame_indices(n_out: int, n_model: int) -> list[int]:
-    """Which model frame each output frame shows: the clip stretched evenly over the output."""
+def frame_indices(
+    n_out: int, n_model: int, fps: float | None = None, model_fps: float | None = None
+) -> list[int]:
+    """Which model frame each output frame shows. With ``model_fps`` (a fixed-rate model) by
+    time: output frame i at ``i / fps`` shows the model frame at that time. Otherwise the clip
+    spans the output evenly (the model was told the matching rate)."""
     if n_out <= 1:
         return [0]
+    if model_fps and fps:
+        return [min(n_model - 1, round(i / fps * model_fps)) for i in range(n_out)]
     return [round(i * (n_model - 1) / (n_out - 1)) for i in range(n_out)]
 
 
@@ -289,7 +328,7 @@ class DiffusersEngine:
             pipe, info = self._pipeline(req.preset, fam, req.first_frame is not None)
             fam = on_grid_of(pipe, fam)
             mw, mh = model_size(width, height, fam)
-            n_model = model_frames(n_out, fam)
+            n_model = model_frames(n_out, fam, req.duration if req.kind == "video" else None)
             frames = self._denoise(req, fam, pipe, (mw, mh), n_model, progress, should_cancel)
         if should_cancel and should_cancel():
             raise Cancelled("generation cancelled")
@@ -314,8 +353,10 @@ class DiffusersEngine:
             if progress:
                 progress(1.0)
             return GenerationResult([path], None, understood, [], plan)
+        model_fps = fam.native_fps if fam.fixed_fps else None
+        plan["model_fps"] = model_fps or round(n_model / max(req.duration, 1e-3), 3)
         path, poster = self._encode(
-            frames, out_dir, width, height, req.fps, n_out, progress, should_cancel
+            frames, out_dir, width, height, req.fps, n_out, progress, should_cancel, model_fps
         )
         return GenerationResult([path], poster, understood, [], plan)
 
@@ -363,7 +404,7 @@ class DiffusersEngine:
             "callback_on_step_end": on_step,
         }
         if "frame_rate" in args:  # LTX conditions its positions on the clip's real frame rate
-            kwargs["frame_rate"] = max(1, round(n_model / max(req.duration, 1e-3)))
+            kwargs["frame_rate"] = max(1, round((n_model - 1) / max(req.duration, 1e-3)))
         from kinema.video.framing import frame_image  # a face is never cropped off
 
         if req.first_frame is not None:
@@ -398,10 +439,11 @@ class DiffusersEngine:
         n_out: int,
         progress: ProgressFn | None,
         should_cancel: CancelFn | None,
+        model_fps: float | None = None,
     ) -> tuple[Path, Path]:
         """Resample the clip to ``n_out`` frames at ``fps``, fit each to the output size."""
         path, poster = out_dir / "video.mp4", out_dir / "poster.jpg"
-        indices = frame_indices(n_out, len(frames))
+        indices = frame_indices(n_out, len(frames), fps, model_fps)
         poster_index = min(n_out - 1, n_out // 3)
         with VideoWriter(path, width, height, fps, crf=18, preset="veryfast") as writer:
             for i, k in enumerate(indices):
