@@ -67,7 +67,13 @@ def run_tasks(settings: Any) -> list[str]:
         claims = tasks.claim_pending(s, 50, "test")
     for c in claims:
         run_job(
-            Job(c.task_id, c.attempt, c.kind, TASK_KINDS[c.kind], c.payload,
-                settings.model_dump(mode="json"))  # fmt: skip
+            Job(
+                c.task_id,
+                c.attempt,
+                c.kind,
+                TASK_KINDS[c.kind],
+                c.payload,
+                settings.model_dump(mode="json"),
+            )  # fmt: skip
         )
     return [c.task_id for c in claims]

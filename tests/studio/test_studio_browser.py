@@ -101,7 +101,9 @@ def _go(page, env, route: str, query: str = "") -> None:
 
 
 def _api(env, method: str, path: str, **kwargs):
-    r = httpx.request(method, env["url"] + path, headers={**env["auth"], **VERSION}, timeout=60, **kwargs)
+    r = httpx.request(
+        method, env["url"] + path, headers={**env["auth"], **VERSION}, timeout=60, **kwargs
+    )
     assert r.status_code < 300, r.text
     return r.json() if r.content else None
 
@@ -177,7 +179,9 @@ def test_create_greet_talk_with_sources_and_open_the_transcript(env, browser):
     _shot(page, "04_test_mode_speaking")
     _until(page, "document.querySelector('#live-transcript .sources')")
     _until(page, "document.querySelector('#live-status').textContent === 'Idle'")
-    roles = page.evaluate(f"{BUBBLES}.map((m) => m.classList.contains('user') ? 'user' : 'assistant')")
+    roles = page.evaluate(
+        f"{BUBBLES}.map((m) => m.classList.contains('user') ? 'user' : 'assistant')"
+    )
     assert roles[:3] == ["assistant", "user", "assistant"], roles
     answer = page.locator("#live-transcript .msg.assistant").nth(1).inner_text()
     assert "nine" in answer and "Albert notes" in answer, answer  # the reply and its source
@@ -228,7 +232,11 @@ def _median_f0(env, avatar_id: str) -> float:
 
 def test_edit_portrait_voice_and_documents(env, browser):
     avatar = _make_avatar(env, "Lisa", PORTRAIT, voice="emma")
-    old_face = _mean_rgb(np.asarray(Image.open(io.BytesIO(httpx.get(avatar["processedImageUri"]).content)).convert("RGB")))
+    old_face = _mean_rgb(
+        np.asarray(
+            Image.open(io.BytesIO(httpx.get(avatar["processedImageUri"]).content)).convert("RGB")
+        )
+    )
     old_f0 = _median_f0(env, avatar["id"])
     page, errors = _signed_in(browser, env)
     _go(page, env, f"characters/{avatar['id']}")
@@ -260,7 +268,11 @@ def test_edit_portrait_voice_and_documents(env, browser):
     page.wait_for_selector("#doc-list li:has-text('Lisa notes')")
 
     # the new face talks live in test mode, the new voice speaks (lower pitch)
-    new_face = _mean_rgb(np.asarray(Image.open(io.BytesIO(httpx.get(edited["processedImageUri"]).content)).convert("RGB")))
+    new_face = _mean_rgb(
+        np.asarray(
+            Image.open(io.BytesIO(httpx.get(edited["processedImageUri"]).content)).convert("RGB")
+        )
+    )
     _go(page, env, f"test/{avatar['id']}")
     page.locator("#live-start").click()
     page.wait_for_function("document.querySelector('#live-video').videoWidth > 0", timeout=60_000)
@@ -269,7 +281,8 @@ def test_edit_portrait_voice_and_documents(env, browser):
       const v = document.querySelector('#live-video'), c = document.createElement('canvas');
       c.width = v.videoWidth; c.height = v.videoHeight; const g = c.getContext('2d');
       g.drawImage(v, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data;
-      let r = 0, gg = 0, b = 0; for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i+1]; b += d[i+2]; }
+      let r = 0, gg = 0, b = 0;
+      for (let i = 0; i < d.length; i += 4) { r += d[i]; gg += d[i+1]; b += d[i+2]; }
       const n = d.length / 4; return [r / n, gg / n, b / n];
     }""")
     live = np.array(frame, np.float32)
@@ -294,7 +307,9 @@ def test_a_video_made_in_the_studio_plays(env, browser):
     page.wait_for_selector("#main[data-page='videos'] #video-list article")
     _shot(page, "08_videos_progress")
     page.wait_for_selector("#video-list video", timeout=180_000)
-    page.wait_for_function("document.querySelector('#video-list video').readyState >= 2", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('#video-list video').readyState >= 2", timeout=30_000
+    )
     played = page.evaluate("""async () => {
       const v = document.querySelector('#video-list video'); v.muted = true; await v.play();
       await new Promise((r) => setTimeout(r, 700)); v.pause(); return v.currentTime; }""")
@@ -401,7 +416,8 @@ def test_embed_widget_on_another_origin(env, browser, tmp_path):
     pk = r.json()["key"]
     (tmp_path / "index.html").write_text(
         "<!doctype html><html><head><title>Shop</title>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'></head>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'></head>"
         "<body style='font-family:sans-serif'><h1>Example shop</h1><p>A page on another origin.</p>"
         f"<script src='{env['url']}/embed.js' data-avatar='game-character' data-key='{pk}' "
         "data-position='bottom-right' data-color='#0f766e' data-title='Chat with Nova' "
@@ -455,7 +471,9 @@ def test_embed_widget_on_another_origin(env, browser, tmp_path):
         page = browser.new_page(viewport={"width": 360, "height": 740})
         page.goto(other + "/index.html")
         page.locator("#kinema-embed").locator("button.launcher").click()
-        page.wait_for_function(f"{WIDGET}.querySelector('.state').textContent === 'Unavailable'", timeout=20_000)
+        page.wait_for_function(
+            f"{WIDGET}.querySelector('.state').textContent === 'Unavailable'", timeout=20_000
+        )
         reason = page.locator("#kinema-embed .notice").inner_text()
         assert f"Origin {other} is not allowed" in reason, reason
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -502,7 +520,12 @@ def test_webrtc_failure_falls_back_to_the_same_session(env, browser):
     page.close()
 
 
-VARIANTS = (("desktop", 1360, False), ("1024", 1024, False), ("360", 360, False), ("dark", 1360, True))
+VARIANTS = (
+    ("desktop", 1360, False),
+    ("1024", 1024, False),
+    ("360", 360, False),
+    ("dark", 1360, True),
+)
 
 
 def test_every_page_at_every_width_and_in_dark(env, browser):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from studio_helpers import read_until
 
 ALLOWED = "http://shop.example:8080"

@@ -76,11 +76,16 @@ def test_preset_avatar_video_and_publishable_key(client, headers, settings, tmp_
     first = frames[0].astype(np.float32)
 
     def rest(preset_id: str) -> np.ndarray:
-        return Renderer(presets.PRESETS[preset_id].rig(), 128).render(FaceControls()).astype(
-            np.float32
+        return (
+            Renderer(presets.PRESETS[preset_id].rig(), 128)
+            .render(FaceControls())
+            .astype(np.float32)
         )
 
-    chef, nova = np.abs(first - rest("cooking-teacher")).mean(), np.abs(first - rest("game-character")).mean()
+    chef, nova = (
+        np.abs(first - rest("cooking-teacher")).mean(),
+        np.abs(first - rest("game-character")).mean(),
+    )
     assert chef < 12 < nova, (chef, nova)  # the chef's own face, not the astronaut
 
     pk = client.post(

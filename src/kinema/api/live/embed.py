@@ -15,12 +15,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from kinema.api.deps import get_app_settings
+from kinema.api.errors import error_response
 from kinema.api.live.cors import apply_cors, well_formed
 from kinema.api.live.runtime import runtime_of
 from kinema.api.live.schemas import EmbedSessionIn, RealtimeSessionIn
 from kinema.api.live.sessions import bearer, connection_details, create_session
 from kinema.config import Settings
-from kinema.api.errors import error_response
 from kinema.errors import EngineFailure, Forbidden, Unauthorized
 from kinema.platform import db
 from kinema.platform.characters import presets
