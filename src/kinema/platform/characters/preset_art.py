@@ -144,23 +144,26 @@ def draw(look: Look) -> tuple[np.ndarray, dict[str, list[float]]]:
 
     if look.hat == "chef":
         white = (246, 246, 246)
-        _poly(img, [(cx - fw * 0.8, cy - fh * 0.62), (cx + fw * 0.8, cy - fh * 0.62),
-                    (cx + fw * 0.82, cy - fh * 0.95), (cx - fw * 0.82, cy - fh * 0.95)], white)  # fmt: skip
+        band = [(cx - fw * 0.8, cy - fh * 0.62), (cx + fw * 0.8, cy - fh * 0.62),
+                (cx + fw * 0.82, cy - fh * 0.95), (cx - fw * 0.82, cy - fh * 0.95)]  # fmt: skip
+        _poly(img, band, white)
         for dx in (-62.0, 0.0, 62.0):
             _ell(img, (cx + dx, cy - fh * 1.12), (58, 52), 0, (250, 250, 250))
         _line(
             img, (cx - fw * 0.8, cy - fh * 0.7), (cx + fw * 0.8, cy - fh * 0.7), (220, 220, 225), 3
         )
     elif look.hat == "headband":
-        _poly(img, [(cx - fw, cy - fh * 0.5), (cx + fw, cy - fh * 0.5),
-                    (cx + fw * 0.97, cy - fh * 0.36), (cx - fw * 0.97, cy - fh * 0.36)], (220, 40, 50))  # fmt: skip
+        band = [(cx - fw, cy - fh * 0.5), (cx + fw, cy - fh * 0.5),
+                (cx + fw * 0.97, cy - fh * 0.36), (cx - fw * 0.97, cy - fh * 0.36)]  # fmt: skip
+        _poly(img, band, (220, 40, 50))
     elif look.hat == "cap":
         blue = hex_rgb("#2b4a8c")
         _ell(img, (cx, cy - fh * 0.5), (fw * 1.05, fh * 0.55), 0, blue, -1, 180, 360)
         _ell(img, (cx + 36, cy - fh * 0.5), (fw * 0.95, 20), 0, _shade(blue, 0.8), -1, 0, 180)
 
     points = {
-        "left_eye": [cx - ex, ey + 1], "right_eye": [cx + ex, ey + 1], "nose_tip": [nose[0], nose[1]],
+        "left_eye": [cx - ex, ey + 1], "right_eye": [cx + ex, ey + 1],
+        "nose_tip": [nose[0], nose[1]],
         "mouth_left": [cx - 34, my], "mouth_right": [cx + 34, my], "upper_lip": [cx, my - 7],
         "lower_lip": [cx, my + 11], "chin": [cx, cy + fh],
     }  # fmt: skip

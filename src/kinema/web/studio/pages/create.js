@@ -82,6 +82,7 @@ export async function render(main) {
       }
       // done: the form is spent (a second press would make a duplicate), the preview greets
       for (const el of form.querySelectorAll("input, select, textarea, button")) el.disabled = true;
+      create.hidden = true;
       progress.replaceChildren(
         h("div", { class: "row" }, h("span", { class: "badge ok", id: "create-ready" }, `${done.name} is ready`), h("span", { class: "spacer" }),
           h("a", { class: "button secondary", href: `#/test/${done.id}`, id: "open-test" }, "Open in test mode"),
@@ -91,6 +92,7 @@ export async function render(main) {
       preview = livePanel({ type: "custom", avatarId: done.id }, { title: "Live preview", label: done.name, poster: done.referenceImageUri });
       previewSlot.replaceChildren(h("h2", {}, `Meet ${done.name}`), preview);
       preview.start();
+      previewSlot.scrollIntoView({ behavior: "smooth", block: "start" });
       toast(`${done.name} created`);
       refreshAccount();
     } catch (err) {

@@ -105,7 +105,7 @@ export async function render(main, [selected]) {
       h("section", { class: "card chart stack", "aria-labelledby": "c3" }, h("h2", { id: "c3" }, "Satisfaction"), sat,
         h("div", { class: "metrics" }, h("div", {}, h("b", {}, stats.fps.p50 ?? "—"), h("span", { class: "muted small" }, "median fps")),
           h("div", {}, h("b", {}, stats.fps.min ?? "—"), h("span", { class: "muted small" }, "lowest fps")),
-          h("div", {}, h("b", {}, stats.droppedFrames), h("span", { class: "muted small" }, "dropped frames"))))),
+          h("div", { title: "Frames a slow connection lost, plus frames skipped when the server's CPU fell behind" }, h("b", {}, stats.droppedFrames), h("span", { class: "muted small" }, "frames lost"))))),
     h("section", { class: "card mb", "aria-labelledby": "k2" }, h("h2", { id: "k2" }, "Publishable keys"),
       h("div", { class: "table-wrap" }, h("table", { class: "stacked" }, h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Character"), h("th", {}, "Origins"), h("th", {}, h("span", { class: "sr-only" }, "Actions")))), table))),
     h("section", { class: "card", "aria-labelledby": "s1" }, h("h2", { id: "s1" }, "Recent conversations"),

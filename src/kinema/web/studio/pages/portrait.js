@@ -86,6 +86,7 @@ export function portraitPicker({ onChange = () => {}, current = null } = {}) {
     const prompt = h("p", { id: "marker-prompt", "aria-live": "assertive" });
     const undo = h("button", { type: "button", class: "secondary" }, "Undo last point");
     const reset = h("button", { type: "button", class: "secondary" }, "Start over");
+    const legend = h("ol", { class: "legend-points", id: "marker-legend", "aria-label": "Points" });
     const next = () => names.find((n) => !state.points[n]);
     const geometry = () => {
       const r = img.getBoundingClientRect();
@@ -100,8 +101,10 @@ export function portraitPicker({ onChange = () => {}, current = null } = {}) {
         const [px, py] = state.points[n];
         const left = ((g.ox + (px / state.analysis.width) * g.w) / g.r.width) * 100;
         const top = ((g.oy + (py / state.analysis.height) * g.hh) / g.r.height) * 100;
-        return h("span", { class: "pin", title: POINTS[n][0], style: `left:${left}%;top:${top}%` }, h("b", {}, `${i + 1} ${POINTS[n][0]}`));
+        return h("span", { class: "pin", title: POINTS[n][0], style: `left:${left}%;top:${top}%` }, h("b", {}, `${i + 1}`));
       }));
+      legend.replaceChildren(...names.map((n, i) => h("li", { class: state.points[n] ? "done" : n === next() ? "now" : "" },
+        `${i + 1} ${POINTS[n][0]}${state.points[n] ? " ✓" : ""}`)));
     };
     const update = () => {
       const n = next();
@@ -155,7 +158,7 @@ export function portraitPicker({ onChange = () => {}, current = null } = {}) {
       update();
     };
     reset.onclick = () => { state.points = {}; update(); };
-    marker.replaceChildren(h("h2", {}, "Mark the face by hand"), prompt, h("div", { class: "row" }, undo, reset));
+    marker.replaceChildren(h("h2", {}, "Mark the face by hand"), prompt, legend, h("div", { class: "row" }, undo, reset));
     window.addEventListener("resize", drawPins);
     update();
   }
@@ -165,7 +168,7 @@ export function portraitPicker({ onChange = () => {}, current = null } = {}) {
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", async (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files[0]) onImage(await readFile(e.dataTransfer.files[0])); });
 
-  const el = h("div", { class: "stack" }, drop, portrait, another, marker, quality, tips);
+  const el = h("div", { class: "stack" }, drop, portrait, another, quality, marker, tips);
   return {
     el,
     focus: () => (state.manual ? portrait : drop).focus?.(),
