@@ -586,7 +586,14 @@ class LiveSession:
         if turn.first_sentence is None:
             turn.first_sentence = time.monotonic()
         loop = asyncio.get_running_loop()
-        speech = await loop.run_in_executor(speech_pool(), self.engines.speaker.speak, text)
+        speak = self.engines.speaker.speak
+
+        def timed() -> tuple[Speech, float]:
+            c0 = time.thread_time()
+            return speak(text), (time.thread_time() - c0) * 1000.0
+
+        speech, cpu = await loop.run_in_executor(speech_pool(), timed)
+        self.stats.add_cpu({"tts": cpu})
         if turn.first_audio is None:
             turn.first_audio = time.monotonic()
         samples = resample(speech.audio.samples, speech.audio.rate, rate)
