@@ -46,7 +46,15 @@ MIC_RATE = 16000  # what VAD and ASR consume
 # (head angles in degrees: 0.1° is ≈0.3 px at a 512² face; the rest are ~[0, 1] channels).
 # An idle face between blinks sways a few hundredths of a degree per frame, so most idle
 # frames reuse the previous image and JPEG; speech, blinks and saccades always re-render.
-REUSE_TOLERANCE = {"head_yaw": 0.1, "head_pitch": 0.1, "head_roll": 0.1}
+# Gaze is in eye-widths/2: 0.03 moves the iris ≈0.3 px at 512² (like 0.1° of head), and the
+# eased saccades otherwise re-render a still face for ten frames of sub-pixel steps.
+REUSE_TOLERANCE = {
+    "head_yaw": 0.1,
+    "head_pitch": 0.1,
+    "head_roll": 0.1,
+    "gaze_x": 0.03,
+    "gaze_y": 0.03,
+}
 REUSE_DEFAULT_TOLERANCE = 0.01
 
 

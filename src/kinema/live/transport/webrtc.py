@@ -148,7 +148,7 @@ class SessionAudioTrack(MediaStreamTrack):
 
 
 def _video_preferences() -> list[Any]:
-    """aiortc's video codecs, the ones cheapest to encode first (VP8, then H.264)."""
+    """aiortc's video codecs, the ones cheapest to encode first (H.264, then VP8)."""
     from aiortc import RTCRtpSender
 
     def rank(c: Any) -> int:
