@@ -4,9 +4,10 @@ The server (real engines: face rig + renderer, espeak-ng, embedded brain) runs i
 process behind the WebSocket transport; this process is the clients. Prints figures, never
 passes or fails. Figures are noisy when other work shares the machine.
 
-    python bench/live.py                       # turnaround + barge-in + concurrency ramp
-    python bench/live.py --size 256 --max-sessions 24
-    python bench/live.py --soak 1800           # 30 min: RSS growth and A/V drift
+    python bench/live.py --turns 0 --trials 0 --start 12 --step 4 --max-sessions 28 \
+        --idle --compare 4                     # density (talking, idle) + WebSocket vs WebRTC
+    python bench/live.py                       # turnaround + barge-in + talking ramp
+    python bench/live.py --soak 1800           # 30 min, 10 talking: RSS growth, A/V drift
     python bench/live.py --spoken 20           # spoken turns: end of speech → first frame
 """
 
@@ -16,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +26,7 @@ import numpy as np
 from fastapi import FastAPI, WebSocket  # module level: FastAPI resolves the route annotations
 
 HEADER_SIZE = 10  # kind:u8 flags:u8 pts_us:i64
+TALK = "Tell me everything about the lighthouses, the winter storms and the old ships."
 
 
 # ----------------------------------------------------------------------------------- server
@@ -37,16 +38,15 @@ def serve(port: int, size: int, fps: int, deflate: bool) -> None:
 
     from kinema.brain.persona import Persona
     from kinema.live.session import LiveSession, SessionConfig
+    from kinema.live.transport.webrtc import answer_webrtc_offer
     from kinema.live.transport.websocket import serve_websocket
 
     app = FastAPI()
     base = skimage.data.astronaut()
 
-    @app.websocket("/live/{i}")
-    async def live(ws: WebSocket, i: int) -> None:
-        await ws.accept()  # accept first: building a new avatar takes a while under load
+    async def make_session(i: int) -> LiveSession:
         img = np.clip(base.astype(np.int16) + (i % 8) * 6, 0, 255).astype(np.uint8)
-        session = await LiveSession.create(
+        return await LiveSession.create(
             SessionConfig(fps=fps, max_duration=4000, idle_timeout=600),
             portrait=img,
             rig_id=f"bench-{i % 8}",  # 8 distinct avatars, rigs shared beyond that
@@ -58,7 +58,17 @@ def serve(port: int, size: int, fps: int, deflate: bool) -> None:
             ),
             speech_input=False,
         )
-        await serve_websocket(ws, session)
+
+    @app.websocket("/live/{i}")
+    async def live(ws: WebSocket, i: int) -> None:
+        await ws.accept()  # accept first: building a new avatar takes a while under load
+        await serve_websocket(ws, await make_session(i))
+
+    @app.post("/offer/{i}")
+    async def offer(i: int, body: dict[str, str]) -> dict[str, str]:
+        session = await make_session(i)
+        sdp, kind = await answer_webrtc_offer(body["sdp"], body["type"], session)
+        return {"sdp": sdp, "type": kind}
 
     @app.get("/rss")
     async def rss() -> dict[str, float]:
@@ -214,6 +224,123 @@ async def bench_barge_in(port: int, trials: int) -> None:
     print(f"  'interrupted' event received: p50 {pct(acks, 0.5):.0f} ms, max {max(acks):.0f} ms")
 
 
+class RtcClient:
+    """An aiortc viewer with the same surface as ``Client`` (events, video, audio, send)."""
+
+    def __init__(self, pc: Any, channel: Any) -> None:
+        self.pc, self.channel = pc, channel
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self.video: list[tuple[float, float, bool]] = []
+        self.audio: list[tuple[float, float, bool, int]] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def connect(cls, port: int, i: int) -> RtcClient:
+        import httpx
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        c = cls(pc, pc.createDataChannel("control"))
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
+        pc.on("track", lambda track: c.tasks.append(asyncio.ensure_future(c._read(track))))
+        c.channel.on("message", lambda m: c.events.append((time.monotonic(), json.loads(m))))
+        await pc.setLocalDescription(await pc.createOffer())
+        async with httpx.AsyncClient() as http:
+            offer = {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type}
+            r = await http.post(f"http://127.0.0.1:{port}/offer/{i}", json=offer, timeout=60)
+        await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
+        end = time.monotonic() + 30
+        while c.channel.readyState != "open" and time.monotonic() < end:
+            await asyncio.sleep(0.02)
+        return c
+
+    async def _read(self, track: Any) -> None:
+        from aiortc.mediastreams import MediaStreamError
+
+        try:
+            while True:
+                frame = await track.recv()
+                pts = float(frame.pts * frame.time_base)
+                if track.kind == "video":
+                    self.video.append((time.monotonic(), pts, False))
+                else:
+                    self.audio.append((time.monotonic(), pts, False, frame.samples))
+        except MediaStreamError:
+            pass
+
+    async def send(self, **msg: Any) -> float:
+        self.channel.send(json.dumps(msg))
+        return time.monotonic()
+
+    wait_for = Client.wait_for
+    metrics = Client.metrics
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for t in self.tasks:
+            t.cancel()
+
+
+async def _connect(transport: str, port: int, i: int) -> Client | RtcClient:
+    if transport == "webrtc":
+        return await RtcClient.connect(port, i)
+    return await Client.connect(port, i)
+
+
+async def _measure(port: int, clients: list[Any], hold: float, idle: bool) -> dict[str, float]:
+    """Hold the load for ``hold`` s: drops, server CPU per frame, CPU per stage per frame."""
+    before = [await c.metrics() for c in clients]
+    cpu0 = await _server_cpu(port)
+    start = time.monotonic()
+    while time.monotonic() - start < hold:
+        for c in clients if not idle else []:
+            if c.events and c.events[-1][1].get("state") in ("idle", None):
+                await c.send(type="text", text=TALK)
+        await asyncio.sleep(0.5)
+    span = time.monotonic() - start
+    cpu = await _server_cpu(port) - cpu0
+    after = [await c.metrics() for c in clients]
+    frames = sum(a["frames"] - b["frames"] for a, b in zip(after, before, strict=True))
+    dropped = sum(
+        a["dropped_frames"] - b["dropped_frames"] for a, b in zip(after, before, strict=True)
+    )
+    reused = sum(
+        a["reused_frames"] - b["reused_frames"] for a, b in zip(after, before, strict=True)
+    )
+    stages: dict[str, float] = {}
+    for a, b in zip(after, before, strict=True):
+        for k, v in a.get("cpu_ms", {}).items():
+            stages[k] = stages.get(k, 0.0) + v - b.get("cpu_ms", {}).get(k, 0.0)
+    n = max(1, frames)
+    out = {
+        "sessions": len(clients),
+        "span": span,
+        "drop": dropped / max(1, frames + dropped),
+        "fps": frames / span / len(clients),
+        "cpu_frame": 1000 * cpu / n,
+        "reused": reused / n,
+        "rendered": frames - reused,
+    }
+    for k, v in stages.items():
+        out[f"cpu_{k}"] = v / max(1, frames - reused) if k in ("render", "jpeg") else v / n
+    return out
+
+
+STAGES = ("cpu_render", "cpu_jpeg", "cpu_vp8", "cpu_h264", "cpu_tts")
+
+
+def _stage_line(m: dict[str, float]) -> str:
+    parts = [f"{k[4:]} {m[k]:.2f}" for k in STAGES if k in m]
+    known = sum(
+        m[k] * (1 - m["reused"]) if k in ("cpu_render", "cpu_jpeg") else m[k]
+        for k in STAGES
+        if k in m
+    )
+    parts.append(f"loop+transport+rest {m['cpu_frame'] - known:.2f}")
+    return ", ".join(parts)
+
+
 async def bench_ramp(
     port: int,
     fps: int,
@@ -222,90 +349,112 @@ async def bench_ramp(
     step: int,
     start: int = 1,
     idle: bool = False,
-) -> None:
+    transport: str = "ws",
+) -> int:
     doing = "idle (nobody talks)" if idle else "each session talking"
-    print(f"concurrency ramp at {fps} fps ({doing}; pass = < 1% dropped frames):")
-    clients: list[Client] = []
+    print(f"concurrency ramp at {fps} fps over {transport} ({doing}; pass = < 1% dropped):")
+    clients: list[Any] = []
     best = 0
     n_target = start
     while n_target <= max_sessions:
         while len(clients) < n_target:
-            clients.append(await Client.connect(port, len(clients)))
+            clients.append(await _connect(transport, port, len(clients)))
         await asyncio.sleep(3.0)  # settle after the rig/renderer set-up of the new sessions
-        before = [await c.metrics() for c in clients]
-        cpu0 = await _server_cpu(port)
-        start = time.monotonic()
         counts = [len(c.video) for c in clients]
-        while time.monotonic() - start < hold:
-            for c in clients if not idle else []:
-                if c.events and c.events[-1][1].get("state") in ("idle", None):
-                    await c.send(type="text", text="Who are you?")
-            await asyncio.sleep(0.5)
-        span = time.monotonic() - start
-        cpu = await _server_cpu(port) - cpu0
-        after = [await c.metrics() for c in clients]
-        frames = sum(a["frames"] - b["frames"] for a, b in zip(after, before, strict=True))
-        dropped = sum(
-            a["dropped_frames"] - b["dropped_frames"] for a, b in zip(after, before, strict=True)
-        )
+        m = await _measure(port, clients, hold, idle)
         received = sum(len(c.video) - k for c, k in zip(clients, counts, strict=True))
-        expected = fps * span * len(clients)
-        drop = max(dropped / max(1, frames + dropped), 1 - received / expected)
-        render = statistics.mean(a["render_ms_mean"] or 0 for a in after)
-        cpu_frame = 1000 * cpu / max(1, frames)
-        cpu_bound = (os.cpu_count() or 1) * 1000 / (cpu_frame * fps)
-        ok = drop < 0.01
+        cpu_bound = (os.cpu_count() or 1) * 1000 / (m["cpu_frame"] * fps)
+        ok = m["drop"] < 0.01
         print(
-            f"  {len(clients):3d} sessions: client fps {received / span / len(clients):5.1f}"
-            f"  dropped {100 * drop:5.2f}%  render {render:5.1f} ms (wall)"
-            f"  server CPU {cpu_frame:4.1f} ms/frame → ≈{cpu_bound:4.1f} sessions if the"
-            f" cores were ours  {'ok' if ok else 'FAIL'}"
+            f"  {len(clients):3d} sessions: {m['fps']:5.1f} fps/session  dropped "
+            f"{100 * m['drop']:5.2f}%  reused {100 * m['reused']:3.0f}%  server CPU "
+            f"{m['cpu_frame']:4.2f} ms/frame → ≈{cpu_bound:4.1f} sessions if both cores were"
+            f" ours  {'ok' if ok else 'FAIL'}  (client got {received / m['span']:.0f} frames/s)"
         )
+        print(f"      CPU ms per frame by stage: {_stage_line(m)}")
         if not ok:
             break
         best = len(clients)
         n_target = step if n_target == 1 else n_target + step
     for c in clients:
         await c.close()
-    print(f"  most concurrent {fps} fps sessions with < 1% dropped frames: {best} (goal ≥ 10)")
+    print(
+        f"  most concurrent {fps} fps {'idle' if idle else 'talking'} sessions with < 1%"
+        f" dropped frames: {best}"
+    )
+    return best
 
 
-async def soak(port: int, seconds: float, server_pid: int) -> None:
-    import httpx
+async def bench_transports(port: int, sessions: int, hold: float) -> None:
+    """Server CPU per talking frame with WebSocket (JPEG) vs WebRTC (shared VP8) viewers."""
+    print(f"WebSocket vs WebRTC, {sessions} talking sessions each ({hold:.0f} s):")
+    results = {}
+    for transport in ("ws", "webrtc"):
+        clients = [await _connect(transport, port, 100 + i) for i in range(sessions)]
+        await asyncio.sleep(3.0)
+        m = await _measure(port, clients, hold, idle=False)
+        results[transport] = m
+        print(
+            f"  {transport:6s}: server CPU {m['cpu_frame']:4.2f} ms/frame, dropped "
+            f"{100 * m['drop']:4.2f}%  ({_stage_line(m)})"
+        )
+        for c in clients:
+            await c.close()
+        await asyncio.sleep(2.0)
+    d = results["webrtc"]["cpu_frame"] - results["ws"]["cpu_frame"]
+    print(f"  a WebRTC viewer costs {d:+.2f} ms of server CPU per frame more than a WebSocket one")
 
-    c = await Client.connect(port, 0)
-    async with httpx.AsyncClient() as http:
-        rss0 = (await http.get(f"http://127.0.0.1:{port}/rss")).json()["rss_mb"]
+
+async def soak(port: int, seconds: float, server_pid: int, sessions: int) -> None:
+    """``sessions`` talking sessions for ``seconds``: RSS growth after the first minute's
+    warm-up, A/V clock drift (video pts vs wall clock, audio end vs video pts), drops."""
+    clients = [await Client.connect(port, i) for i in range(sessions)]
     start = time.monotonic()
     every = min(60.0, seconds / 3)
     next_print = start + every
-    print(f"soak {seconds:.0f} s: RSS at start {rss0:.1f} MB")
-    offset: float | None = None  # video pts - wall clock at the first report (drift is vs this)
+    rss0 = _rss_mb(server_pid)
+    warm: float | None = None
+    print(f"soak {seconds:.0f} s with {sessions} talking sessions: RSS at start {rss0:.1f} MB")
+    offsets: list[float | None] = [None] * sessions
+    drift_max = 0.0
     while time.monotonic() - start < seconds:
-        if c.events and c.events[-1][1].get("state") == "idle":
-            await c.send(type="text", text="Who are you?")
+        for c in clients:
+            if c.events and c.events[-1][1].get("state") == "idle":
+                await c.send(type="text", text=TALK)
         await asyncio.sleep(0.5)
-        if time.monotonic() >= next_print:
-            next_print += every
-            rss = _rss_mb(server_pid)
+        if time.monotonic() < next_print:
+            continue
+        next_print += every
+        rss = _rss_mb(server_pid)
+        warm = rss if warm is None else warm
+        drifts, av = [], []
+        for k, c in enumerate(clients):
             wall = c.video[-1][0] - c.video[0][0]
             video_pts = c.video[-1][1] - c.video[0][1]
-            if offset is None:
-                offset = video_pts - wall
-            audio_pts = c.audio[-1][1] + c.audio[-1][3] / 48000 if c.audio else 0.0
-            m = await c.metrics()
-            print(
-                f"  t={time.monotonic() - start:6.0f}s RSS {rss:7.1f} MB ({rss - rss0:+.1f})"
-                f"  A/V clock vs wall drift {1000 * (video_pts - wall - offset):+.0f} ms"
-                f"  last audio end - video pts {1000 * (audio_pts - c.video[-1][1]):+.0f} ms"
-                f"  dropped {m['dropped_frames']}"
-            )
-    await c.close()
+            if offsets[k] is None:
+                offsets[k] = video_pts - wall
+            drifts.append(1000 * (video_pts - wall - (offsets[k] or 0.0)))
+            if c.audio:
+                av.append(1000 * (c.audio[-1][1] + c.audio[-1][3] / 48000 - c.video[-1][1]))
+        drift_max = max(drift_max, max(abs(d) for d in drifts))
+        ms = [await c.metrics() for c in clients]
+        frames = sum(m["frames"] for m in ms)
+        dropped = sum(m["dropped_frames"] for m in ms)
+        print(
+            f"  t={time.monotonic() - start:5.0f}s RSS {rss:7.1f} MB ({rss - rss0:+.1f}; since "
+            f"warm-up {100 * (rss - warm) / warm:+.1f}%)  clock drift vs wall max "
+            f"{max(abs(d) for d in drifts):.0f} ms  audio end - video pts "
+            f"{min(av, default=0):+.0f}..{max(av, default=0):+.0f} ms  dropped "
+            f"{100 * dropped / max(1, frames + dropped):.2f}%"
+        )
+    print(f"  max clock drift {drift_max:.0f} ms (one frame = {1000 / 24:.0f} ms)")
+    for c in clients:
+        await c.close()
 
 
 async def main(args: argparse.Namespace) -> None:
     port = args.port
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", KINEMA_TTS=args.tts)
     cmd = [sys.executable, __file__, "--serve", str(port), "--size", str(args.size)]
     cmd += ["--deflate"] if args.deflate else []
     server = subprocess.Popen([*cmd, "--fps", str(args.fps)], env=env, stderr=subprocess.DEVNULL)
@@ -319,16 +468,46 @@ async def main(args: argparse.Namespace) -> None:
             except httpx.HTTPError:
                 await asyncio.sleep(0.1)
         cpus = os.cpu_count()
-        print(f"server pid {server.pid}, frames {args.size}², {args.fps} fps, {cpus} cpus")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"server pid {server.pid}, frames {args.size}², {args.fps} fps, tts {args.tts}, "
+            f"{cpus} cpus, "
+            f"load average {load} (other work on the machine skews every figure)"
+        )
         if args.soak:
-            await soak(port, args.soak, server.pid)
+            await soak(port, args.soak, server.pid, args.soak_sessions)
             return
         if args.turns:
             await bench_turnaround(port, args.turns)
         if args.trials:
             await bench_barge_in(port, args.trials)
-        await bench_ramp(
-            port, args.fps, args.max_sessions, args.hold, args.step, args.start, args.idle
+        talking = idle = None
+        if not args.idle_only:
+            talking = await bench_ramp(
+                port,
+                args.fps,
+                args.max_sessions,
+                args.hold,
+                args.step,
+                args.start,
+                False,
+                args.transport,
+            )
+        if args.idle or args.idle_only:
+            idle = await bench_ramp(
+                port,
+                args.fps,
+                args.max_idle,
+                args.hold,
+                args.idle_step,
+                args.idle_start,
+                True,
+                args.transport,
+            )
+        if args.compare:
+            await bench_transports(port, args.compare, args.hold)
+        print(
+            f"density ({args.size}², {args.fps} fps, < 1% dropped): talking {talking}, idle {idle}"
         )
     finally:
         server.terminate()
@@ -501,10 +680,23 @@ if __name__ == "__main__":
     p.add_argument("--max-sessions", type=int, default=16)
     p.add_argument("--step", type=int, default=2)
     p.add_argument("--start", type=int, default=1, help="first ramp step (sessions)")
-    p.add_argument("--idle", action="store_true", help="ramp with silent sessions (no turns)")
+    p.add_argument("--idle", action="store_true", help="also ramp silent sessions")
+    p.add_argument("--idle-only", action="store_true", help="only the idle ramp")
+    p.add_argument("--max-idle", type=int, default=48)
+    p.add_argument("--idle-start", type=int, default=24)
+    p.add_argument("--idle-step", type=int, default=8)
+    p.add_argument("--transport", choices=["ws", "webrtc"], default="ws", help="ramp transport")
+    p.add_argument("--compare", type=int, default=0, help="WebSocket vs WebRTC with N sessions")
     p.add_argument("--hold", type=float, default=10.0, help="seconds per ramp step")
+    p.add_argument(
+        "--tts",
+        default="auto",
+        help="KINEMA_TTS of the server: auto (Piper for "
+        "the English presets) | espeak (cheap: isolates the avatar's own cost)",
+    )
     p.add_argument("--deflate", action="store_true", help="permessage-deflate on the server")
     p.add_argument("--soak", type=float, default=0.0, help="soak for this many seconds")
+    p.add_argument("--soak-sessions", type=int, default=10, help="talking sessions in the soak")
     a = p.parse_args()
     if a.serve_spoken:
         serve_spoken(a.serve_spoken, a.size, a.fps)

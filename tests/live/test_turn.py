@@ -78,7 +78,8 @@ async def test_media_relays_through_turn_with_host_candidates_disabled(auth: str
             assert _candidate_types(offer_sdp) == {"relay"}, "the client offered non-relay"
             assert _candidate_types(answers[0]) == {"relay"}, "the server answered non-relay"
             await asyncio.sleep(1.5)
-            assert len(c.video) >= 20 and c.audio, "media flows through the relay"
+            # a still face is sent once a second (repeats are not re-encoded); audio runs on
+            assert c.video and len(c.audio) >= 50, "media flows through the relay"
             server_pc = next(p.pc for p in webrtc._PEERS if p.session is sessions[0])
             for pc in (c.pc, server_pc):
                 pairs = _nominated(pc)
@@ -86,24 +87,32 @@ async def test_media_relays_through_turn_with_host_candidates_disabled(auth: str
             # the colour of this session's avatar came through the relay
             assert np.abs(c.video[-1][3][2, 2].astype(int) - COLORS[0]).max() < 20
 
-            # a turn still works through the relay
+            # a turn through the relay: every speaking frame arrives
+            n_video = len(c.video)
             c.send(type="text", text="who are you")
             _, cap = await c.wait_for("caption", timeout=5)
             assert cap["text"] == "I am Ada."
+            await c.wait_for("turn_metrics", timeout=5)
+            await asyncio.sleep(0.3)
+            # the mouth opened (and shut again) on the video, the voice came with it
+            mouths = [v[2] for v in c.video[n_video:]]
+            assert True in mouths and mouths[-1] is False
+            assert len([rms for _, _, rms in c.audio if rms > 1000]) >= 40  # ≥ 0.8 s of voice
             session = sessions[0]
-            assert session.metrics()["dropped_frames"] == 0, "frames dropped at session start"
+            m = session.metrics()  # (late skips are the machine's load, not the transport)
+            assert m["dropped_frames"] - m["late_skipped"] == 0, "frames dropped at the start"
 
             # no other path: with the relay frozen media stops, and it resumes with the relay
             os.kill(turn.proc.pid, signal.SIGSTOP)
             try:
                 await asyncio.sleep(0.4)
-                n = len(c.video)
+                n = len(c.audio)
                 await asyncio.sleep(1.0)
-                assert len(c.video) <= n + 1, "video kept flowing without the TURN server"
+                assert len(c.audio) <= n + 2, "media kept flowing without the TURN server"
             finally:
                 os.kill(turn.proc.pid, signal.SIGCONT)
             await asyncio.sleep(1.0)
-            assert len(c.video) > n + 5, "video did not resume through the relay"
+            assert len(c.audio) > n + 20, "media did not resume through the relay"
             await c.close()
             await session.close()
             for _ in range(50):  # the server's peer is closed and freed with the session

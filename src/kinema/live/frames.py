@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from kinema.live.encode import EncodedFrame
 
 Event = dict[str, Any]  # {"type": ..., ...}: sent as-is as JSON by every transport
 
@@ -19,6 +22,10 @@ class VideoOut:
     speaking: bool  # the avatar is voicing a reply in this frame
     state: str
     jpeg: bytes | None = None  # encoded in the render worker when a consumer asked for JPEG
+    # codec -> this frame encoded for the WebRTC viewers of that codec (shared by all of them);
+    # a codec is missing for frames that repeat the previous image (nothing to send)
+    encoded: dict[str, EncodedFrame] = field(default_factory=dict)
+    reused: bool = False  # the same image as the previous frame (the face barely moved)
 
 
 @dataclass(frozen=True)

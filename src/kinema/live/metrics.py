@@ -69,12 +69,17 @@ class FrameStats:
         self.render_ms_total = 0.0
         self.late_skipped = 0  # ticks skipped because rendering fell behind the clock
         self.reused = 0  # frames that repeated the previous image (controls barely moved)
+        self.cpu_ms: dict[str, float] = {}  # CPU ms per stage (render, jpeg, vp8, h264) total
 
     def add(self, render_ms: float) -> None:
         self.frames += 1
         self.render_ms_total += render_ms
         self.render_ms.append(render_ms)
         self.out_times.append(time.monotonic())
+
+    def add_cpu(self, stages: dict[str, float]) -> None:
+        for stage, ms in stages.items():
+            self.cpu_ms[stage] = self.cpu_ms.get(stage, 0.0) + ms
 
     def add_reused(self) -> None:
         """A frame delivered without rendering: counts for fps, not for render time."""
@@ -98,4 +103,5 @@ class FrameStats:
             "render_ms_p95": round(ordered[min(n - 1, int(n * 0.95))], 2) if n else None,
             "late_skipped": self.late_skipped,
             "reused_frames": self.reused,
+            "cpu_ms": {k: round(v, 1) for k, v in self.cpu_ms.items()},  # totals per stage
         }

@@ -26,12 +26,14 @@ import numpy as np
 from kinema.config import get_settings
 from kinema.errors import InvalidInput
 from kinema.live.clock import MediaClock
+from kinema.live.encode import EncodedFrame, VideoEncoder
 from kinema.live.engines import Engines, ReplySentence
 from kinema.live.frames import JPEG_QUALITY, AudioOut, Event, VideoOut, encode_jpeg
 from kinema.live.metrics import FrameStats, TurnMetrics
 from kinema.live.outlet import Outlet
+from kinema.live.scheduler import FrameScheduler, scheduler_for
 from kinema.live.tools import ClientTool
-from kinema.live.workers import render_pool, speech_pool
+from kinema.live.workers import speech_pool
 from kinema.media.audio import Audio, resample
 from kinema.voice.text import split_sentences
 from kinema.voice.tts.base import Speech
@@ -44,7 +46,15 @@ MIC_RATE = 16000  # what VAD and ASR consume
 # (head angles in degrees: 0.1° is ≈0.3 px at a 512² face; the rest are ~[0, 1] channels).
 # An idle face between blinks sways a few hundredths of a degree per frame, so most idle
 # frames reuse the previous image and JPEG; speech, blinks and saccades always re-render.
-REUSE_TOLERANCE = {"head_yaw": 0.1, "head_pitch": 0.1, "head_roll": 0.1}
+# Gaze is in eye-widths/2: 0.03 moves the iris ≈0.3 px at 512² (like 0.1° of head), and the
+# eased saccades otherwise re-render a still face for ten frames of sub-pixel steps.
+REUSE_TOLERANCE = {
+    "head_yaw": 0.1,
+    "head_pitch": 0.1,
+    "head_roll": 0.1,
+    "gaze_x": 0.03,
+    "gaze_y": 0.03,
+}
 REUSE_DEFAULT_TOLERANCE = 0.01
 
 
@@ -143,6 +153,35 @@ class _Segment:
         return self.start + len(self.samples)
 
 
+@dataclass
+class _Tick:
+    """What one session needs rendered for frame ``n`` (built on the loop)."""
+
+    n: int
+    t: float
+    a0: int
+    samples: np.ndarray
+    speaking: bool
+    epoch: int
+    turn: TurnMetrics | None
+    controls: Any
+    reuse: bool = False
+    heavy: bool = True  # worth a worker's time (a render or an encode)
+    jpeg_quality: int | None = None
+    encoders: list[VideoEncoder] = field(default_factory=list)
+    image: np.ndarray | None = None  # the reused image
+    jpeg: bytes | None = None
+
+
+@dataclass
+class _Rendered:
+    image: np.ndarray
+    ms: float  # wall time of the face render (0 when reused)
+    jpeg: bytes | None
+    encoded: dict[str, EncodedFrame]
+    cpu: dict[str, float]  # CPU ms per stage: render, jpeg, vp8/h264
+
+
 def spoken_prefix(segment: _Segment, played: int, rate: int) -> str:
     """The words of ``segment`` that had started playing after ``played`` samples."""
     if played >= len(segment.samples):
@@ -197,7 +236,10 @@ class LiveSession:
         self.closed = asyncio.Event()
         self._outlets: list[Outlet] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._tick_task: asyncio.Task[None] | None = None
+        self._scheduler: FrameScheduler | None = None
+        self._next_frame = 0  # the frame index the clock expects next (gaps: late skips)
+        self._encoders: dict[str, VideoEncoder] = {}  # shared WebRTC encodes, by codec
+        self._encoder_users: dict[str, int] = {}
         self._reply_task: asyncio.Task[None] | None = None
         self._turn: TurnMetrics | None = None
         self._reply_done = True
@@ -246,10 +288,11 @@ class LiveSession:
         return await session.start()
 
     async def start(self) -> LiveSession:
-        if self._tick_task is None:
-            self.clock = MediaClock(self.config.fps, self.config.audio_rate)
+        if self._scheduler is None and not self._closing:
+            self._scheduler = scheduler_for(self.config.fps)
+            start = self._scheduler.join(self)  # frame 0 on the scheduler's next tick
+            self.clock = MediaClock(self.config.fps, self.config.audio_rate, start)
             self._set_state("idle", force=True)
-            self._tick_task = asyncio.create_task(self._run(), name=f"live-{self.id[:8]}")
             self._spawn(self._watchdog())
         return self
 
@@ -262,8 +305,10 @@ class LiveSession:
         self.close_reason = reason
         if self._turn is not None:
             self._finish_turn(interrupted=True)
+        if self._scheduler is not None:
+            self._scheduler.leave(self)
         current = asyncio.current_task()
-        tasks = [t for t in (self._tick_task, self._reply_task, *self._tasks) if t is not None]
+        tasks = [t for t in (self._reply_task, *self._tasks) if t is not None]
         for task in tasks:
             if task is not current:
                 task.cancel()
@@ -275,6 +320,7 @@ class LiveSession:
         for outlet in self._outlets:
             outlet.close()
         self._segments.clear()
+        self._encoders.clear()
         self.engines = None  # type: ignore[assignment]  # renderer and animator are freed
         self.closed.set()
 
@@ -641,7 +687,14 @@ class LiveSession:
         if turn.first_sentence is None:
             turn.first_sentence = time.monotonic()
         loop = asyncio.get_running_loop()
-        speech = await loop.run_in_executor(speech_pool(), self.engines.speaker.speak, text)
+        speak = self.engines.speaker.speak
+
+        def timed() -> tuple[Speech, float]:
+            c0 = time.thread_time()
+            return speak(text), (time.thread_time() - c0) * 1000.0
+
+        speech, cpu = await loop.run_in_executor(speech_pool(), timed)
+        self.stats.add_cpu({"tts": cpu})
         if turn.first_audio is None:
             turn.first_audio = time.monotonic()
         samples = resample(speech.audio.samples, speech.audio.rate, rate)
@@ -696,80 +749,133 @@ class LiveSession:
             self._last_image = None  # a reused frame must carry a JPEG of this quality
         self._jpeg_quality = quality
 
-    def _render(self, controls: Any) -> tuple[np.ndarray, float, bytes | None]:
-        t0 = time.perf_counter()
-        image = np.array(self.engines.renderer.render(controls), dtype=np.uint8, copy=True)
-        image.flags.writeable = False  # shared by every consumer and by reused frames
-        ms = (time.perf_counter() - t0) * 1000.0
-        quality = self._jpeg_quality
-        return image, ms, encode_jpeg(image, quality) if quality else None
+    def want_video(self, codec: str) -> VideoEncoder:
+        """Also encode every new frame with ``codec`` (``VideoOut.encoded[codec]``) in the render
+        worker, once for all the WebRTC viewers of that codec. Returns the shared encoder (for
+        keyframe requests); a new viewer gets a keyframe. Release with ``unwant_video``."""
+        from kinema.live.encode import VideoEncoder
 
-    async def _run(self) -> None:
-        try:
-            await self._tick_loop()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a broken renderer/animator must not leave a frozen session
-            log.exception("session %s: the frame loop failed", self.id)
-            self._emit({"type": "error", "message": f"rendering failed: {exc}"})
-            self._spawn(self.close("error"))
+        encoder = self._encoders.get(codec)
+        if encoder is None:
+            size = getattr(self.engines.renderer, "size", 0)
+            bitrate = get_settings().live_webrtc_bitrate
+            encoder = VideoEncoder(codec, (size, size), self.config.fps, bitrate)
+            self._encoders[codec] = encoder
+            self._encoder_users[codec] = 0
+        self._encoder_users[codec] += 1
+        encoder.request_keyframe()
+        return encoder
 
-    async def _tick_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        clock, rate = self.clock, self.config.audio_rate
-        n = 0
-        while not self._closing:
-            await clock.wait_for_frame(n)
-            due = clock.frame_due()
-            if due > n + 1:  # rendering fell behind the clock: skip to now, keep audio whole
-                self.stats.late_skipped += due - n - 1
-                n = due - 1
-            a0, a1 = self._audio_pos, clock.sample_at(n + 1)
-            samples, speaking = self._take_audio(a0, a1)
-            self._audio_pos = a1
-            turn = self._turn
-            if speaking and self.state != "speaking":
-                self._set_state("speaking")
-            t = clock.frame_time(n)
-            epoch = self._epoch
-            controls = self.engines.animator.controls_at(t)
-            if not any(not o.video.paused for o in self._outlets):
-                # nobody watching (yet): keep the clock, spare the CPU; audio still goes out
-                if any(not o.audio.paused for o in self._outlets):
-                    audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
-                    for outlet in self._outlets:
-                        outlet.audio.put(audio)
-                self._maybe_finish(speaking)
-                n += 1
-                continue
-            last = self._last_image
-            reuse = last is not None and controls_close(controls, self._last_controls)
-            if reuse and last is not None:
-                image, jpeg = last
+    def unwant_video(self, codec: str) -> None:
+        users = self._encoder_users.get(codec, 0) - 1
+        if users > 0:
+            self._encoder_users[codec] = users
+        else:
+            self._encoder_users.pop(codec, None)
+            self._encoders.pop(codec, None)
+
+    # -- the frame clock (driven by kinema.live.scheduler, one ticker for all sessions) ---------
+
+    def tick_begin(self, n: int) -> _Tick | None:
+        """On the loop: frame ``n``'s audio, controls and what must be rendered/encoded."""
+        if self._closing:
+            return None
+        if n > self._next_frame:  # the batch before ran late: these frames were skipped
+            self.stats.late_skipped += n - self._next_frame
+        self._next_frame = n + 1
+        clock = self.clock
+        a0, a1 = self._audio_pos, clock.sample_at(n + 1)
+        samples, speaking = self._take_audio(a0, a1)
+        self._audio_pos = a1
+        if speaking and self.state != "speaking":
+            self._set_state("speaking")
+        t = clock.frame_time(n)
+        controls = self.engines.animator.controls_at(t)
+        tick = _Tick(n, t, a0, samples, speaking, self._epoch, self._turn, controls)
+        if not any(not o.video.paused for o in self._outlets):
+            # nobody watching (yet): keep the clock, spare the CPU; audio still goes out
+            self.tick_end(tick, None)
+            return None
+        last = self._last_image
+        tick.reuse = last is not None and controls_close(controls, self._last_controls)
+        tick.jpeg_quality = self._jpeg_quality
+        tick.encoders = list(self._encoders.values())
+        if tick.reuse and last is not None:
+            tick.image, tick.jpeg = last
+            # a repeated image is re-encoded only now and then (see VideoEncoder.due)
+            tick.encoders = [e for e in tick.encoders if e.due(n, self.config.fps)]
+            tick.heavy = bool(tick.encoders)
+            if not tick.encoders:
+                self.tick_end(tick, _Rendered(tick.image, 0.0, tick.jpeg, {}, {}))
+                return None
+        return tick
+
+    def tick_render(self, tick: _Tick) -> _Rendered:
+        """In a render worker: face render, JPEG and video encodes (CPU ms per stage)."""
+        cpu: dict[str, float] = {}
+        ms = 0.0
+        if tick.reuse and tick.image is not None:
+            image, jpeg = tick.image, tick.jpeg
+        else:
+            w0, c0 = time.perf_counter(), time.thread_time()
+            image = np.array(self.engines.renderer.render(tick.controls), np.uint8, copy=True)
+            image.flags.writeable = False  # shared by every consumer and by reused frames
+            c1 = time.thread_time()
+            ms = (time.perf_counter() - w0) * 1000.0
+            cpu["render"] = (c1 - c0) * 1000.0
+            jpeg = encode_jpeg(image, tick.jpeg_quality) if tick.jpeg_quality else None
+            if jpeg is not None:
+                cpu["jpeg"] = (time.thread_time() - c1) * 1000.0
+        encoded: dict[str, EncodedFrame] = {}
+        for encoder in tick.encoders:
+            c0 = time.thread_time()
+            frame = encoder.encode(image, tick.n, repeat=tick.reuse)
+            if frame is not None:
+                encoded[encoder.codec_name] = frame
+            cpu[encoder.codec_name] = (time.thread_time() - c0) * 1000.0
+        return _Rendered(image, ms, jpeg, encoded, cpu)
+
+    def tick_end(self, tick: _Tick, done: _Rendered | None) -> None:
+        """On the loop: hand frame and audio to the outlets (one consumer wakeup per tick)."""
+        if self._closing:
+            return
+        rate, samples, speaking = self.config.audio_rate, tick.samples, tick.speaking
+        if done is not None and not tick.reuse:
+            self._last_controls, self._last_image = tick.controls, (done.image, done.jpeg)
+        # a barge-in during the render turns this period's speech into silence (it was cut)
+        if tick.epoch != self._epoch and speaking:
+            samples, speaking = np.zeros_like(samples), False
+        audio = AudioOut(tick.a0, tick.a0 / rate, samples, rate, speaking)
+        for outlet in self._outlets:
+            outlet.audio.put(audio)
+        if done is not None and tick.epoch == self._epoch:  # else the frame is stale
+            if tick.reuse:
+                self.stats.add_reused()
             else:
-                image, ms, jpeg = await loop.run_in_executor(render_pool(), self._render, controls)
-                self._last_controls, self._last_image = controls, (image, jpeg)
-            if self._closing:
-                break
-            # audio goes out with its frame: one consumer wakeup per tick; a barge-in during
-            # the render turns this period's speech into silence (it was cut)
-            if epoch != self._epoch and speaking:
-                samples, speaking = np.zeros_like(samples), False
-            audio = AudioOut(a0, a0 / rate, samples, rate, speaking)
+                self.stats.add(done.ms)
+            self.stats.add_cpu(done.cpu)
+            frame = VideoOut(
+                tick.n,
+                tick.t,
+                done.image,
+                speaking,
+                self.state,
+                done.jpeg,
+                done.encoded,
+                tick.reuse,
+            )
             for outlet in self._outlets:
-                outlet.audio.put(audio)
-            if epoch == self._epoch:  # a barge-in during the render makes this frame stale
-                if reuse:
-                    self.stats.add_reused()
-                else:
-                    self.stats.add(ms)
-                frame = VideoOut(n, t, image, speaking, self.state, jpeg)
-                for outlet in self._outlets:
-                    outlet.video.put(frame)
-                if speaking and turn is not None and turn.first_frame is None:
-                    turn.first_frame = time.monotonic()
-            self._maybe_finish(speaking)
-            n += 1
+                outlet.video.put(frame)
+            turn = tick.turn
+            if speaking and turn is not None and turn.first_frame is None:
+                turn.first_frame = time.monotonic()
+        self._maybe_finish(speaking)
+
+    def tick_failed(self, exc: BaseException) -> None:
+        """A broken renderer/animator must not leave a frozen session: close it."""
+        log.error("session %s: the frame loop failed", self.id, exc_info=exc)
+        self._emit({"type": "error", "message": f"rendering failed: {exc}"})
+        self._spawn(self.close("error"))
 
     def _maybe_finish(self, speaking: bool) -> None:
         """End the turn once the reply is complete and all of its audio has been handed out."""

@@ -12,12 +12,15 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=1)
-def render_pool() -> ThreadPoolExecutor:
+def render_threads() -> int:
     """One thread per core by default; ``KINEMA_LIVE_RENDER_THREADS`` overrides it (bench A/B)."""
     threads = int(os.environ.get("KINEMA_LIVE_RENDER_THREADS") or 0)
-    return ThreadPoolExecutor(
-        max_workers=threads or max(2, os.cpu_count() or 2), thread_name_prefix="render"
-    )
+    return threads or max(2, os.cpu_count() or 2)
+
+
+@lru_cache(maxsize=1)
+def render_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=render_threads(), thread_name_prefix="render")
 
 
 @lru_cache(maxsize=1)

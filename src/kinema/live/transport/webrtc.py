@@ -5,7 +5,8 @@ server gathers its ICE candidates and answers (no trickle). STUN/TURN servers co
 (``kinema.live.ice``) and go to both peers, so sessions work beyond a LAN.
 ``answer_webrtc_offer`` does the WebRTC part and is framework-free.
 
-- video track: the session's frames, pts on a 90 kHz clock derived from the session clock;
+- video track: the session's frames, pts on a 90 kHz clock derived from the session clock,
+  encoded once per session and codec and shared by its viewers (``kinema.live.encode``);
 - audio track: 48 kHz mono, 20 ms frames, silence when the avatar is not speaking;
 - data channel (any label the client opens): the JSON messages of ``transport.protocol`` in,
   the session's events (state, caption, transcript, turn_metrics, client_event, closed) out;
@@ -33,6 +34,7 @@ from aiortc.exceptions import InvalidStateError
 from aiortc.mediastreams import MediaStreamError
 
 from kinema.errors import InvalidInput
+from kinema.live.encode import CODECS, VideoEncoder, packet_of
 from kinema.live.ice import IceConfig, ice_config
 from kinema.live.outlet import Outlet
 from kinema.live.session import MIC_RATE, LiveSession
@@ -49,24 +51,67 @@ CONNECT_TIMEOUT = 15.0  # seconds a peer may take from the answer to "connected"
 
 
 class SessionVideoTrack(MediaStreamTrack):
-    """The session's frames as ``av.VideoFrame``; pts come from the session clock, not recv()."""
+    """The session's frames for one peer; pts come from the session clock, not recv().
+
+    Bound to a codec (``bind``), it hands aiortc the session's shared encode of each frame
+    (``av.Packet``: aiortc only packetizes it); frames that repeat the previous image carry no
+    encode and are skipped. Unbound it returns raw ``av.VideoFrame``s (aiortc encodes).
+    """
 
     kind = "video"
 
-    def __init__(self, outlet: Outlet) -> None:
+    def __init__(self, outlet: Outlet, session: LiveSession | None = None) -> None:
         super().__init__()
         self._outlet = outlet
+        self._session = session
+        self.codec: str | None = None
+        self.encoder: VideoEncoder | None = None
+        self._seq: int | None = None  # last encoded frame sent
+        self.keyframe_waits = 0  # times this viewer had to wait for a keyframe (gaps, PLI)
 
-    async def recv(self) -> av.VideoFrame:
-        self._outlet.video.paused = False  # the sender pulls: media flows from now on
-        frame = await self._outlet.video.get()
-        if frame is None:
-            self.stop()
-            raise MediaStreamError
-        out = av.VideoFrame.from_ndarray(frame.image, format="rgb24")
-        out.pts = round(frame.t * VIDEO_CLOCK)
-        out.time_base = Fraction(1, VIDEO_CLOCK)
-        return out
+    def bind(self, codec: str) -> None:
+        if self._session is not None and self.codec is None and codec in CODECS:
+            self.codec, self.encoder = codec, self._session.want_video(codec)
+
+    def unbind(self) -> None:
+        if self._session is not None and self.codec is not None:
+            self._session.unwant_video(self.codec)
+            self.codec = self.encoder = None
+
+    def request_keyframe(self) -> None:
+        """A PLI/FIR from the receiver: the next shared encode is a keyframe."""
+        if self.encoder is not None:
+            self.encoder.request_keyframe()
+            self._seq = None
+
+    async def recv(self) -> av.VideoFrame | av.Packet:
+        if self._outlet.video.paused:  # the sender pulls: media flows from now on
+            self._outlet.video.paused = False
+            self.request_keyframe()  # what was encoded before never reached this viewer
+        while True:
+            frame = await self._outlet.video.get()
+            if frame is None:
+                self.unbind()
+                self.stop()
+                raise MediaStreamError
+            if self.codec is None:
+                out = av.VideoFrame.from_ndarray(frame.image, format="rgb24")
+                out.pts = round(frame.t * VIDEO_CLOCK)
+                out.time_base = Fraction(1, VIDEO_CLOCK)
+                return out
+            encoded = frame.encoded.get(self.codec)
+            if encoded is None:
+                continue  # the same picture as before: nothing to send
+            if not encoded.keyframe and (self._seq is None or encoded.seq != self._seq + 1):
+                # first frame, or a frame was dropped/flushed on the way: the decoder lost
+                # its reference, wait for a keyframe (asked for once per gap)
+                if self._seq is not None and self.encoder is not None:
+                    self.encoder.request_keyframe()  # once per gap
+                    self.keyframe_waits += 1
+                self._seq = None
+                continue
+            self._seq = encoded.seq
+            return packet_of(encoded, frame.t)
 
 
 class SessionAudioTrack(MediaStreamTrack):
@@ -102,6 +147,17 @@ class SessionAudioTrack(MediaStreamTrack):
         return out
 
 
+def _video_preferences() -> list[Any]:
+    """aiortc's video codecs, the ones cheapest to encode first (H.264, then VP8)."""
+    from aiortc import RTCRtpSender
+
+    def rank(c: Any) -> int:
+        name = c.mimeType.split("/")[-1].lower()
+        return CODECS.index(name) if name in CODECS else len(CODECS)
+
+    return sorted(RTCRtpSender.getCapabilities("video").codecs, key=rank)
+
+
 class WebRtcPeer:
     """One client's peer connection bound to one session; closes with it."""
 
@@ -122,16 +178,33 @@ class WebRtcPeer:
         self.tasks: set[asyncio.Task[Any]] = set()
         self._connected = False  # reached "connected" once
         self._left = False
+        self.video: SessionVideoTrack | None = None
         if "audio" in kinds:
             self.pc.addTrack(SessionAudioTrack(self.outlet))
         if "video" in kinds:
-            self.pc.addTrack(SessionVideoTrack(self.outlet))
+            self.video = SessionVideoTrack(self.outlet, session)
+            sender = self.pc.addTrack(self.video)
+            for t in self.pc.getTransceivers():
+                if t.sender is sender:  # offer the cheapest codecs to encode first
+                    t.setCodecPreferences(_video_preferences())
         self.pc.on("datachannel", self._on_channel)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_connection_state)
         self._spawn(self._pump_events())
         self._spawn(self._close_with_session())
         self._spawn(self._keep_alive())
+
+    def bind_video(self) -> None:
+        """After negotiation: share the session's encode of the codec this peer agreed on,
+        and route the receiver's keyframe requests (PLI/FIR) to it."""
+        if self.video is None:
+            return
+        for t in self.pc.getTransceivers():
+            if t.sender.track is self.video and t._codecs:  # aiortc: the negotiated codecs
+                codec = t._codecs[0].mimeType.split("/")[-1].lower()
+                self.video.bind(codec)
+                if self.video.codec is not None:
+                    t.sender._send_keyframe = self.video.request_keyframe  # type: ignore[method-assign]
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -231,6 +304,8 @@ class WebRtcPeer:
         await self.close()
 
     async def close(self) -> None:
+        if self.video is not None:
+            self.video.unbind()
         self.session.unsubscribe(self.outlet)
         current = asyncio.current_task()
         for task in list(self.tasks):
@@ -262,6 +337,7 @@ async def answer_webrtc_offer(
     try:
         await peer.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, offer_type))
         await peer.pc.setLocalDescription(await peer.pc.createAnswer())  # gathers candidates
+        peer.bind_video()
     except (ValueError, AttributeError) as exc:
         await peer.close()
         raise InvalidInput(f"sdp: not a usable WebRTC offer ({exc}).", field="sdp") from None
