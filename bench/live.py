@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -597,7 +598,8 @@ async def bench_spoken(port: int, turns: int) -> None:
     await c.send(type="audio", rate=16000)
     chunk = 320  # 20 ms, as a browser microphone sends
     silence = np.zeros(chunk, np.int16)
-    latency, audio_first, asr_ms, heard = [], [], [], []
+    latency, audio_first, heard = [], [], []
+    stages: list[dict] = []
     for n in range(turns):
         text, pcm, last = questions[n % len(questions)]
         start = time.monotonic()
@@ -627,10 +629,9 @@ async def bench_spoken(port: int, turns: int) -> None:
             if e["type"] == "transcript" and e["role"] == "user" and t > start
         ]
         heard.append((text, final[-1].get("content", "") if final else ""))
-        metrics = [e for t, e in c.events if e["type"] == "turn_metrics" and t > start]
-        if metrics and metrics[-1].get("asr_ms") is not None:
-            asr_ms.append(metrics[-1]["asr_ms"])
-        await c.send(type="interrupt")
+        t_cut = await c.send(type="interrupt")
+        with contextlib.suppress(TimeoutError):
+            stages.append(await c.wait_for("turn_metrics", after=t_cut - 0.001, timeout=5))
         for _ in range(25):  # 0.5 s of silence between turns
             await ws.send(silence.tobytes())
             await asyncio.sleep(0.02)
@@ -643,8 +644,11 @@ async def bench_spoken(port: int, turns: int) -> None:
         )
     if audio_first:
         print(f"  audio p50 {pct(audio_first, 0.5):.0f} ms   p95 {pct(audio_first, 0.95):.0f} ms")
-    if asr_ms:
-        print(f"  server asr_ms p50 {pct(asr_ms, 0.5):.0f}  p95 {pct(asr_ms, 0.95):.0f}")
+    print("  server stages after the VAD's end-of-speech edge (ms):")
+    for key in ("asr_ms", "first_sentence_ms", "first_audio_ms", "first_frame_ms", "turnaround_ms"):
+        vals = [x[key] for x in stages if x.get(key) is not None]
+        if vals:
+            print(f"    {key:18s} p50 {pct(vals, 0.5):6.0f}  p95 {pct(vals, 0.95):6.0f}")
     print(f"  answered {len(latency)}/{turns}; heard e.g. {heard[0]!r}")
 
 

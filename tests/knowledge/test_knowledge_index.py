@@ -111,6 +111,7 @@ def test_fts5_query_quotes_terms() -> None:
     assert fts5_query("   ") is None
 
 
+@pytest.mark.slow  # 80 documents embedded from four threads
 def test_sqlite_index_persists_and_is_thread_safe(tmp_path) -> None:
     path = tmp_path / "sub" / "k.db"
     ix = SqliteIndex(path)
