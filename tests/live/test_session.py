@@ -310,3 +310,18 @@ async def test_no_rendering_without_viewers():
     await s.close()
     await c.stop()
     assert s.stats.frames >= 4 and c.got.video[0][1].index >= 5  # frames stay on the clock
+
+
+def test_a_long_opening_sentence_is_spoken_clause_first():
+    from kinema.live.session import first_clause
+
+    long = (
+        "I'm Zora, a lighthouse keeper from Oslo who loves long winter nights, old wooden "
+        "ships, the smell of tar and rope, and the sea."
+    )
+    parts = first_clause(long)
+    assert parts[0] == "I'm Zora," and len(parts) == 3
+    assert " ".join(parts) == long  # nothing lost or reordered
+    assert first_clause("Short and sweet, really.") == ["Short and sweet, really."]
+    no_breaks = "A sentence that runs on and on without any comma at all until it finally ends."
+    assert first_clause(no_breaks) == [no_breaks]

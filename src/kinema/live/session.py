@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections import deque
@@ -216,6 +217,26 @@ def _jsonable(value: Any) -> Any:
 async def _scripted(text: str) -> AsyncIterator[ReplySentence]:
     for sentence in split_sentences(text) or [text]:
         yield ReplySentence(sentence)
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:—]\s+")
+_LONG_OPENING = 60  # characters: longer first sentences are split at a clause boundary
+
+
+def first_clause(text: str, pieces: int = 3) -> list[str]:
+    """``[text]``, or its opening clauses and the rest when it is long (at most ``pieces``): the
+    reply's first audio is ready after a few words, not a whole ten-second sentence, and each
+    next piece is synthesised while the one before plays."""
+    if pieces < 2 or len(text) <= _LONG_OPENING:
+        return [text]
+    for m in _CLAUSE_BREAK.finditer(text):
+        if 8 <= m.end() <= _LONG_OPENING and len(text) - m.end() >= 12:
+            return [text[: m.end()].rstrip(), *first_clause(text[m.end() :], pieces - 1)]
+    return [text]
+    for m in _CLAUSE_BREAK.finditer(text):
+        if 8 <= m.end() <= _LONG_OPENING and len(text) - m.end() >= 12:
+            return [text[: m.end()].rstrip(), text[m.end() :]]
+    return [text]
 
 
 class LiveSession:
@@ -669,6 +690,8 @@ class LiveSession:
             async for sentence in sentences:
                 # a brain "sentence" may hold several: speak them one by one, the first sooner
                 parts = split_sentences(sentence.text) or [sentence.text.strip()]
+                if turn.sentences == 0 and parts:  # a long opening: its first clause goes first
+                    parts = [*first_clause(parts[0]), *parts[1:]]
                 for i, text in enumerate(p for p in parts if p):
                     cites = sentence.citations if i == 0 else []
                     await self._speak(turn, text, cites)

@@ -38,6 +38,11 @@ class TTSSpeaker:
     def speak(self, text: str) -> Speech:
         return self.tts.synthesize(text, self.voice, self.settings)
 
+    def warm(self) -> None:
+        """Load the voice's model now (a neural voice takes about a second the first time), so
+        the session's first reply is not the one that pays for it."""
+        self.speak("Hi.")
+
 
 class BrainResponder:
     """Adapts ``brain.respond.answer`` (retrieval + brain) to the session's ``Responder``."""
@@ -239,10 +244,12 @@ def build_engines(
 
         language = resolve_voice(voice).language
         speech_in = {"transcriber": ASRTranscriber(get_asr(), language), "vad": VADEdges()}
+    speaker = TTSSpeaker(get_tts(), voice, voice_settings)
+    speaker.warm()  # build_engines runs off the event loop, at session start
     return Engines(
         animator=make_animator(seed),
         renderer=Renderer(rig, size),
-        speaker=TTSSpeaker(get_tts(), voice, voice_settings),
+        speaker=speaker,
         responder=BrainResponder(
             brain or get_brain(), persona or Persona("Kinema"), index, org_id, doc_ids
         ),
