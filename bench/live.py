@@ -435,8 +435,10 @@ async def soak(port: int, seconds: float, server_pid: int, sessions: int) -> Non
             if offsets[k] is None:
                 offsets[k] = video_pts - wall
             drifts.append(1000 * (video_pts - wall - (offsets[k] or 0.0)))
-            if c.audio:
-                av.append(1000 * (c.audio[-1][1] + c.audio[-1][3] / 48000 - c.video[-1][1]))
+            if c.audio:  # delivery lag of video minus that of audio (same clock on the server)
+                lag_v = c.video[-1][0] - c.video[-1][1]
+                lag_a = c.audio[-1][0] - c.audio[-1][1]
+                av.append(1000 * (lag_v - lag_a))
         drift_max = max(drift_max, max(abs(d) for d in drifts))
         ms = [await c.metrics() for c in clients]
         frames = sum(m["frames"] for m in ms)
@@ -444,7 +446,7 @@ async def soak(port: int, seconds: float, server_pid: int, sessions: int) -> Non
         print(
             f"  t={time.monotonic() - start:5.0f}s RSS {rss:7.1f} MB ({rss - rss0:+.1f}; since "
             f"warm-up {100 * (rss - warm) / warm:+.1f}%)  clock drift vs wall max "
-            f"{max(abs(d) for d in drifts):.0f} ms  audio end - video pts "
+            f"{max(abs(d) for d in drifts):.0f} ms  A/V skew at the client "
             f"{min(av, default=0):+.0f}..{max(av, default=0):+.0f} ms  dropped "
             f"{100 * dropped / max(1, frames + dropped):.2f}%"
         )

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from kinema.live.encode import CODECS, VideoEncoder, packet_of
 from kinema.live.session import LiveSession, SessionConfig
-from kinema.live.transport.webrtc import answer_webrtc_offer
+from kinema.live.transport.webrtc import active_peers, answer_webrtc_offer
 
 from .fakes import fake_engines
 from .loopback import LoopbackServer
@@ -81,3 +81,8 @@ async def test_two_viewers_share_one_encode_per_frame() -> None:
         await b.close()
         await session.close()
         assert not session._encoders
+        for _ in range(50):  # the server's peers close with the session
+            if not active_peers():
+                break
+            await asyncio.sleep(0.1)
+        assert active_peers() == 0

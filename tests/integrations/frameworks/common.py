@@ -39,3 +39,14 @@ def mouth_motion(images: list[np.ndarray], box: tuple[int, int, int, int]) -> np
     x0, y0, x1, y1 = box
     ref = images[0][y0:y1, x0:x1].astype(np.float32)
     return np.array([np.abs(im[y0:y1, x0:x1].astype(np.float32) - ref).mean() for im in images])
+
+
+def mouth_box(size: int) -> tuple[int, int, int, int]:
+    """The lips' bounding box (from the rig's landmarks) at ``size``, with a margin below."""
+    from kinema.face import landmarks as L
+
+    r = rig()
+    pts = r.points[list(L.LIP_UPPER_OUTER + L.LIP_LOWER_OUTER), :2] * (size / r.size)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    h = y1 - y0
+    return int(x0), int(y0), int(x1) + 1, int(y1 + h) + 1  # room for the jaw to drop

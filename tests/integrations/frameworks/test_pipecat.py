@@ -16,7 +16,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from kinema.integrations.pipecat import KinemaVideoService
 from kinema.live.avatar_service import AvatarService
 
-from .common import FPS, RATE, SIZE, chunks, mouth_motion, rig, speech
+from .common import FPS, RATE, SIZE, chunks, mouth_box, mouth_motion, rig, speech
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -70,7 +70,7 @@ async def test_tts_audio_comes_out_as_lip_synced_video_and_audio() -> None:
     period = round(1e9 / FPS)
     assert all(abs(b.pts - a.pts - period) < 2e6 for a, b in zip(audio, audio[1:], strict=False))
     # lips: the mouth moves while the audio plays, and rests before it
-    box = service.renderer.mbox  # type: ignore[attr-defined]
+    box = mouth_box(SIZE)
     motion = mouth_motion([_rgb(f) for f in images], box)
     start, end = audio[0].pts, audio[-1].pts
     during = motion[[start <= p <= end for p in pts]]
@@ -107,7 +107,7 @@ async def test_interruption_drops_the_queued_speech_and_closes_the_mouth() -> No
     last_audio = audio[-1].pts
     after = [f for f in images if f.pts > last_audio + 0.4e9]
     assert len(after) >= 8
-    box = service.renderer.mbox  # type: ignore[attr-defined]
+    box = mouth_box(SIZE)
     rest = mouth_motion([_rgb(images[0])] + [_rgb(f) for f in after], box)[1:]
     talk = mouth_motion([_rgb(images[0])] + [_rgb(f) for f in images if f.pts <= last_audio], box)
     assert rest.max() < 0.5 * talk.max()
