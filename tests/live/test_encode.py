@@ -81,6 +81,11 @@ async def test_two_viewers_share_one_encode_per_frame() -> None:
         await b.close()
         await session.close()
         assert not session._encoders
+        for _ in range(50):  # the server side peers close with the session, asynchronously
+            if not active_peers():
+                break
+            await asyncio.sleep(0.1)
+        assert active_peers() == 0
         for _ in range(50):  # the server's peers close with the session
             if not active_peers():
                 break
