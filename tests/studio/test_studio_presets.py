@@ -46,9 +46,10 @@ def test_every_preset_rig_talks():
         rest = r.render(FaceControls()).astype(np.float32)
         talking = r.render(FaceControls(jaw_open=0.8)).astype(np.float32)
         h = rest.shape[0]
-        mouth = np.abs(rest[h // 2 :] - talking[h // 2 :]).mean()
-        eyes = np.abs(rest[: h // 3] - talking[: h // 3]).mean()
-        assert mouth > 1.0 and mouth > 3 * eyes, (p.id, mouth, eyes)
+        changed = np.abs(rest - talking).max(axis=2) > 30  # clearly visible at 128 px
+        mouth = changed[h // 2 :].mean()  # share of the lower half that moved
+        eyes = changed[: h // 3].mean()
+        assert mouth > 0.005 and eyes < 0.001, (p.id, mouth, eyes)
 
 
 def test_preset_avatar_video_and_publishable_key(client, headers, settings, tmp_path):
