@@ -19,6 +19,9 @@ API_ONLY = {
     "KINEMA_INITIAL_CREDITS": "100000000",
     "KINEMA_MAX_DAILY_TASKS": "1000000",
     "KINEMA_MAX_CONCURRENT_TASKS": "0",
+    # the SDK suite opens dozens of realtime sessions with one key; the caps have their own tests
+    "KINEMA_LIVE_MAX_SESSIONS_PER_KEY": "100000",
+    "KINEMA_LIVE_MAX_SESSIONS_PER_ORG": "100000",
 }
 
 

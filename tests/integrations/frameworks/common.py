@@ -41,6 +41,16 @@ def mouth_motion(images: list[np.ndarray], box: tuple[int, int, int, int]) -> np
     return np.array([np.abs(im[y0:y1, x0:x1].astype(np.float32) - ref).mean() for im in images])
 
 
+def mouth_dark(images: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray:
+    """Per frame: the share of the mouth region darker than half its resting brightness (the
+    open mouth's cavity). Unlike ``mouth_motion`` it ignores the head's sway and nods."""
+    x0, y0, x1, y1 = box
+    ref = float(np.median(images[0][y0:y1, x0:x1].astype(np.float32).mean(axis=2)))
+    return np.array(
+        [(im[y0:y1, x0:x1].astype(np.float32).mean(axis=2) < 0.55 * ref).mean() for im in images]
+    )
+
+
 def mouth_box(size: int) -> tuple[int, int, int, int]:
     """The lips' bounding box (from the rig's landmarks) at ``size``, with a margin below."""
     from kinema.face import landmarks as L
